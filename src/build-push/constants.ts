@@ -1,0 +1,41 @@
+export const Inputs = {
+  Image: 'image',
+  Context: 'context',
+  File: 'file',
+  Version: 'version',
+  Tag: 'tag',
+  ExtraTags: 'extra-tags',
+  Push: 'push',
+  Registry: 'registry',
+  Username: 'username',
+  Password: 'password',
+  BuildArgs: 'build-args',
+  Labels: 'labels',
+  Platforms: 'platforms',
+  Cache: 'cache',
+  Builder: 'builder',
+  Provenance: 'provenance'
+} as const
+
+export const Outputs = {
+  Tag: 'tag',
+  Tags: 'tags',
+  Image: 'image',
+  Digest: 'digest'
+} as const
+
+export const State = {
+  PrivateDir: 'privateDir'
+} as const
+
+export const Defaults = {
+  [Inputs.Context]: '.',
+  [Inputs.Version]: 'v1.0.0',
+  [Inputs.ExtraTags]: 'latest',
+  [Inputs.Push]: 'true',
+  [Inputs.Cache]: 'auto',
+  [Inputs.Builder]: 'auto'
+} as const
+
+export const CACHE_MODES = ['auto', 'gha', 'inline', 'none'] as const
+export const BUILDERS = ['auto', 'buildx', 'classic'] as const

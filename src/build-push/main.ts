@@ -1,0 +1,164 @@
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { tool, ToolError, type RunResult } from '../common/exec.js'
+import { PrivateDir } from '../common/temp.js'
+import * as summary from '../common/summary.js'
+import { failedLine, failureReason } from './dockerfile.js'
+import { Outputs, State } from './constants.js'
+import { buildxArgs, cacheBackend, classicArgs, getSettings, runContext, type Settings } from './settings.js'
+
+type Docker = ReturnType<typeof tool>
+
+export async function main(): Promise<void> {
+  const ctx = runContext()
+  const settings = getSettings(ctx)
+  // A per-step DOCKER_CONFIG: credentials never touch the user's docker config, and go with the folder.
+  const dir = await PrivateDir.create('build-push')
+  core.saveState(State.PrivateDir, dir.path)
+  try {
+    const env = {
+      DOCKER_CONFIG: dir.path,
+      BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1'
+    }
+    await linkUserPlugins(dir.path)
+    const docker = tool('docker', { env })
+    const builder = await chooseBuilder(settings, docker)
+    if (settings.push) await login(settings, docker)
+
+    const started = Date.now()
+    let digest = ''
+    let pushSeconds = 0
+    if (builder === 'buildx') {
+      const metadata = path.join(dir.path, 'metadata.json')
+      const cache = cacheBackend(settings.cache, builder)
+      await core.group(`Build${settings.push ? ' and push' : ''} ${settings.refs.join(', ')} (buildx)`, () =>
+        build(settings, docker, buildxArgs(settings, ctx, metadata, cache))
+      )
+      if (settings.push)
+        digest = JSON.parse(await fs.readFile(metadata, 'utf8'))['containerimage.digest'] ?? ''
+    } else {
+      await core.group(`Build ${settings.refs.join(', ')} (classic builder)`, () =>
+        build(settings, docker, classicArgs(settings, ctx), { DOCKER_BUILDKIT: '0' })
+      )
+      if (settings.push) {
+        const pushStarted = Date.now()
+        digest = await core.group(`Push ${settings.refs.join(', ')}`, () => pushAll(settings, docker))
+        pushSeconds = (Date.now() - pushStarted) / 1000
+      }
+    }
+    const totalSeconds = (Date.now() - started) / 1000
+    if (settings.push && !/^sha256:[0-9a-f]{64}$/.test(digest))
+      throw new Error(`The push finished but reported no digest for ${settings.refs[0]}`)
+
+    core.setOutput(Outputs.Tag, settings.tag)
+    core.setOutput(Outputs.Tags, settings.refs.join('\n'))
+    core.setOutput(Outputs.Image, settings.refs[0])
+    core.setOutput(Outputs.Digest, digest)
+
+    const size = await imageSize(docker, settings.refs[0])
+    summary.heading(`📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`)
+    summary.table(
+      ['Image', 'Tags', 'Digest', 'Size', 'Builder', builder === 'buildx' ? 'Build + push' : 'Build', 'Push'],
+      [
+        [
+          settings.image,
+          settings.refs.map(r => r.slice(settings.image.length + 1)).join(', '),
+          digest || '(not pushed)',
+          size,
+          builder,
+          `${(totalSeconds - pushSeconds).toFixed(1)}s`,
+          builder === 'classic' && settings.push ? `${pushSeconds.toFixed(1)}s` : '—'
+        ]
+      ]
+    )
+    await summary.writeSummary()
+  } finally {
+    await dir.remove()
+  }
+}
+
+/** buildx and the classic builder; `auto` takes buildx when the plugin answers. */
+async function chooseBuilder(settings: Settings, docker: Docker): Promise<'buildx' | 'classic'> {
+  if (settings.builder !== 'auto') return settings.builder
+  const r = await docker(['buildx', 'version'], { silent: true, ignoreReturnCode: true }).catch(
+    () => undefined
+  )
+  return r?.exitCode === 0 ? 'buildx' : 'classic'
+}
+
+/** Plugins and buildx builders installed in the user's own docker folder stay usable. */
+async function linkUserPlugins(configDir: string): Promise<void> {
+  const home = path.join(os.homedir(), '.docker')
+  for (const name of ['cli-plugins', 'buildx']) {
+    const source = path.join(process.env.DOCKER_CONFIG || home, name)
+    if (await fs.stat(source).catch(() => undefined)) await fs.symlink(source, path.join(configDir, name))
+  }
+}
+
+async function login(settings: Settings, docker: Docker): Promise<void> {
+  if (!settings.password) {
+    core.info(`No password given; pushing to ${settings.registry} with no login`)
+    return
+  }
+  const r = await docker(['login', '--username', settings.username, '--password-stdin', settings.registry], {
+    input: settings.password,
+    silent: true,
+    ignoreReturnCode: true
+  })
+  if (r.exitCode !== 0)
+    throw new Error(
+      `Login to ${settings.registry} as '${settings.username}' was refused: ${(r.stderr.trim().split('\n').pop() ?? '').trim()}`
+    )
+  core.info(`Logged in to ${settings.registry} as ${settings.username}`)
+}
+
+async function build(
+  settings: Settings,
+  docker: Docker,
+  args: string[],
+  env: Record<string, string> = {}
+): Promise<void> {
+  try {
+    await docker(args, { env, label: 'docker build' })
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err
+    await annotateBuildFailure(settings, err.result)
+    throw err
+  }
+}
+
+async function annotateBuildFailure(settings: Settings, result: RunResult): Promise<void> {
+  const output = `${result.stdout}\n${result.stderr}`
+  const dockerfile = await fs.readFile(settings.file, 'utf8').catch(() => '')
+  const line = failedLine(output, dockerfile)
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  core.error(failureReason(output) ?? 'The image build failed', {
+    title: 'docker build failed',
+    file: path.relative(workspace, path.resolve(settings.file)).split(path.sep).join('/'),
+    startLine: line
+  })
+}
+
+/** Classic builder: push each tag; they share one image, so every push must report the same digest. */
+async function pushAll(settings: Settings, docker: Docker): Promise<string> {
+  const digests = new Set<string>()
+  for (const ref of settings.refs) {
+    const r = await docker(['push', ref], { label: `docker push ${ref}` })
+    const m = /digest: (sha256:[0-9a-f]{64})/.exec(r.stdout)
+    if (m) digests.add(m[1])
+  }
+  if (digests.size > 1)
+    throw new Error(`The tags of one image were pushed with different digests: ${[...digests].join(', ')}`)
+  return [...digests][0] ?? ''
+}
+
+async function imageSize(docker: Docker, ref: string): Promise<string> {
+  const r = await docker(['image', 'inspect', '--format', '{{.Size}}', ref], {
+    silent: true,
+    ignoreReturnCode: true
+  })
+  const bytes = Number(r.stdout.trim())
+  return r.exitCode === 0 && bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'unknown'
+}

@@ -1,0 +1,160 @@
+import * as path from 'node:path'
+import * as inputs from '../common/inputs.js'
+import { InputError } from '../common/inputs.js'
+import { checkTag, parseImage } from '../common/validate.js'
+import { BUILDERS, CACHE_MODES, Defaults, Inputs } from './constants.js'
+
+export interface Settings {
+  /** Repository with registry, lower-case: ghcr.io/owner/app. */
+  image: string
+  registry: string
+  context: string
+  file: string
+  tag: string
+  /** Every full reference: the tag first, then the extra tags. */
+  refs: string[]
+  push: boolean
+  username: string
+  password: string
+  buildArgs: [string, string][]
+  labels: [string, string][]
+  platforms: string[]
+  cache: (typeof CACHE_MODES)[number]
+  builder: (typeof BUILDERS)[number]
+  provenance: string
+}
+
+export interface RunContext {
+  sha?: string
+  runNumber?: string
+  repositoryUrl?: string
+  now: Date
+}
+
+export function runContext(env = process.env): RunContext {
+  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+  return {
+    sha: env.GITHUB_SHA,
+    runNumber: env.GITHUB_RUN_NUMBER,
+    repositoryUrl: env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : undefined,
+    now: new Date()
+  }
+}
+
+/** `<version>-<first 7 hex of the commit>-<run number>`, e.g. v2.0.0-3f1c2d4-17. */
+export function computeTag(version: string, ctx: RunContext): string {
+  if (!ctx.sha || !/^[0-9a-f]{7,}$/i.test(ctx.sha))
+    throw new InputError(Inputs.Tag, `is needed when GITHUB_SHA is not a commit sha (got '${ctx.sha ?? ''}')`)
+  if (!ctx.runNumber || !/^\d+$/.test(ctx.runNumber))
+    throw new InputError(
+      Inputs.Tag,
+      `is needed when GITHUB_RUN_NUMBER is not a number (got '${ctx.runNumber ?? ''}')`
+    )
+  return checkTag(Inputs.Version, `${version}-${ctx.sha.slice(0, 7).toLowerCase()}-${ctx.runNumber}`)
+}
+
+export function getSettings(ctx: RunContext = runContext()): Settings {
+  const imageInput = inputs.required(Inputs.Image)
+  const ref = parseImage(Inputs.Image, imageInput.toLowerCase())
+  if (ref.tag || ref.digest)
+    throw new InputError(
+      Inputs.Image,
+      `must be a repository without tag or digest (use the 'tag' input), got '${imageInput}'`
+    )
+  const version = checkTag(Inputs.Version, inputs.str(Inputs.Version, Defaults[Inputs.Version]))
+  const tagInput = inputs.str(Inputs.Tag)
+  const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx)
+  const extra = inputs.list(Inputs.ExtraTags).map(t => checkTag(Inputs.ExtraTags, t))
+  const tags = [...new Set([tag, ...extra])]
+  const context = inputs.str(Inputs.Context, Defaults[Inputs.Context])
+  const push = inputs.bool(Inputs.Push, true)
+  const password = inputs.secret(Inputs.Password)
+  return {
+    image: ref.repository,
+    registry: inputs.str(Inputs.Registry) || ref.registry || 'docker.io',
+    context,
+    file: inputs.str(Inputs.File) || path.join(context, 'Dockerfile'),
+    tag,
+    refs: tags.map(t => `${ref.repository}:${t}`),
+    push,
+    username: inputs.str(Inputs.Username),
+    password,
+    buildArgs: inputs.keyValues(Inputs.BuildArgs),
+    labels: inputs.keyValues(Inputs.Labels, /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/),
+    platforms: inputs.list(Inputs.Platforms),
+    cache: inputs.oneOf(Inputs.Cache, CACHE_MODES, Defaults[Inputs.Cache]),
+    builder: inputs.oneOf(Inputs.Builder, BUILDERS, Defaults[Inputs.Builder]),
+    provenance: inputs.str(Inputs.Provenance)
+  }
+}
+
+/** OCI labels first, the user's after, so the user's win on conflict. */
+export function imageLabels(settings: Settings, ctx: RunContext): [string, string][] {
+  const oci: [string, string][] = [
+    ['org.opencontainers.image.title', settings.image.split('/').pop()!],
+    ['org.opencontainers.image.version', settings.tag],
+    ['org.opencontainers.image.created', ctx.now.toISOString()]
+  ]
+  if (ctx.repositoryUrl) oci.push(['org.opencontainers.image.source', ctx.repositoryUrl])
+  if (ctx.sha) oci.push(['org.opencontainers.image.revision', ctx.sha])
+  const user = new Map(settings.labels)
+  return [...oci.filter(([k]) => !user.has(k)), ...settings.labels]
+}
+
+export function buildArgs(settings: Settings): [string, string][] {
+  const user = settings.buildArgs.filter(([k]) => k !== 'APP_VERSION')
+  return [['APP_VERSION', settings.tag], ...user]
+}
+
+export type CacheBackend = 'gha' | 'inline' | 'none'
+
+/** `auto` uses the GitHub Actions cache when buildx runs and the cache service is reachable. */
+export function cacheBackend(
+  mode: Settings['cache'],
+  builder: 'buildx' | 'classic',
+  env = process.env
+): CacheBackend {
+  if (builder === 'classic') return 'none'
+  if (mode === 'auto') return env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL ? 'gha' : 'none'
+  return mode
+}
+
+/** The arguments of `docker buildx build` (a pure function: most unit tests are here). */
+export function buildxArgs(
+  settings: Settings,
+  ctx: RunContext,
+  metadataFile: string,
+  cache: CacheBackend
+): string[] {
+  const args = ['buildx', 'build', '--file', settings.file]
+  for (const ref of settings.refs) args.push('--tag', ref)
+  for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
+  for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
+  if (settings.platforms.length) args.push('--platform', settings.platforms.join(','))
+  if (cache === 'gha')
+    args.push(
+      '--cache-from',
+      `type=gha,scope=${settings.image}`,
+      '--cache-to',
+      `type=gha,mode=max,scope=${settings.image}`
+    )
+  if (cache === 'inline') {
+    for (const ref of settings.refs) args.push('--cache-from', ref)
+    args.push('--cache-to', 'type=inline')
+  }
+  if (settings.provenance) args.push(`--provenance=${settings.provenance}`)
+  args.push('--metadata-file', metadataFile)
+  args.push(settings.push ? '--push' : '--load')
+  args.push(settings.context)
+  return args
+}
+
+/** The arguments of the classic `docker build`. */
+export function classicArgs(settings: Settings, ctx: RunContext): string[] {
+  const args = ['build', '--file', settings.file]
+  for (const ref of settings.refs) args.push('--tag', ref)
+  for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
+  for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
+  args.push(settings.context)
+  return args
+}

@@ -1,0 +1,71 @@
+// Tools come from PATH when present (GitHub-hosted runners have docker, kind, kubectl and helm);
+// otherwise a pinned release is downloaded with @actions/tool-cache and checked against its sha256
+// before it is ever run.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import * as io from '@actions/io'
+
+export interface PinnedTool {
+  name: string
+  version: string
+  /** Download URL for this platform and architecture (`linux`, `x64`). */
+  url: (platform: string, arch: string) => string
+  /** sha256 of the downloaded file, keyed `${platform}-${arch}`. */
+  sha256: Record<string, string>
+  /** How the download is packed; a plain binary when omitted. */
+  archive?: 'tar.gz' | 'zip'
+  /** Path of the binary inside the archive. */
+  pathInArchive?: (platform: string, arch: string) => string
+}
+
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+export async function ensureTool(
+  tool: PinnedTool,
+  platform: string = process.platform,
+  arch: string = process.arch
+): Promise<string> {
+  const onPath = await io.which(tool.name, false)
+  if (onPath) return onPath
+  const key = `${platform}-${arch}`
+  const expected = tool.sha256[key]
+  if (!expected) throw new Error(`${tool.name} is not on PATH and no pinned build exists for ${key}`)
+
+  const tc = await import('@actions/tool-cache')
+  const binary = platform === 'win32' ? `${tool.name}.exe` : tool.name
+  const cached = tc.find(tool.name, tool.version, arch)
+  if (cached) return path.join(cached, binary)
+
+  return core.group(`Install ${tool.name} ${tool.version}`, async () => {
+    const url = tool.url(platform, arch)
+    const download = await tc.downloadTool(url)
+    const actual = await fileSha256(download)
+    if (actual !== expected) {
+      await fs.rm(download, { force: true })
+      throw new Error(
+        `${tool.name} ${tool.version} from ${url} has sha256 ${actual}, expected ${expected}; not used`
+      )
+    }
+    let dir: string
+    if (tool.archive === 'tar.gz') dir = await tc.extractTar(download)
+    else if (tool.archive === 'zip') dir = await tc.extractZip(download)
+    else {
+      dir = path.join(path.dirname(download), `${tool.name}-${tool.version}`)
+      await fs.mkdir(dir, { recursive: true })
+      await fs.copyFile(download, path.join(dir, binary))
+    }
+    const inner = tool.pathInArchive ? tool.pathInArchive(platform, arch) : binary
+    const source = path.join(dir, inner)
+    await fs.chmod(source, 0o755)
+    const cachedDir = await tc.cacheFile(source, binary, tool.name, tool.version, arch)
+    core.info(`${tool.name} ${tool.version} verified (sha256 ${expected}) and cached`)
+    return path.join(cachedDir, binary)
+  })
+}

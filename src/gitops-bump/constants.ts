@@ -1,0 +1,53 @@
+export const Inputs = {
+  Repository: 'repository',
+  SshKey: 'ssh-key',
+  SshKnownHosts: 'ssh-known-hosts',
+  SshStrict: 'ssh-strict',
+  Token: 'token',
+  Branch: 'branch',
+  ValuesFile: 'values-file',
+  Tag: 'tag',
+  Set: 'set',
+  Chart: 'chart',
+  Validate: 'validate',
+  CommitMessage: 'commit-message',
+  AuthorName: 'author-name',
+  AuthorEmail: 'author-email',
+  Mode: 'mode',
+  DryRun: 'dry-run',
+  MaxAttempts: 'max-attempts',
+  AllowDowngrade: 'allow-downgrade'
+} as const
+
+export const Outputs = {
+  Changed: 'changed',
+  Commit: 'commit',
+  PreviousTag: 'previous-tag',
+  PullRequest: 'pull-request'
+} as const
+
+export const State = {
+  PrivateDir: 'privateDir'
+} as const
+
+export const Defaults = {
+  [Inputs.SshStrict]: 'true',
+  [Inputs.Branch]: 'main',
+  [Inputs.ValuesFile]: 'helm/demo-flask-app/values.yaml',
+  [Inputs.Validate]: 'true',
+  [Inputs.AuthorName]: 'github-actions[bot]',
+  [Inputs.AuthorEmail]: '41898282+github-actions[bot]@users.noreply.github.com',
+  [Inputs.Mode]: 'push',
+  [Inputs.DryRun]: 'false',
+  [Inputs.MaxAttempts]: '5',
+  [Inputs.AllowDowngrade]: 'false'
+} as const
+
+export const MODES = ['push', 'pull-request'] as const
+
+/** GitHub's published SSH host keys (docs: "GitHub's SSH key fingerprints"). */
+export const GITHUB_KNOWN_HOSTS = [
+  'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+  'github.com ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=',
+  'github.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+PKCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsKgbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0ThS/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk='
+]

@@ -1,0 +1,147 @@
+// The GitOps repository, reached only through this class. Credentials live in the step's private
+// folder and reach git through its environment (GIT_SSH_COMMAND, GIT_CONFIG_* for the token header):
+// nothing secret is written to .git/config or put in an argument that the log shows.
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { tool, ToolError, type RunResult } from '../common/exec.js'
+import { maskSecret } from '../common/inputs.js'
+import type { PrivateDir } from '../common/temp.js'
+import { GITHUB_KNOWN_HOSTS } from './constants.js'
+import type { Settings } from './settings.js'
+
+/** The branch moved under us: fetch, re-apply and push again. */
+export class RaceError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'RaceError'
+  }
+}
+
+const RACE = /non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref|\[rejected\]/i
+const NOT_RACE = /pre-receive hook declined|protected branch|permission|denied/i
+
+export function isRace(result: Pick<RunResult, 'stdout' | 'stderr'>): boolean {
+  const text = `${result.stdout}\n${result.stderr}`
+  if (/cannot lock ref|failed to update ref/i.test(text)) return true
+  return RACE.test(text) && !NOT_RACE.test(text)
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+export class GitOpsRepo {
+  private constructor(
+    readonly dir: string,
+    private readonly settings: Settings,
+    private readonly git: ReturnType<typeof tool>
+  ) {}
+
+  static async prepare(settings: Settings, priv: PrivateDir): Promise<GitOpsRepo> {
+    const env: Record<string, string> = {
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: settings.authorName,
+      GIT_AUTHOR_EMAIL: settings.authorEmail,
+      GIT_COMMITTER_NAME: settings.authorName,
+      GIT_COMMITTER_EMAIL: settings.authorEmail,
+      // Keep the user's global git config (credential helpers, url rewrites) out of the GitOps clone.
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1'
+    }
+    if (settings.remote.transport === 'ssh') {
+      const sshArgs = ['ssh', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=30']
+      if (settings.sshKey) {
+        const key = await priv.write('deploy_key', settings.sshKey.replace(/\r\n/g, '\n').trimEnd() + '\n')
+        sshArgs.push('-i', shellQuote(key))
+      }
+      const knownHosts = await priv.write(
+        'known_hosts',
+        [...GITHUB_KNOWN_HOSTS, ...settings.sshKnownHosts].join('\n') + '\n'
+      )
+      sshArgs.push(
+        '-o',
+        `UserKnownHostsFile=${shellQuote(knownHosts)}`,
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        `StrictHostKeyChecking=${settings.sshStrict ? 'yes' : 'accept-new'}`
+      )
+      env.GIT_SSH_COMMAND = sshArgs.join(' ')
+      env.GIT_SSH_VARIANT = 'ssh'
+    }
+    if (settings.token && settings.remote.transport === 'https') {
+      const basic = Buffer.from(`x-access-token:${settings.token}`).toString('base64')
+      maskSecret(basic)
+      env.GIT_CONFIG_COUNT = '1'
+      env.GIT_CONFIG_KEY_0 = `http.https://${settings.remote.host}/.extraheader`
+      env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`
+    }
+    const dir = path.join(priv.path, 'repo')
+    const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }))
+    await fs.mkdir(dir, { recursive: true })
+    await repo.git(['init', '-q', '-b', settings.branch, '.'], { silent: true })
+    await repo.git(['remote', 'add', 'origin', settings.remote.url], { silent: true })
+    // Only the chart and the values file are checked out, however large the repository.
+    const dirs = [...new Set([settings.chart, path.posix.dirname(settings.valuesFile)])].filter(
+      d => d !== '.'
+    )
+    if (dirs.length) await repo.git(['sparse-checkout', 'set', '--cone', '--', ...dirs], { silent: true })
+    return repo
+  }
+
+  /** Shallow, single-branch fetch of the branch tip, checked out. */
+  async fetch(): Promise<string> {
+    const { branch } = this.settings
+    const r = await this.git(
+      ['fetch', '--depth=1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+      {
+        ignoreReturnCode: true,
+        silent: true
+      }
+    )
+    if (r.exitCode !== 0) {
+      const why = r.stderr.trim().split('\n').slice(-5).join('\n')
+      if (/couldn't find remote ref/i.test(why))
+        throw new Error(`Branch '${branch}' does not exist in ${this.settings.remote.url} (input 'branch')`)
+      throw new ToolError(`Fetching ${branch} from ${this.settings.remote.url} failed:\n${why}`, r)
+    }
+    await this.git(['checkout', '-q', '--force', '-B', branch, `refs/remotes/origin/${branch}`], {
+      silent: true
+    })
+    return this.head()
+  }
+
+  async head(): Promise<string> {
+    return (await this.git(['rev-parse', 'HEAD'], { silent: true })).stdout.trim()
+  }
+
+  async commit(file: string, messageFile: string): Promise<string> {
+    await this.git(['add', '--', file], { silent: true })
+    await this.git(['commit', '-q', '--no-verify', '--file', messageFile], {
+      silent: true,
+      label: 'git commit'
+    })
+    return this.head()
+  }
+
+  /** Push without force; a rejection because the branch moved becomes a RaceError. */
+  async push(refspec: string): Promise<void> {
+    const r = await this.git(['push', '--porcelain', 'origin', refspec], {
+      ignoreReturnCode: true,
+      silent: true
+    })
+    if (r.exitCode === 0) return
+    const why = `${r.stdout}\n${r.stderr}`
+      .trim()
+      .split('\n')
+      .filter(l => l && !/^To |^Done$/.test(l))
+      .slice(-6)
+      .join('\n')
+    if (isRace(r)) throw new RaceError(`The push was rejected because ${this.settings.branch} moved:\n${why}`)
+    throw new ToolError(`Pushing to ${this.settings.remote.url} failed:\n${why}`, r)
+  }
+
+  async run(args: string[]): Promise<RunResult> {
+    return this.git(args, { silent: true })
+  }
+}

@@ -1,0 +1,46 @@
+// helm lint --strict and helm template with the new values: a chart that does not render is never pushed.
+import * as io from '@actions/io'
+import { tool, type RunResult } from '../common/exec.js'
+
+export class ValidationError extends Error {
+  constructor(
+    readonly step: string,
+    readonly output: string
+  ) {
+    super(`${step} failed, so nothing was committed or pushed:\n${output}`)
+    this.name = 'ValidationError'
+  }
+}
+
+export class Helm {
+  private constructor(private readonly helm: ReturnType<typeof tool>) {}
+
+  static async find(): Promise<Helm> {
+    const bin = await io.which('helm', false)
+    if (!bin)
+      throw new Error(
+        "helm is needed to validate the chart and is not on PATH: install it (for example with azure/setup-helm) or set 'validate: false'"
+      )
+    return new Helm(tool(bin))
+  }
+
+  private async check(step: string, args: string[], cwd: string): Promise<RunResult> {
+    const r = await this.helm(args, { cwd, silent: true, ignoreReturnCode: true })
+    if (r.exitCode !== 0) {
+      const text = `${r.stdout}\n${r.stderr}`
+        .split('\n')
+        .filter(l => /error|fail|\[WARNING\]/i.test(l) || l.startsWith('Error'))
+        .join('\n')
+      throw new ValidationError(step, text.trim() || r.stderr.trim() || r.stdout.trim())
+    }
+    return r
+  }
+
+  async lint(cwd: string, chart: string, values: string): Promise<void> {
+    await this.check('helm lint --strict', ['lint', '--strict', chart, '--values', values], cwd)
+  }
+
+  async template(cwd: string, release: string, chart: string, values: string): Promise<string> {
+    return (await this.check('helm template', ['template', release, chart, '--values', values], cwd)).stdout
+  }
+}

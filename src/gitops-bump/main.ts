@@ -1,0 +1,216 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import * as YAML from 'yaml'
+import { unifiedDiff } from '../common/diff.js'
+import { InputError } from '../common/inputs.js'
+import { retry } from '../common/retry.js'
+import * as summary from '../common/summary.js'
+import { PrivateDir } from '../common/temp.js'
+import { Inputs, Outputs, State } from './constants.js'
+import { GitOpsRepo, RaceError } from './git.js'
+import { Helm, ValidationError } from './helm.js'
+import { getSettings, isDowngrade, type Settings } from './settings.js'
+import { applyValues, readValue, ValuesError, type Change } from './values.js'
+
+interface Outcome {
+  changed: boolean
+  previousTag: string
+  commit: string
+  changes: Change[]
+  valuesDiff: string
+  manifestDiff: string
+  skipped?: string
+  attempts: number
+}
+
+export async function main(): Promise<void> {
+  const settings = getSettings()
+  if (settings.mode === 'pull-request')
+    throw new InputError(Inputs.Mode, "'pull-request' is not available yet; use 'push'")
+  const priv = await PrivateDir.create('gitops-bump')
+  core.saveState(State.PrivateDir, priv.path)
+  try {
+    const helm = settings.validate ? await Helm.find() : undefined
+    const repo = await GitOpsRepo.prepare(settings, priv)
+    const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, () => repo.fetch())
+    core.info(`${settings.branch} is at ${base}`)
+    const chartName = await readChartName(repo.dir, settings.chart)
+    const messageFile = path.join(priv.path, 'commit-message')
+
+    let attempts = 0
+    const outcome = await retry(
+      async attempt => {
+        attempts = attempt
+        if (attempt > 1) await core.group(`Fetch the new tip of ${settings.branch}`, () => repo.fetch())
+        return bumpOnce(settings, repo, helm, chartName, messageFile, attempt)
+      },
+      {
+        attempts: settings.maxAttempts,
+        baseDelayMs: 250,
+        maxDelayMs: 8000,
+        retryable: err => err instanceof RaceError,
+        onRetry: (err, attempt, delay) =>
+          core.warning(
+            `Attempt ${attempt} of ${settings.maxAttempts}: ${(err as Error).message.split('\n')[0]}; retrying in ${delay} ms`
+          )
+      }
+    ).catch(err => {
+      if (err instanceof RaceError)
+        throw new Error(
+          `${settings.branch} kept moving: ${attempts} pushes were rejected (max-attempts: ${settings.maxAttempts}). Last: ${err.message}`
+        )
+      throw err
+    })
+    outcome.attempts = attempts
+
+    core.setOutput(Outputs.Changed, String(outcome.changed))
+    core.setOutput(Outputs.Commit, outcome.commit)
+    core.setOutput(Outputs.PreviousTag, outcome.previousTag)
+    core.setOutput(Outputs.PullRequest, '')
+    report(settings, outcome, chartName)
+  } catch (err) {
+    if (err instanceof ValidationError)
+      core.error(err.output, { title: `${err.step} failed; nothing was pushed` })
+    if (err instanceof ValuesError)
+      throw new InputError(Inputs.ValuesFile, `cannot be updated: ${err.message}`)
+    throw err
+  } finally {
+    await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
+    await priv.remove()
+  }
+}
+
+async function readChartName(repoDir: string, chart: string): Promise<string> {
+  const text = await fs.readFile(path.join(repoDir, chart, 'Chart.yaml'), 'utf8').catch(() => '')
+  const name = text ? (YAML.parse(text) as { name?: unknown } | null)?.name : undefined
+  return typeof name === 'string' && name ? name : path.posix.basename(chart)
+}
+
+function defaultMessage(settings: Settings, chartName: string, changes: Change[]): string {
+  const env = process.env
+  const tag = settings.tag ?? changes[0]?.after ?? ''
+  const lines = [`chore: update ${chartName} to ${tag}`, '']
+  for (const c of changes) lines.push(`- ${c.path}: ${String(c.before)} -> ${c.after}`)
+  if (env.GITHUB_REPOSITORY && env.GITHUB_SHA)
+    lines.push('', `Source: ${env.GITHUB_REPOSITORY}@${env.GITHUB_SHA}`)
+  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
+    lines.push(
+      `Run: ${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    )
+  return lines.join('\n') + '\n'
+}
+
+async function bumpOnce(
+  settings: Settings,
+  repo: GitOpsRepo,
+  helm: Helm | undefined,
+  chartName: string,
+  messageFile: string,
+  attempt: number
+): Promise<Outcome> {
+  const file = path.join(repo.dir, settings.valuesFile)
+  const before = await fs.readFile(file, 'utf8').catch(() => {
+    throw new InputError(
+      Inputs.ValuesFile,
+      `does not exist in ${settings.remote.url} on ${settings.branch}: ${settings.valuesFile}`
+    )
+  })
+  const tagPath = settings.set.find(([k]) => k === 'image.tag')?.[0] ?? settings.set[0][0]
+  const previous = readValue(before, tagPath, settings.valuesFile)
+  const previousTag = previous === undefined || previous === null ? '' : String(previous)
+  const newTag = settings.set.find(([k]) => k === tagPath)![1]
+  const none = {
+    changed: false,
+    previousTag,
+    commit: await repo.head(),
+    changes: [],
+    valuesDiff: '',
+    manifestDiff: '',
+    attempts: attempt
+  }
+
+  if (!settings.allowDowngrade && isDowngrade(previous, newTag)) {
+    core.warning(
+      `${tagPath} is ${previousTag}, from a later run than ${newTag}; not rolled back (allow-downgrade: true to force)`
+    )
+    return { ...none, skipped: 'downgrade' }
+  }
+  const { text: after, changes } = applyValues(before, settings.set, settings.valuesFile)
+  if (changes.length === 0) {
+    core.info(
+      `${settings.valuesFile} already has ${settings.set.map(([k, v]) => `${k}=${v}`).join(', ')}; nothing to do`
+    )
+    return none
+  }
+  await writeAtomic(file, after)
+  const valuesDiff = unifiedDiff(before, after, `a/${settings.valuesFile}`, `b/${settings.valuesFile}`)
+
+  let manifestDiff = ''
+  if (helm) {
+    manifestDiff = await core.group(
+      `Validate ${settings.chart} (helm lint --strict, helm template)`,
+      async () => {
+        const original = path.join(path.dirname(messageFile), 'values.before.yaml')
+        await fs.writeFile(original, before)
+        const rendered = await helm.template(repo.dir, chartName, settings.chart, original).catch(() => '')
+        await helm.lint(repo.dir, settings.chart, settings.valuesFile)
+        const next = await helm.template(repo.dir, chartName, settings.chart, settings.valuesFile)
+        core.info('helm lint --strict and helm template passed')
+        return unifiedDiff(rendered, next, 'rendered before', 'rendered after')
+      }
+    )
+  }
+  if (settings.dryRun) {
+    core.notice(
+      `dry-run: ${settings.valuesFile} would change (${changes.map(c => c.path).join(', ')}); nothing committed`
+    )
+    return { ...none, changed: true, changes, valuesDiff, manifestDiff }
+  }
+  await fs.writeFile(
+    messageFile,
+    settings.commitMessage ? settings.commitMessage + '\n' : defaultMessage(settings, chartName, changes)
+  )
+  const commit = await repo.commit(settings.valuesFile, messageFile)
+  await core.group(`Push ${commit.slice(0, 7)} to ${settings.branch} (attempt ${attempt})`, () =>
+    repo.push(`HEAD:refs/heads/${settings.branch}`)
+  )
+  core.info(`Pushed ${commit} to ${settings.branch}`)
+  return { changed: true, previousTag, commit, changes, valuesDiff, manifestDiff, attempts: attempt }
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.gitops-bump.tmp`
+  const mode = (await fs.stat(file)).mode & 0o777
+  await fs.writeFile(tmp, text, { mode })
+  await fs.rename(tmp, file)
+}
+
+function report(settings: Settings, o: Outcome, chartName: string): void {
+  const newTag =
+    o.changes.find(c => c.path === 'image.tag')?.after ?? settings.tag ?? o.changes[0]?.after ?? ''
+  const title = o.skipped
+    ? `⏭️ ${chartName}: not rolled back to ${newTag} (stays at ${o.previousTag})`
+    : !o.changed
+      ? `✅ ${chartName} already at ${newTag || o.previousTag}; nothing to push`
+      : settings.dryRun
+        ? `🧪 ${chartName}: ${o.previousTag} → ${newTag} (dry run, not pushed)`
+        : `🚀 ${chartName}: ${o.previousTag} → ${newTag}`
+  summary.heading(title)
+  summary.table(
+    ['Repository', 'Branch', 'Values file', 'Before', 'After', 'Commit', 'Attempts'],
+    [
+      [
+        settings.remote.url,
+        settings.branch,
+        settings.valuesFile,
+        o.previousTag,
+        o.changed ? newTag : o.previousTag,
+        o.commit.slice(0, 12),
+        o.attempts
+      ]
+    ]
+  )
+  if (o.valuesDiff) summary.details('Values diff', o.valuesDiff, 'diff')
+  if (o.manifestDiff) summary.details('Rendered manifests diff (helm template)', o.manifestDiff, 'diff')
+}

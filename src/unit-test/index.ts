@@ -1,0 +1,4 @@
+import { runStage } from '../common/stage.js'
+import { main } from './main.js'
+
+await runStage(main)

@@ -15,8 +15,9 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/__tests__/integration/**/*.itg.test.ts'],
-      testTimeout: 300000
+      testMatch: ['<rootDir>/__tests__/integration/**/*.itg.test.ts']
     }
-  ]
+  ],
+  // Integration tests start real processes (docker builds, ssh, helm); unit tests stay far below this.
+  testTimeout: 300000
 }

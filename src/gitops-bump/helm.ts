@@ -29,7 +29,7 @@ export class Helm {
     if (r.exitCode !== 0) {
       const text = `${r.stdout}\n${r.stderr}`
         .split('\n')
-        .filter(l => /error|fail|\[WARNING\]/i.test(l) || l.startsWith('Error'))
+        .filter(l => !/^==> |^\[INFO\]|^Use --debug|^\s*$/.test(l))
         .join('\n')
       throw new ValidationError(step, text.trim() || r.stderr.trim() || r.stdout.trim())
     }

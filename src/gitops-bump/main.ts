@@ -19,7 +19,10 @@ interface Outcome {
   commit: string
   changes: Change[]
   valuesDiff: string
-  manifestDiff: string
+  /** The values file before and after the edit that landed, for the rendered-manifest diff. */
+  before?: string
+  after?: string
+  manifestDiff?: string
   skipped?: string
   attempts: number
 }
@@ -47,8 +50,8 @@ export async function main(): Promise<void> {
       },
       {
         attempts: settings.maxAttempts,
-        baseDelayMs: 250,
-        maxDelayMs: 8000,
+        baseDelayMs: 200,
+        maxDelayMs: 3000,
         retryable: err => err instanceof RaceError,
         onRetry: (err, attempt, delay) =>
           core.warning(
@@ -63,6 +66,16 @@ export async function main(): Promise<void> {
       throw err
     })
     outcome.attempts = attempts
+    if (helm && outcome.before !== undefined && outcome.after !== undefined)
+      outcome.manifestDiff = await renderedDiff(
+        helm,
+        repo.dir,
+        settings,
+        chartName,
+        priv,
+        outcome.before,
+        outcome.after
+      )
 
     core.setOutput(Outputs.Changed, String(outcome.changed))
     core.setOutput(Outputs.Commit, outcome.commit)
@@ -146,26 +159,19 @@ async function bumpOnce(
   await writeAtomic(file, after)
   const valuesDiff = unifiedDiff(before, after, `a/${settings.valuesFile}`, `b/${settings.valuesFile}`)
 
-  let manifestDiff = ''
-  if (helm) {
-    manifestDiff = await core.group(
-      `Validate ${settings.chart} (helm lint --strict, helm template)`,
-      async () => {
-        const original = path.join(path.dirname(messageFile), 'values.before.yaml')
-        await fs.writeFile(original, before)
-        const rendered = await helm.template(repo.dir, chartName, settings.chart, original).catch(() => '')
-        await helm.lint(repo.dir, settings.chart, settings.valuesFile)
-        const next = await helm.template(repo.dir, chartName, settings.chart, settings.valuesFile)
-        core.info('helm lint --strict and helm template passed')
-        return unifiedDiff(rendered, next, 'rendered before', 'rendered after')
-      }
-    )
-  }
+  if (helm)
+    await core.group(`Validate ${settings.chart} (helm lint --strict, helm template)`, async () => {
+      await Promise.all([
+        helm.lint(repo.dir, settings.chart, settings.valuesFile),
+        helm.template(repo.dir, chartName, settings.chart, settings.valuesFile)
+      ])
+      core.info('helm lint --strict and helm template passed')
+    })
   if (settings.dryRun) {
     core.notice(
       `dry-run: ${settings.valuesFile} would change (${changes.map(c => c.path).join(', ')}); nothing committed`
     )
-    return { ...none, changed: true, changes, valuesDiff, manifestDiff }
+    return { ...none, changed: true, changes, valuesDiff, before, after }
   }
   await fs.writeFile(
     messageFile,
@@ -176,7 +182,29 @@ async function bumpOnce(
     repo.push(`HEAD:refs/heads/${settings.branch}`)
   )
   core.info(`Pushed ${commit} to ${settings.branch}`)
-  return { changed: true, previousTag, commit, changes, valuesDiff, manifestDiff, attempts: attempt }
+  return { changed: true, previousTag, commit, changes, valuesDiff, before, after, attempts: attempt }
+}
+
+/** `helm template` of the values before and after, diffed: what Argo CD will change in the cluster. */
+async function renderedDiff(
+  helm: Helm,
+  repoDir: string,
+  settings: Settings,
+  chartName: string,
+  priv: PrivateDir,
+  before: string,
+  after: string
+): Promise<string> {
+  const a = await priv.write('values.before.yaml', before)
+  const b = await priv.write('values.after.yaml', after)
+  const [x, y] = await Promise.all([
+    helm.template(repoDir, chartName, settings.chart, a),
+    helm.template(repoDir, chartName, settings.chart, b)
+  ]).catch(err => {
+    core.warning(`Could not render the manifests for the summary: ${(err as Error).message}`)
+    return ['', '']
+  })
+  return unifiedDiff(x, y, 'rendered before', 'rendered after')
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

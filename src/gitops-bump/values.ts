@@ -31,15 +31,13 @@ function parse(text: string, file: string): YAML.Document.Parsed {
   return doc
 }
 
-/** How a string is written so that YAML reads it back as the same string. */
-export function renderScalar(value: string, style: YAML.Scalar['type'], original: unknown): string {
-  // A number or boolean stays one when the new text reads as the same kind (replicaCount: 2 -> 3).
-  if (typeof original !== 'string' && original !== null && style === 'PLAIN') {
-    const parsed = safeParse(value)
-    if (typeof parsed === typeof original) return value
-  }
+/**
+ * How a string is written so that YAML reads it back as the same string: in the node's own quoting
+ * style, plain only when plain text reads back as that string (so `1.10` or `true` get quotes).
+ */
+export function renderScalar(value: string, style: YAML.Scalar['type']): string {
   if (style === 'QUOTE_SINGLE' && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`
-  if (style === 'PLAIN' && safeParse(value) === value && !/^[\s]|[\s]$|[\n\r]/.test(value)) return value
+  if (style === 'PLAIN' && safeParse(value) === value && !/^\s|\s$|[\n\r]/.test(value)) return value
   return JSON.stringify(value)
 }
 
@@ -79,14 +77,13 @@ export function applyValues(
       )
     if (node.value !== null && typeof node.value === 'object')
       throw new ValuesError(`'${dotted}' in ${file} is not a single value`)
-    if (String(node.value) === value && (typeof node.value === 'string' || safeParse(value) === node.value))
-      continue
+    if (node.value === value) continue
     if (edits.some(e => e.start === node.range![0])) throw new ValuesError(`'${dotted}' is set twice`)
     const style = node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL' ? 'QUOTE_DOUBLE' : node.type
     edits.push({
       start: node.range[0],
       end: node.range[1],
-      replacement: renderScalar(value, style, node.value),
+      replacement: renderScalar(value, style),
       node
     })
     changes.push({ path: dotted, before: node.value, after: value })
@@ -99,7 +96,7 @@ export function applyValues(
   if (changes.length) {
     const check = parse(out, file)
     for (const c of changes)
-      if (String(check.getIn(splitPath(c.path))) !== c.after)
+      if (check.getIn(splitPath(c.path)) !== c.after)
         throw new ValuesError(`Internal error: '${c.path}' did not read back as '${c.after}'`)
     // The original document with the target nodes set (aliases of them follow) must equal the new one.
     edits.forEach((e, i) => (e.node.value = check.getIn(splitPath(changes[i].path))))

@@ -120,22 +120,32 @@ export function totals(cases: TestCase[]): Totals {
 }
 
 /**
- * Where a failure happened: the deepest `file:line` of the traceback that points into the test's own
- * file (or, without one, into any Python/JS/Java source), else the test's own line.
+ * Where a failure happened. Python tracebacks list the innermost frame last; JS and Java stacks list it
+ * first, with framework frames (node_modules, org.junit) to skip. A frame in the test's own file wins;
+ * without any frame, the test's own line.
  */
 export function failureLocation(tc: TestCase): { file?: string; line?: number } {
   const details = tc.details ?? ''
-  const candidates: { file: string; line: number }[] = []
-  const patterns = [
-    /^([^\s:"'()]+\.py):(\d+):/gm, // pytest: tests/test_app.py:12: AssertionError
-    /File "([^"]+)", line (\d+)/g, // Python traceback
-    /\(?((?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+):\d+\)?/g, // JS stacks
-    /\(([A-Za-z0-9_$]+\.java):(\d+)\)/g // Java stacks
+  const frames: { file: string; line: number }[] = []
+  const python = [
+    ...details.matchAll(/^([^\s:"'()]+\.py):(\d+):/gm),
+    ...details.matchAll(/File "([^"]+)", line (\d+)/g)
   ]
-  for (const re of patterns)
-    for (const m of details.matchAll(re)) candidates.push({ file: m[1], line: Number(m[2]) })
-  const own = tc.file ? candidates.filter(c => sameFile(c.file, tc.file!)) : []
-  const pick = own.at(-1) ?? (tc.file ? undefined : candidates.at(-1))
+  if (python.length) {
+    for (const m of python.sort((a, b) => a.index! - b.index!).reverse())
+      frames.push({ file: m[1], line: Number(m[2]) })
+  } else {
+    for (const m of details.matchAll(/\(?((?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+):\d+\)?/g))
+      if (!/node_modules|^node:|internal\//.test(m[1])) frames.push({ file: m[1], line: Number(m[2]) })
+    const simpleClass = tc.classname.split('.').pop() ?? ''
+    const java = [...details.matchAll(/\(([A-Za-z0-9_$]+\.(?:java|kt)):(\d+)\)/g)].map(m => ({
+      file: m[1],
+      line: Number(m[2])
+    }))
+    frames.push(...java.filter(f => f.file.startsWith(simpleClass + '.')), ...java)
+  }
+  const own = tc.file ? frames.find(f => sameFile(f.file, tc.file!)) : undefined
+  const pick = own ?? (tc.file ? undefined : frames[0])
   if (pick) return { file: tc.file ?? pick.file, line: pick.line }
   return { file: tc.file, line: tc.line }
 }

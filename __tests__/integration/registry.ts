@@ -1,0 +1,51 @@
+// Questions to the real registry (TLS, password auth) that scripts/infra.sh started on loopback.
+import * as fs from 'node:fs'
+import * as https from 'node:https'
+import { infraEnv } from '../../scripts/lib/runner.mjs'
+
+export const infra = infraEnv()
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json'
+].join(', ')
+
+function get(pathname: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: Number(infra.REGISTRY.split(':')[1]),
+        path: pathname,
+        ca: fs.readFileSync(infra.REGISTRY_CA),
+        auth: `${infra.REGISTRY_USER}:${infra.REGISTRY_PASSWORD}`,
+        headers: { Accept: ACCEPT }
+      },
+      res => {
+        let body = ''
+        res.on('data', d => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      }
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** The digest the registry holds for repository:tag, or undefined. */
+export async function manifestDigest(repository: string, tag: string): Promise<string | undefined> {
+  const r = await get(`/v2/${repository}/manifests/${tag}`)
+  return r.status === 200 ? (r.headers['docker-content-digest'] as string) : undefined
+}
+
+/** The image config (labels, env) of repository:tag; an index is followed to its linux/amd64 image. */
+export async function imageConfig(repository: string, tag: string): Promise<{ config: { Labels?: Record<string, string>; Env?: string[] } }> {
+  let manifest = JSON.parse((await get(`/v2/${repository}/manifests/${tag}`)).body)
+  if (manifest.manifests) {
+    const image = manifest.manifests.find((m: { platform?: { architecture?: string } }) => m.platform?.architecture !== 'unknown')
+    manifest = JSON.parse((await get(`/v2/${repository}/manifests/${image.digest}`)).body)
+  }
+  return JSON.parse((await get(`/v2/${repository}/blobs/${manifest.config.digest}`)).body)
+}

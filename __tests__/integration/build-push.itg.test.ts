@@ -12,7 +12,10 @@ function userHome(): { home: string; config: string; before: string } {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'home-'))
   const config = path.join(home, '.docker', 'config.json')
   fs.mkdirSync(path.dirname(config))
-  const before = JSON.stringify({ auths: { 'registry.example.test': { auth: 'dXNlcjpwYXNz' } }, psFormat: 'table {{.ID}}' })
+  const before = JSON.stringify({
+    auths: { 'registry.example.test': { auth: 'dXNlcjpwYXNz' } },
+    psFormat: 'table {{.ID}}'
+  })
   fs.writeFileSync(config, before)
   return { home, config, before }
 }
@@ -20,48 +23,62 @@ function userHome(): { home: string; config: string; before: string } {
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
 
 describe('build-push bundle', () => {
-  test.each(['buildx', 'classic'])('%s: builds, tags and pushes; every tag at the output digest; password nowhere', async builder => {
-    const repository = `itg/${uniqueName(builder)}`
-    const { home, config, before } = userHome()
-    const { main, post } = await runMainAndPost(
-      'build-push',
-      {
-        image: `${infra.REGISTRY}/${repository}`,
-        context: '__tests__/fixtures/docker/tiny',
-        version: 'v2.0.0',
-        builder,
-        labels: 'org.opencontainers.image.title=custom-title\ncom.example.team=platform',
-        ...login()
-      },
-      { env: { HOME: home, DOCKER_CONFIG: undefined } }
-    )
-    expect(main.exitCode).toBe(0)
-    expect(post.exitCode).toBe(0)
-    expect(main.outputs.tag).toBe(TAG)
-    expect(main.outputs.image).toBe(`${infra.REGISTRY}/${repository}:${TAG}`)
-    expect(main.outputs.tags.split('\n')).toEqual([`${infra.REGISTRY}/${repository}:${TAG}`, `${infra.REGISTRY}/${repository}:latest`])
-    expect(main.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
-    expect(await manifestDigest(repository, TAG)).toBe(main.outputs.digest)
-    expect(await manifestDigest(repository, 'latest')).toBe(main.outputs.digest)
+  test.each(['buildx', 'classic'])(
+    '%s: builds, tags and pushes; every tag at the output digest; password nowhere',
+    async builder => {
+      const repository = `itg/${uniqueName(builder)}`
+      const { home, config, before } = userHome()
+      const { main, post } = await runMainAndPost(
+        'build-push',
+        {
+          image: `${infra.REGISTRY}/${repository}`,
+          context: '__tests__/fixtures/docker/tiny',
+          version: 'v2.0.0',
+          builder,
+          labels: 'org.opencontainers.image.title=custom-title\ncom.example.team=platform',
+          ...login()
+        },
+        { env: { HOME: home, DOCKER_CONFIG: undefined } }
+      )
+      expect(main.exitCode).toBe(0)
+      expect(post.exitCode).toBe(0)
+      expect(main.outputs.tag).toBe(TAG)
+      expect(main.outputs.image).toBe(`${infra.REGISTRY}/${repository}:${TAG}`)
+      expect(main.outputs.tags.split('\n')).toEqual([
+        `${infra.REGISTRY}/${repository}:${TAG}`,
+        `${infra.REGISTRY}/${repository}:latest`
+      ])
+      expect(main.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+      expect(await manifestDigest(repository, TAG)).toBe(main.outputs.digest)
+      expect(await manifestDigest(repository, 'latest')).toBe(main.outputs.digest)
 
-    const { config: image } = await imageConfig(repository, TAG)
-    expect(image.Env).toContain(`APP_VERSION=${TAG}`)
-    expect(image.Labels).toMatchObject({
-      'org.opencontainers.image.title': 'custom-title',
-      'org.opencontainers.image.version': TAG,
-      'org.opencontainers.image.revision': '3f1c2d4e5b6a79880123456789abcdef01234567',
-      'org.opencontainers.image.source': 'https://github.com/banicr/demo_app',
-      'com.example.team': 'platform'
-    })
-    expect(image.Labels?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/)
+      const { config: image } = await imageConfig(repository, TAG)
+      expect(image.Env).toContain(`APP_VERSION=${TAG}`)
+      expect(image.Labels).toMatchObject({
+        'org.opencontainers.image.title': 'custom-title',
+        'org.opencontainers.image.version': TAG,
+        'org.opencontainers.image.revision': '3f1c2d4e5b6a79880123456789abcdef01234567',
+        'org.opencontainers.image.source': 'https://github.com/banicr/demo_app',
+        'com.example.team': 'platform'
+      })
+      expect(image.Labels?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/)
 
-    expect(main.summary).toContain(main.outputs.digest)
-    for (const text of [visibleLog(main.stdout), main.stderr, visibleLog(post.stdout), post.stderr, main.summary, JSON.stringify(main.outputs), JSON.stringify(main.state)])
-      expect(text).not.toContain(infra.REGISTRY_PASSWORD)
-    expect(fs.readFileSync(config, 'utf8')).toBe(before)
-    expect(fs.readdirSync(path.dirname(config))).toEqual(['config.json'])
-    expect(fs.existsSync(main.state.privateDir)).toBe(false)
-  })
+      expect(main.summary).toContain(main.outputs.digest)
+      for (const text of [
+        visibleLog(main.stdout),
+        main.stderr,
+        visibleLog(post.stdout),
+        post.stderr,
+        main.summary,
+        JSON.stringify(main.outputs),
+        JSON.stringify(main.state)
+      ])
+        expect(text).not.toContain(infra.REGISTRY_PASSWORD)
+      expect(fs.readFileSync(config, 'utf8')).toBe(before)
+      expect(fs.readdirSync(path.dirname(config))).toEqual(['config.json'])
+      expect(fs.existsSync(main.state.privateDir)).toBe(false)
+    }
+  )
 
   test('builds the example app on the local base image', async () => {
     const repository = `itg/${uniqueName('demo-app')}`
@@ -93,14 +110,25 @@ describe('build-push bundle', () => {
     expect(await manifestDigest(repository, TAG)).toBeUndefined()
   })
 
-  test.each(['buildx', 'classic'])('%s: a failing build is annotated at its Dockerfile line, and nothing is pushed', async builder => {
-    const repository = `itg/${uniqueName('failing')}`
-    const r = await runMain('build-push', { image: `${infra.REGISTRY}/${repository}`, context: '__tests__/fixtures/docker/failing', builder, ...login() })
-    expect(r.exitCode).toBe(1)
-    const annotation = r.commands.find(c => c.command === 'error' && c.properties.file)
-    expect(annotation?.properties).toMatchObject({ file: '__tests__/fixtures/docker/failing/Dockerfile', line: '3' })
-    expect(await manifestDigest(repository, TAG)).toBeUndefined()
-  })
+  test.each(['buildx', 'classic'])(
+    '%s: a failing build is annotated at its Dockerfile line, and nothing is pushed',
+    async builder => {
+      const repository = `itg/${uniqueName('failing')}`
+      const r = await runMain('build-push', {
+        image: `${infra.REGISTRY}/${repository}`,
+        context: '__tests__/fixtures/docker/failing',
+        builder,
+        ...login()
+      })
+      expect(r.exitCode).toBe(1)
+      const annotation = r.commands.find(c => c.command === 'error' && c.properties.file)
+      expect(annotation?.properties).toMatchObject({
+        file: '__tests__/fixtures/docker/failing/Dockerfile',
+        line: '3'
+      })
+      expect(await manifestDigest(repository, TAG)).toBeUndefined()
+    }
+  )
 
   test.each([
     [{ version: 'v2 beta' }, /Input 'version' must be a valid image tag/],
@@ -110,7 +138,12 @@ describe('build-push bundle', () => {
     [{ push: 'yes please' }, /Input 'push' must be true or false/],
     [{ 'build-args': 'no equals sign' }, /Input 'build-args' line 1 must look like KEY=VALUE/]
   ])('bad input %o: a clear error before any docker call', async (bad, message) => {
-    const r = await runMain('build-push', { image: `${infra.REGISTRY}/itg/never`, context: '__tests__/fixtures/docker/tiny', ...login(), ...bad })
+    const r = await runMain('build-push', {
+      image: `${infra.REGISTRY}/itg/never`,
+      context: '__tests__/fixtures/docker/tiny',
+      ...login(),
+      ...bad
+    })
     expect(r.exitCode).toBe(1)
     expect(r.commands.find(c => c.command === 'error')?.message).toMatch(message)
     expect(r.stdout).not.toContain('[command]')

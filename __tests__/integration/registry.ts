@@ -12,7 +12,9 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json'
 ].join(', ')
 
-function get(pathname: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  pathname: string
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -41,10 +43,15 @@ export async function manifestDigest(repository: string, tag: string): Promise<s
 }
 
 /** The image config (labels, env) of repository:tag; an index is followed to its linux/amd64 image. */
-export async function imageConfig(repository: string, tag: string): Promise<{ config: { Labels?: Record<string, string>; Env?: string[] } }> {
+export async function imageConfig(
+  repository: string,
+  tag: string
+): Promise<{ config: { Labels?: Record<string, string>; Env?: string[] } }> {
   let manifest = JSON.parse((await get(`/v2/${repository}/manifests/${tag}`)).body)
   if (manifest.manifests) {
-    const image = manifest.manifests.find((m: { platform?: { architecture?: string } }) => m.platform?.architecture !== 'unknown')
+    const image = manifest.manifests.find(
+      (m: { platform?: { architecture?: string } }) => m.platform?.architecture !== 'unknown'
+    )
     manifest = JSON.parse((await get(`/v2/${repository}/manifests/${image.digest}`)).body)
   }
   return JSON.parse((await get(`/v2/${repository}/blobs/${manifest.config.digest}`)).body)

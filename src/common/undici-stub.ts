@@ -4,6 +4,8 @@
 // 440 KB and most of the start-up time to every stage, so this stub takes its place and says so if reached.
 export class ProxyAgent {
   constructor() {
-    throw new Error('demo-actions bundles do not include undici: a fetch client behind an HTTP(S) proxy is not supported')
+    throw new Error(
+      'demo-actions bundles do not include undici: a fetch client behind an HTTP(S) proxy is not supported'
+    )
   }
 }

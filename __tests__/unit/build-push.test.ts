@@ -1,0 +1,137 @@
+import {
+  buildxArgs,
+  cacheBackend,
+  classicArgs,
+  computeTag,
+  imageLabels,
+  type RunContext,
+  type Settings
+} from '../../src/build-push/settings.js'
+import { failedLine, failureReason, instructions } from '../../src/build-push/dockerfile.js'
+
+const ctx: RunContext = {
+  sha: '3F1C2D4E5B6A79880123456789ABCDEF01234567',
+  runNumber: '17',
+  repositoryUrl: 'https://github.com/banicr/demo_app',
+  now: new Date('2026-01-02T03:04:05Z')
+}
+const settings: Settings = {
+  image: 'ghcr.io/banicr/demo-flask-app',
+  registry: 'ghcr.io',
+  context: 'app',
+  file: 'app/Dockerfile',
+  tag: 'v2.0.0-3f1c2d4-17',
+  refs: ['ghcr.io/banicr/demo-flask-app:v2.0.0-3f1c2d4-17', 'ghcr.io/banicr/demo-flask-app:latest'],
+  push: true,
+  username: 'octocat',
+  password: 'secret',
+  buildArgs: [
+    ['APP_VERSION', 'ignored'],
+    ['PIP_INDEX', 'x']
+  ],
+  labels: [['org.opencontainers.image.title', 'mine']],
+  platforms: [],
+  cache: 'auto',
+  builder: 'auto',
+  provenance: ''
+}
+
+test('the tag is <version>-<sha7>-<run>', () => {
+  expect(computeTag('v2.0.0', ctx)).toBe('v2.0.0-3f1c2d4-17')
+  expect(() => computeTag('v2.0.0', { ...ctx, sha: undefined })).toThrow(
+    "Input 'tag' is needed when GITHUB_SHA is not a commit sha"
+  )
+  expect(() => computeTag('v2.0.0', { ...ctx, runNumber: 'x' })).toThrow(/GITHUB_RUN_NUMBER/)
+})
+
+test('OCI labels, the user winning on conflict', () => {
+  expect(imageLabels(settings, ctx)).toEqual([
+    ['org.opencontainers.image.version', 'v2.0.0-3f1c2d4-17'],
+    ['org.opencontainers.image.created', '2026-01-02T03:04:05.000Z'],
+    ['org.opencontainers.image.source', 'https://github.com/banicr/demo_app'],
+    ['org.opencontainers.image.revision', '3F1C2D4E5B6A79880123456789ABCDEF01234567'],
+    ['org.opencontainers.image.title', 'mine']
+  ])
+})
+
+test('buildx arguments', () => {
+  const args = buildxArgs(
+    { ...settings, platforms: ['linux/amd64', 'linux/arm64'], provenance: 'false' },
+    ctx,
+    '/tmp/m.json',
+    'gha'
+  )
+  expect(args.slice(0, 8)).toEqual([
+    'buildx',
+    'build',
+    '--file',
+    'app/Dockerfile',
+    '--tag',
+    settings.refs[0],
+    '--tag',
+    settings.refs[1]
+  ])
+  expect(args).toContain('APP_VERSION=v2.0.0-3f1c2d4-17')
+  expect(args).not.toContain('APP_VERSION=ignored')
+  expect(args).toContain('PIP_INDEX=x')
+  expect(args.join(' ')).toContain('--platform linux/amd64,linux/arm64')
+  expect(args.join(' ')).toContain(
+    '--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app --cache-to type=gha,mode=max,scope=ghcr.io/banicr/demo-flask-app'
+  )
+  expect(args).toContain('--provenance=false')
+  expect(args.slice(-4)).toEqual(['--metadata-file', '/tmp/m.json', '--push', 'app'])
+  expect(buildxArgs({ ...settings, push: false }, ctx, '/m', 'none').slice(-2)).toEqual(['--load', 'app'])
+})
+
+test('classic arguments', () => {
+  expect(classicArgs(settings, ctx).slice(0, 4)).toEqual(['build', '--file', 'app/Dockerfile', '--tag'])
+  expect(classicArgs(settings, ctx).at(-1)).toBe('app')
+})
+
+test('cache auto uses the Actions cache only with buildx and the cache service', () => {
+  expect(cacheBackend('auto', 'buildx', {})).toBe('none')
+  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' })).toBe('gha')
+  expect(cacheBackend('gha', 'classic', {})).toBe('none')
+  expect(cacheBackend('inline', 'buildx', {})).toBe('inline')
+})
+
+describe('Dockerfile failure location', () => {
+  const dockerfile =
+    'ARG BASE=x\nFROM ${BASE}\n\n# comment\nRUN apt-get update && \\\n    # inner comment\n    apt-get install -y make\nCOPY . .\nRUN make\n'
+
+  test('instructions with continuations', () => {
+    expect(instructions(dockerfile)).toEqual([
+      { line: 1, text: 'ARG BASE=x' },
+      { line: 2, text: 'FROM ${BASE}' },
+      { line: 5, text: 'RUN apt-get update && apt-get install -y make' },
+      { line: 8, text: 'COPY . .' },
+      { line: 9, text: 'RUN make' }
+    ])
+  })
+
+  test('buildx ">>>" excerpt, buildx step header, classic Step N/M', () => {
+    expect(
+      failedLine(
+        '--------------------\n   8 |     COPY . .\n   9 | >>> RUN make\n--------------------',
+        dockerfile
+      )
+    ).toBe(9)
+    expect(
+      failedLine('------\n > [3/4] RUN apt-get update &&     apt-get install -y make:\n------', dockerfile)
+    ).toBe(5)
+    expect(failedLine('------\n > [builder 4/4] RUN make:\n------', dockerfile)).toBe(9)
+    expect(failedLine('Step 5/5 : RUN make\n ---> Running in 1\nThe command', dockerfile)).toBe(9)
+    expect(failedLine('nothing useful', dockerfile)).toBeUndefined()
+  })
+
+  test('the reason', () => {
+    expect(
+      failureReason(
+        '#7 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2\n------\nERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'
+      )
+    ).toBe('process "/bin/sh -c make" did not complete successfully: exit code: 2')
+    expect(failureReason("The command '/bin/sh -c make' returned a non-zero code: 2")).toBe(
+      "The command '/bin/sh -c make' returned a non-zero code: 2"
+    )
+  })
+})

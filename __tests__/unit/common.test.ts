@@ -1,0 +1,264 @@
+import { jest } from '@jest/globals'
+import { splitArgs } from '../../src/common/argv.js'
+import { unifiedDiff } from '../../src/common/diff.js'
+import * as inputs from '../../src/common/inputs.js'
+import { backoffDelay, retry } from '../../src/common/retry.js'
+import { fence } from '../../src/common/summary.js'
+import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../../src/common/validate.js'
+
+const withInput = (name: string, value: string) => {
+  process.env[`INPUT_${name.toUpperCase()}`] = value
+}
+
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith('INPUT_')) delete process.env[k]
+})
+
+describe('inputs', () => {
+  test('booleans accept the YAML 1.2 core forms and name the input otherwise', () => {
+    withInput('push', 'True')
+    expect(inputs.bool('push', false)).toBe(true)
+    withInput('push', 'yes')
+    expect(() => inputs.bool('push', false)).toThrow("Input 'push' must be true or false, got 'yes'")
+    delete process.env.INPUT_PUSH
+    expect(inputs.bool('push', true)).toBe(true)
+  })
+
+  test('whole numbers are bounded', () => {
+    withInput('max-attempts', '7')
+    expect(inputs.int('max-attempts', 5, 1, 50)).toBe(7)
+    withInput('max-attempts', '0')
+    expect(() => inputs.int('max-attempts', 5, 1, 50)).toThrow(
+      "Input 'max-attempts' must be a whole number from 1 to 50, got '0'"
+    )
+    withInput('max-attempts', '2.5')
+    expect(() => inputs.int('max-attempts', 5, 1, 50)).toThrow(/whole number/)
+  })
+
+  test('lists take lines and commas; comments and blanks are dropped', () => {
+    withInput('extra-tags', 'latest, stable\n# a comment\n\n  edge  ')
+    expect(inputs.list('extra-tags')).toEqual(['latest', 'stable', 'edge'])
+  })
+
+  test('key=value lines keep = in values and name the bad line', () => {
+    withInput('build-args', 'A=1\nB=x=y\nC=')
+    expect(inputs.keyValues('build-args')).toEqual([
+      ['A', '1'],
+      ['B', 'x=y'],
+      ['C', '']
+    ])
+    withInput('build-args', 'A=1\n=nokey')
+    expect(() => inputs.keyValues('build-args')).toThrow(
+      "Input 'build-args' line 2 must look like KEY=VALUE, got '=nokey'"
+    )
+  })
+
+  test('durations', () => {
+    expect(inputs.parseDuration('180s')).toBe(180_000)
+    expect(inputs.parseDuration('1m30s')).toBe(90_000)
+    expect(inputs.parseDuration('500ms')).toBe(500)
+    expect(inputs.parseDuration('2h')).toBe(7_200_000)
+    expect(inputs.parseDuration('42')).toBe(42_000)
+    expect(inputs.parseDuration('soon')).toBeUndefined()
+    expect(inputs.parseDuration('3 m')).toBeUndefined()
+  })
+
+  test('a required input that is missing is named', () => {
+    expect(() => inputs.required('image')).toThrow("Input 'image' is required and was not supplied")
+  })
+
+  test('secrets are masked, whole and line by line', () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    withInput('ssh-key', '-----BEGIN KEY-----\nabcdef\n-----END KEY-----\n')
+    inputs.secret('ssh-key')
+    const out = write.mock.calls.map(c => String(c[0])).join('')
+    write.mockRestore()
+    expect(out).toContain('::add-mask::-----BEGIN KEY-----%0Aabcdef')
+    expect(out).toContain('::add-mask::abcdef\n')
+  })
+})
+
+describe('validate', () => {
+  test.each([
+    ['ghcr.io/banicr/demo-flask-app', { registry: 'ghcr.io', repository: 'ghcr.io/banicr/demo-flask-app' }],
+    [
+      '127.0.0.1:5443/itg/app:v1',
+      { registry: '127.0.0.1:5443', repository: '127.0.0.1:5443/itg/app', tag: 'v1' }
+    ],
+    ['localhost/app', { registry: 'localhost', repository: 'localhost/app' }],
+    ['library/busybox:1.36', { registry: '', repository: 'library/busybox', tag: '1.36' }],
+    [
+      `ghcr.io/a/b@sha256:${'a'.repeat(64)}`,
+      { registry: 'ghcr.io', repository: 'ghcr.io/a/b', digest: `sha256:${'a'.repeat(64)}` }
+    ]
+  ])('parses image %s', (ref, expected) => {
+    expect(parseImage('image', ref)).toMatchObject(expected)
+  })
+
+  test.each([
+    'ghcr.io/Owner/app',
+    'ghcr.io/a/b;rm -rf /',
+    'ghcr.io/a/b:',
+    'ghcr.io/a/b:-x',
+    'ghcr.io//b',
+    ' ghcr.io/a/b',
+    'a/b@sha256:zz'
+  ])('refuses image %p', ref => expect(() => parseImage('image', ref)).toThrow(/^Input 'image'/))
+
+  test('tags follow the OCI grammar', () => {
+    expect(checkTag('tag', 'v2.0.0-3f1c2d4-17')).toBe('v2.0.0-3f1c2d4-17')
+    for (const bad of ['', '-x', '.x', 'a b', 'a;b', 'x'.repeat(129), 'v1$(id)'])
+      expect(() => checkTag('tag', bad)).toThrow(/^Input 'tag'/)
+  })
+
+  test('git refs follow check-ref-format', () => {
+    for (const ok of ['main', 'release/v1', 'gitops/v2.0.0-abc-1']) expect(checkGitRef('branch', ok)).toBe(ok)
+    for (const bad of [
+      '',
+      '-x',
+      'a..b',
+      'a b',
+      'a~1',
+      'a^',
+      'a:b',
+      'a?',
+      'a*',
+      'a[',
+      'a\\b',
+      'x.lock',
+      'a/',
+      '/a',
+      'a//b',
+      'a@{1}',
+      '.hidden',
+      'a/.b'
+    ])
+      expect(() => checkGitRef('branch', bad)).toThrow(/^Input 'branch'/)
+  })
+
+  test('relative paths stay inside', () => {
+    expect(checkRelativePath('values-file', './helm/x/values.yaml')).toBe('helm/x/values.yaml')
+    expect(checkRelativePath('chart', 'helm/x/')).toBe('helm/x')
+    for (const bad of ['/etc/passwd', '../x', 'a/../../x', '', 'a\0b'])
+      expect(() => checkRelativePath('values-file', bad)).toThrow(/^Input 'values-file'/)
+  })
+})
+
+describe('splitArgs', () => {
+  test('splits like a shell, without expanding anything', () => {
+    expect(splitArgs('args', `-k "not slow" -m 'a b' x\\ y $(id) ;`)).toEqual([
+      '-k',
+      'not slow',
+      '-m',
+      'a b',
+      'x y',
+      '$(id)',
+      ';'
+    ])
+    expect(splitArgs('args', '')).toEqual([])
+    expect(splitArgs('args', `""`)).toEqual([''])
+    expect(() => splitArgs('args', `"open`)).toThrow(`Input 'args' has an unclosed " quote`)
+  })
+})
+
+describe('retry', () => {
+  test('backoff grows, is capped, and jitter stays below the ceiling', () => {
+    expect(backoffDelay(1, 100, 1000, () => 0.999)).toBe(99)
+    expect(backoffDelay(3, 100, 1000, () => 0.999)).toBe(399)
+    expect(backoffDelay(10, 100, 1000, () => 0.999)).toBe(999)
+    expect(backoffDelay(3, 100, 1000, () => 0)).toBe(0)
+  })
+
+  test('retries retryable errors up to the attempts, then throws the last', async () => {
+    const sleeps: number[] = []
+    let calls = 0
+    const fn = async () => {
+      calls++
+      throw new Error(`fail ${calls}`)
+    }
+    await expect(
+      retry(fn, { attempts: 3, sleep: async ms => void sleeps.push(ms), random: () => 0.5 })
+    ).rejects.toThrow('fail 3')
+    expect(calls).toBe(3)
+    expect(sleeps).toEqual([250, 500])
+  })
+
+  test('a non-retryable error is thrown at once; success returns', async () => {
+    let calls = 0
+    await expect(
+      retry(
+        async () => {
+          calls++
+          throw new Error('fatal')
+        },
+        { attempts: 5, retryable: () => false }
+      )
+    ).rejects.toThrow('fatal')
+    expect(calls).toBe(1)
+    let n = 0
+    expect(
+      await retry(
+        async () => {
+          if (++n < 3) throw new Error('again')
+          return n
+        },
+        { attempts: 5, sleep: async () => {} }
+      )
+    ).toBe(3)
+  })
+
+  test('gives up when the deadline would pass', async () => {
+    let calls = 0
+    await expect(
+      retry(
+        async () => {
+          calls++
+          throw new Error('x')
+        },
+        { attempts: 100, baseDelayMs: 1000, deadlineMs: 10, random: () => 1, sleep: async () => {} }
+      )
+    ).rejects.toThrow('x')
+    expect(calls).toBe(1)
+  })
+})
+
+describe('unifiedDiff', () => {
+  test('hunks with context and line numbers', () => {
+    const a = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n')
+    const b = a.replace('line 5', 'line five').replace('line 18', 'line eighteen')
+    expect(unifiedDiff(a, b, 'a', 'b')).toBe(
+      [
+        '--- a',
+        '+++ b',
+        '@@ -2,7 +2,7 @@',
+        ' line 2',
+        ' line 3',
+        ' line 4',
+        '-line 5',
+        '+line five',
+        ' line 6',
+        ' line 7',
+        ' line 8',
+        '@@ -15,6 +15,6 @@',
+        ' line 15',
+        ' line 16',
+        ' line 17',
+        '-line 18',
+        '+line eighteen',
+        ' line 19',
+        ' line 20',
+        ''
+      ].join('\n')
+    )
+    expect(unifiedDiff(a, a)).toBe('')
+  })
+
+  test('insertions and deletions', () => {
+    expect(unifiedDiff('a\nb\nc', 'a\nc')).toBe('--- before\n+++ after\n@@ -1,3 +1,2 @@\n a\n-b\n c\n')
+    expect(unifiedDiff('', 'x')).toBe('--- before\n+++ after\n@@ -1,1 +1,1 @@\n-\n+x\n')
+  })
+})
+
+test('summary fences outlast the backticks inside', () => {
+  expect(fence('a ``` b', 'diff')).toBe('````diff\na ``` b\n````\n')
+})

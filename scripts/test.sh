@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The test command (README): on a new machine it installs and starts everything the tests need
+# (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest via scripts/infra.sh),
+# then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
+#   bash scripts/test.sh            everything
+#   bash scripts/test.sh unit       unit tests only (no infrastructure)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "== typecheck, lint"
+npm run -s typecheck
+npm run -s lint
+
+echo "== dist/ reproducible"
+before=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
+npm run -s bundle
+after=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
+if [ "$before" != "$after" ]; then
+  diff <(echo "$before") <(echo "$after") || true
+  echo "dist/ was not what the sources build to; it has been rebuilt: commit it" >&2
+  exit 1
+fi
+
+projects=(unit)
+if [ "$what" = all ]; then
+  echo "== infrastructure"
+  bash scripts/infra.sh up
+  projects+=(integration)
+fi
+
+echo "== tests: ${projects[*]}"
+report=$(mktemp)
+status=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --selectProjects "${projects[@]}" --json --outputFile="$report" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
+' "$report"
+rm -f "$report"
+exit $status

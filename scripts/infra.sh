@@ -172,6 +172,11 @@ base_images() {
     tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
     rm -rf "$root"
   fi
+  if ! docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1 && ! grep -qx 'ID=debian' /etc/os-release; then
+    # Not Debian (a GitHub-hosted Ubuntu runner): Docker Hub is reachable there, debootstrap of bookworm is not.
+    log "pulling python:3.11-slim as $PYTHON_IMAGE"
+    docker pull -q python:3.11-slim >/dev/null && docker tag python:3.11-slim "$PYTHON_IMAGE"
+  fi
   if ! docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
     log "building $PYTHON_IMAGE with debootstrap (about a minute)"
     local root="$INFRA/rootfs-python"

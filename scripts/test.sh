@@ -8,14 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+source scripts/ensure-deps.sh
 
 echo "== typecheck, lint"
 npm run -s typecheck
 npm run -s lint
+node scripts/docs.mjs --check
 
 echo "== dist/ reproducible"
 before=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)

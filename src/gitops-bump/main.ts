@@ -19,9 +19,6 @@ interface Outcome {
   commit: string
   changes: Change[]
   valuesDiff: string
-  /** The values file before and after the edit that landed, for the rendered-manifest diff. */
-  before?: string
-  after?: string
   manifestDiff?: string
   skipped?: string
   attempts: number
@@ -39,14 +36,13 @@ export async function main(): Promise<void> {
     const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, () => repo.fetch())
     core.info(`${settings.branch} is at ${base}`)
     const chartName = await readChartName(repo.dir, settings.chart)
-    const messageFile = path.join(priv.path, 'commit-message')
 
     let attempts = 0
     const outcome = await retry(
       async attempt => {
         attempts = attempt
         if (attempt > 1) await core.group(`Fetch the new tip of ${settings.branch}`, () => repo.fetch())
-        return bumpOnce(settings, repo, helm, chartName, messageFile, attempt)
+        return bumpOnce(settings, repo, helm, chartName, priv, attempt)
       },
       {
         attempts: settings.maxAttempts,
@@ -66,16 +62,6 @@ export async function main(): Promise<void> {
       throw err
     })
     outcome.attempts = attempts
-    if (helm && outcome.before !== undefined && outcome.after !== undefined)
-      outcome.manifestDiff = await renderedDiff(
-        helm,
-        repo.dir,
-        settings,
-        chartName,
-        priv,
-        outcome.before,
-        outcome.after
-      )
 
     core.setOutput(Outputs.Changed, String(outcome.changed))
     core.setOutput(Outputs.Commit, outcome.commit)
@@ -119,9 +105,10 @@ async function bumpOnce(
   repo: GitOpsRepo,
   helm: Helm | undefined,
   chartName: string,
-  messageFile: string,
+  priv: PrivateDir,
   attempt: number
 ): Promise<Outcome> {
+  const messageFile = path.join(priv.path, 'commit-message')
   const file = path.join(repo.dir, settings.valuesFile)
   const before = await fs.readFile(file, 'utf8').catch(() => {
     throw new InputError(
@@ -159,19 +146,28 @@ async function bumpOnce(
   await writeAtomic(file, after)
   const valuesDiff = unifiedDiff(before, after, `a/${settings.valuesFile}`, `b/${settings.valuesFile}`)
 
+  let manifestDiff = ''
   if (helm)
-    await core.group(`Validate ${settings.chart} (helm lint --strict, helm template)`, async () => {
-      await Promise.all([
-        helm.lint(repo.dir, settings.chart, settings.valuesFile),
-        helm.template(repo.dir, chartName, settings.chart, settings.valuesFile)
-      ])
-      core.info('helm lint --strict and helm template passed')
-    })
+    manifestDiff = await core.group(
+      `Validate ${settings.chart} (helm lint --strict, helm template)`,
+      async () => {
+        // The render of the values before the edit is only for the summary's diff: it runs beside the
+        // validation, and a chart that did not render before does not stop the bump.
+        const beforeFile = await priv.write(`values.before.${attempt}.yaml`, before)
+        const [, rendered, previous] = await Promise.all([
+          helm.lint(repo.dir, settings.chart, settings.valuesFile),
+          helm.template(repo.dir, chartName, settings.chart, settings.valuesFile),
+          helm.template(repo.dir, chartName, settings.chart, beforeFile).catch(() => '')
+        ])
+        core.info('helm lint --strict and helm template passed')
+        return unifiedDiff(previous, rendered, 'rendered before', 'rendered after')
+      }
+    )
   if (settings.dryRun) {
     core.notice(
       `dry-run: ${settings.valuesFile} would change (${changes.map(c => c.path).join(', ')}); nothing committed`
     )
-    return { ...none, changed: true, changes, valuesDiff, before, after }
+    return { ...none, changed: true, changes, valuesDiff, manifestDiff }
   }
   await fs.writeFile(
     messageFile,
@@ -182,29 +178,7 @@ async function bumpOnce(
     repo.push(`HEAD:refs/heads/${settings.branch}`)
   )
   core.info(`Pushed ${commit} to ${settings.branch}`)
-  return { changed: true, previousTag, commit, changes, valuesDiff, before, after, attempts: attempt }
-}
-
-/** `helm template` of the values before and after, diffed: what Argo CD will change in the cluster. */
-async function renderedDiff(
-  helm: Helm,
-  repoDir: string,
-  settings: Settings,
-  chartName: string,
-  priv: PrivateDir,
-  before: string,
-  after: string
-): Promise<string> {
-  const a = await priv.write('values.before.yaml', before)
-  const b = await priv.write('values.after.yaml', after)
-  const [x, y] = await Promise.all([
-    helm.template(repoDir, chartName, settings.chart, a),
-    helm.template(repoDir, chartName, settings.chart, b)
-  ]).catch(err => {
-    core.warning(`Could not render the manifests for the summary: ${(err as Error).message}`)
-    return ['', '']
-  })
-  return unifiedDiff(x, y, 'rendered before', 'rendered after')
+  return { changed: true, previousTag, commit, changes, valuesDiff, manifestDiff, attempts: attempt }
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

@@ -80,7 +80,6 @@ export class GitOpsRepo {
     const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }))
     await fs.mkdir(dir, { recursive: true })
     await repo.git(['init', '-q', '-b', settings.branch, '.'], { silent: true })
-    await repo.git(['remote', 'add', 'origin', settings.remote.url], { silent: true })
     // Only the chart and the values file are checked out, however large the repository.
     const dirs = [...new Set([settings.chart, path.posix.dirname(settings.valuesFile)])].filter(
       d => d !== '.'
@@ -93,7 +92,13 @@ export class GitOpsRepo {
   async fetch(): Promise<string> {
     const { branch } = this.settings
     const r = await this.git(
-      ['fetch', '--depth=1', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+      [
+        'fetch',
+        '--depth=1',
+        '--no-tags',
+        this.settings.remote.url,
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`
+      ],
       {
         ignoreReturnCode: true,
         silent: true
@@ -126,7 +131,7 @@ export class GitOpsRepo {
 
   /** Push without force; a rejection because the branch moved becomes a RaceError. */
   async push(refspec: string): Promise<void> {
-    const r = await this.git(['push', '--porcelain', 'origin', refspec], {
+    const r = await this.git(['push', '--porcelain', this.settings.remote.url, refspec], {
       ignoreReturnCode: true,
       silent: true
     })

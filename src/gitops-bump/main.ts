@@ -123,7 +123,7 @@ async function bumpOnce(
   const none = {
     changed: false,
     previousTag,
-    commit: await repo.head(),
+    commit: '',
     changes: [],
     valuesDiff: '',
     manifestDiff: '',
@@ -134,40 +134,54 @@ async function bumpOnce(
     core.warning(
       `${tagPath} is ${previousTag}, from a later run than ${newTag}; not rolled back (allow-downgrade: true to force)`
     )
-    return { ...none, skipped: 'downgrade' }
+    return { ...none, commit: await repo.head(), skipped: 'downgrade' }
   }
   const { text: after, changes } = applyValues(before, settings.set, settings.valuesFile)
   if (changes.length === 0) {
     core.info(
       `${settings.valuesFile} already has ${settings.set.map(([k, v]) => `${k}=${v}`).join(', ')}; nothing to do`
     )
-    return none
+    return { ...none, commit: await repo.head() }
   }
   await writeAtomic(file, after)
   const valuesDiff = unifiedDiff(before, after, `a/${settings.valuesFile}`, `b/${settings.valuesFile}`)
 
-  let manifestDiff = ''
+  let rendered = ''
   if (helm)
-    manifestDiff = await core.group(
+    rendered = await core.group(
       `Validate ${settings.chart} (helm lint --strict, helm template)`,
       async () => {
-        // The render of the values before the edit is only for the summary's diff: it runs beside the
-        // validation, and a chart that did not render before does not stop the bump.
-        const beforeFile = await priv.write(`values.before.${attempt}.yaml`, before)
-        const [, rendered, previous] = await Promise.all([
+        const [, out] = await Promise.all([
           helm.lint(repo.dir, settings.chart, settings.valuesFile),
-          helm.template(repo.dir, chartName, settings.chart, settings.valuesFile),
-          helm.template(repo.dir, chartName, settings.chart, beforeFile).catch(() => '')
+          helm.template(repo.dir, chartName, settings.chart, settings.valuesFile)
         ])
         core.info('helm lint --strict and helm template passed')
-        return unifiedDiff(previous, rendered, 'rendered before', 'rendered after')
+        return out
       }
     )
+  // The render of the values before the edit is only for the summary's diff: it runs while the commit is
+  // pushed, and a chart that did not render before does not stop the bump.
+  const renderedBefore = helm
+    ? priv
+        .write(`values.before.${attempt}.yaml`, before)
+        .then(file => helm.template(repo.dir, chartName, settings.chart, file))
+        .catch(() => '')
+    : Promise.resolve('')
+  const manifestDiff = async () =>
+    helm ? unifiedDiff(await renderedBefore, rendered, 'rendered before', 'rendered after') : ''
+
   if (settings.dryRun) {
     core.notice(
       `dry-run: ${settings.valuesFile} would change (${changes.map(c => c.path).join(', ')}); nothing committed`
     )
-    return { ...none, changed: true, changes, valuesDiff, manifestDiff }
+    return {
+      ...none,
+      commit: await repo.head(),
+      changed: true,
+      changes,
+      valuesDiff,
+      manifestDiff: await manifestDiff()
+    }
   }
   await fs.writeFile(
     messageFile,
@@ -178,7 +192,15 @@ async function bumpOnce(
     repo.push(`HEAD:refs/heads/${settings.branch}`)
   )
   core.info(`Pushed ${commit} to ${settings.branch}`)
-  return { changed: true, previousTag, commit, changes, valuesDiff, manifestDiff, attempts: attempt }
+  return {
+    changed: true,
+    previousTag,
+    commit,
+    changes,
+    valuesDiff,
+    manifestDiff: await manifestDiff(),
+    attempts: attempt
+  }
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

@@ -89,7 +89,7 @@ describe('unit-test bundle', () => {
     [{ 'working-directory': 'no/such/dir' }, /Input 'working-directory' must be an existing directory/],
     [
       { 'working-directory': 'example/demo-app', python: '/nonexistent/python3' },
-      /Input 'python' must name a Python interpreter/
+      /Input 'python' must name a program that can be run/
     ],
     [
       { 'working-directory': 'example/demo-app', 'max-annotations': 'lots' },

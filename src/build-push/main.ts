@@ -24,8 +24,11 @@ export async function main(): Promise<void> {
     }
     await linkUserPlugins(dir.path)
     const docker = tool('docker', { env })
-    const builder = await chooseBuilder(settings, docker)
-    if (settings.push) await login(settings, docker)
+    // The builder probe and the login are independent: one round trip instead of two.
+    const [builder] = await Promise.all([
+      chooseBuilder(settings, docker),
+      settings.push ? login(settings, docker) : undefined
+    ])
 
     const started = Date.now()
     let digest = ''

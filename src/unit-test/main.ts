@@ -17,7 +17,6 @@ export async function main(): Promise<void> {
   await fs.mkdir(path.dirname(junitFile), { recursive: true })
   const before = await mtime(junitFile)
 
-  if (settings.isPytest) await checkPython(settings)
   if (settings.install) await install(settings)
 
   const args = [...settings.command.slice(1)]
@@ -29,12 +28,9 @@ export async function main(): Promise<void> {
       env: { JUNIT_FILE: junitFile, PYTHONDONTWRITEBYTECODE: '1' },
       ignoreReturnCode: true
     }).catch(err => {
-      if (err instanceof ToolError && err.result.exitCode === -1)
-        throw new InputError(
-          settings.customCommand ? Inputs.Command : Inputs.Python,
-          `names a program that cannot be run: ${settings.command[0]}`
-        )
-      throw err
+      throw (
+        notRunnable(err, settings.customCommand ? Inputs.Command : Inputs.Python, settings.command[0]) ?? err
+      )
     })
   )
   const seconds = (Date.now() - started) / 1000
@@ -68,19 +64,15 @@ export async function main(): Promise<void> {
   core.info(`${t.passed} passed, ${t.skipped} skipped in ${seconds.toFixed(2)}s`)
 }
 
-async function mtime(file: string): Promise<number | undefined> {
-  return (await fs.stat(file).catch(() => undefined))?.mtimeMs
+/** A program that could not be started at all is a bad input, named as such. */
+function notRunnable(err: unknown, input: string, program: string): InputError | undefined {
+  if (err instanceof ToolError && err.result.exitCode === -1)
+    return new InputError(input, `must name a program that can be run, got '${program}'`)
+  return undefined
 }
 
-async function checkPython(settings: Settings): Promise<void> {
-  const r = await run(settings.python, ['--version'], { silent: true, ignoreReturnCode: true }).catch(
-    () => undefined
-  )
-  if (!r || r.exitCode !== 0)
-    throw new InputError(
-      Inputs.Python,
-      `must name a Python interpreter that can be run, got '${settings.python}'`
-    )
+async function mtime(file: string): Promise<number | undefined> {
+  return (await fs.stat(file).catch(() => undefined))?.mtimeMs
 }
 
 async function install(settings: Settings): Promise<void> {
@@ -94,6 +86,8 @@ async function install(settings: Settings): Promise<void> {
     run(settings.python, ['-m', 'pip', 'install', ...files.flatMap(f => ['-r', f]), ...settings.pipArgs], {
       cwd: settings.workingDirectory,
       label: `pip install of ${files.map(f => path.relative(settings.workingDirectory, f)).join(', ')}`
+    }).catch(err => {
+      throw notRunnable(err, Inputs.Python, settings.python) ?? err
     })
   )
 }

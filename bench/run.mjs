@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// All benchmarks (npm run bench). Each prints its own figures; rerun one with `node bench/<name>.mjs`.
+import * as startup from './startup.mjs'
+import * as unitTest from './unit-test.mjs'
+import * as buildPush from './build-push.mjs'
+import * as gitops from './gitops.mjs'
+
+console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
+startup.run()
+await unitTest.run()
+await buildPush.run()
+await gitops.run()

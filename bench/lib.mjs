@@ -33,7 +33,9 @@ export function table(headers, rows) {
 
 /** Brings the infrastructure up (idempotent) and returns its env. */
 export function infra() {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts/infra.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/infra.sh'), 'up'], {
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
   if (r.status !== 0) throw new Error('scripts/infra.sh failed')
   return infraEnv()
 }
@@ -43,7 +45,14 @@ export function git(args, opts = {}) {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     ...opts,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost', ...opts.env }
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'bench',
+      GIT_AUTHOR_EMAIL: 'bench@localhost',
+      GIT_COMMITTER_NAME: 'bench',
+      GIT_COMMITTER_EMAIL: 'bench@localhost',
+      ...opts.env
+    }
   })
 }
 

@@ -8,7 +8,9 @@ import { fmt, median, ROOT, table } from './lib.mjs'
 
 const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
 const RUNS = Number(process.env.BENCH_RUNS || 30)
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_'))
+)
 
 function once(args) {
   const t = process.hrtime.bigint()
@@ -17,7 +19,9 @@ function once(args) {
 }
 
 export function run() {
-  console.log(`\n## Start-up over bare node and bundle size (median of ${RUNS} rounds, node ${process.version})`)
+  console.log(
+    `\n## Start-up over bare node and bundle size (median of ${RUNS} rounds, node ${process.version})`
+  )
   const targets = [['-e', '0'], ...STAGES.map(s => [path.join(ROOT, 'dist', s, 'index.js')])]
   const times = targets.map(() => [])
   once(targets[0])
@@ -27,7 +31,13 @@ export function run() {
   const rows = STAGES.map((stage, j) => {
     const t = median(times[j + 1])
     const kb = fs.statSync(targets[j + 1][0]).size / 1024
-    return [stage, fmt(t), `+${fmt(t - bare)}`, `${kb.toFixed(0)} KB`, t - bare <= 60 && kb <= 1536 ? 'yes' : 'NO']
+    return [
+      stage,
+      fmt(t),
+      `+${fmt(t - bare)}`,
+      `${kb.toFixed(0)} KB`,
+      t - bare <= 60 && kb <= 1536 ? 'yes' : 'NO'
+    ]
   })
   table(['bundle', 'start-up', 'over bare node', 'size', 'within 60 ms / 1.5 MB'], rows)
   console.log(`  bare node -e 0: ${fmt(bare)}`)

@@ -10,18 +10,26 @@ export const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
 const START = '<!-- inputs -->'
 const END = '<!-- /outputs -->'
 
-const cell = s => String(s ?? '').trim().replace(/\|/g, '\\|').replace(/\n+/g, '<br>')
+const cell = s =>
+  String(s ?? '')
+    .trim()
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, '<br>')
 
 /** @param {string} stage @returns {string} */
 export function tables(stage) {
   const meta = actionMetadata(stage)
   const rows = ['### Inputs', '', '| Input | Required | Default | Description |', '| --- | --- | --- | --- |']
   for (const [name, spec] of Object.entries(meta.inputs ?? {})) {
-    const def = spec.default === undefined || spec.default === '' ? '' : `\`${cell(spec.default).replace(/<br>/g, '`<br>`')}\``
+    const def =
+      spec.default === undefined || spec.default === ''
+        ? ''
+        : `\`${cell(spec.default).replace(/<br>/g, '`<br>`')}\``
     rows.push(`| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${def} | ${cell(spec.description)} |`)
   }
   rows.push('', '### Outputs', '', '| Output | Description |', '| --- | --- |')
-  for (const [name, spec] of Object.entries(meta.outputs ?? {})) rows.push(`| \`${name}\` | ${cell(spec.description)} |`)
+  for (const [name, spec] of Object.entries(meta.outputs ?? {}))
+    rows.push(`| \`${name}\` | ${cell(spec.description)} |`)
   return `${START}\n${rows.join('\n')}\n${END}`
 }
 

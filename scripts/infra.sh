@@ -54,6 +54,8 @@ packages() {
   [ -x /bin/busybox ] || missing+=(busybox-static)
   "$PY" -c 'import flask, pytest, pytest_flask, psutil, gunicorn' >/dev/null 2>&1 ||
     missing+=(python3-pytest python3-flask python3-pytest-flask python3-psutil python3-gunicorn)
+  # pip and venv: unit-test's install path is tested with a local wheel folder (PyPI is out of reach)
+  "$PY" -c 'import pip, venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-pip python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT, runMain, runMainAndPost, runPost, visibleLog } from '../../scripts/lib/runner.mjs'
 import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
+import { githubApi } from './github-api.js'
 
 const VALUES = 'helm/demo-flask-app/values.yaml'
 const TAG = 'v2.0.0-3f1c2d4-17'
@@ -263,5 +264,67 @@ describe('gitops-bump bundle', () => {
     expect(post.exitCode).toBe(0)
     if (main.state.privateDir) expect(fs.existsSync(main.state.privateDir)).toBe(false)
     expect(fs.readdirSync(main.runnerTemp).filter(f => f.startsWith('gitops-bump-'))).toEqual([])
+  })
+
+  test('pull-request mode pushes a branch of its own and opens, then updates, a pull request', async () => {
+    const repo = exampleRepo()
+    const head = repo.head()
+    const [owner, name] = repo.bare
+      .replace(/\.git$/, '')
+      .split('/')
+      .slice(-2)
+    const api = await githubApi(owner, name)
+    try {
+      const inputs = {
+        repository: repo.url,
+        tag: TAG,
+        mode: 'pull-request',
+        token: 'ghs_test_token',
+        ...sshInputs()
+      }
+      const env = { ...opts().env, GITHUB_API_URL: api.url }
+      const first = await runMain('gitops-bump', inputs, { env })
+      expect(first.exitCode).toBe(0)
+      expect(repo.head()).toBe(head)
+      expect(repo.head(`gitops-bump/${TAG}`)).toBe(first.outputs.commit)
+      expect(repo.show(VALUES, `gitops-bump/${TAG}`)).toContain(`tag: "${TAG}"`)
+      expect(first.outputs['pull-request']).toBe(`https://github.example/${owner}/${name}/pull/1`)
+      expect(api.pulls).toMatchObject([
+        { head: `gitops-bump/${TAG}`, base: 'main', title: `chore: update demo-flask-app to ${TAG}` }
+      ])
+      expect(api.requests.every(r => r.authorization === 'token ghs_test_token')).toBe(true)
+      expect(first.summary).toContain('Pull request #1 (opened)')
+      for (const text of [
+        visibleLog(first.stdout),
+        first.stderr,
+        first.summary,
+        JSON.stringify(first.outputs),
+        JSON.stringify(first.state)
+      ])
+        expect(text).not.toContain('ghs_test_token')
+
+      const again = await runMain('gitops-bump', { ...inputs, 'commit-message': 'chore: redeploy' }, { env })
+      expect(again.commands.filter(c => c.command === 'error')).toEqual([])
+      expect(again.exitCode).toBe(0)
+      expect(api.pulls).toHaveLength(1)
+      expect(api.pulls[0].title).toBe('chore: redeploy')
+      expect(again.outputs['pull-request']).toBe(first.outputs['pull-request'])
+      expect(api.requests.map(r => r.method)).toEqual(['GET', 'POST', 'GET', 'PATCH'])
+    } finally {
+      await api.close()
+    }
+  })
+
+  test('pull-request mode needs a token', async () => {
+    const repo = exampleRepo()
+    const r = await runMain(
+      'gitops-bump',
+      { repository: repo.url, tag: TAG, mode: 'pull-request', ...sshInputs() },
+      opts()
+    )
+    expect(r.exitCode).toBe(1)
+    expect(r.commands.find(c => c.command === 'error')?.message).toMatch(
+      /Input 'token' is required in pull-request mode/
+    )
   })
 })

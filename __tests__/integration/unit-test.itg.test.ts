@@ -2,6 +2,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { infraEnv, runMain } from '../../scripts/lib/runner.mjs'
 
 const infra = infraEnv()
@@ -103,5 +104,56 @@ describe('unit-test bundle', () => {
     const r = await runMain('unit-test', { ...base, ...inputs })
     expect(r.exitCode).toBe(1)
     expect(r.commands.find(c => c.command === 'error')?.message).toMatch(message)
+  })
+
+  describe('install: pip install -r of the requirement files, from a local wheel folder', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pip-'))
+    const wheels = path.join(dir, 'wheels')
+    const venv = path.join(dir, 'venv')
+    beforeAll(() => {
+      fs.mkdirSync(wheels)
+      // A wheel made by hand (zipfile), and a venv that sees Debian's pytest: no index is reached.
+      execFileSync(infra.PYTHON, ['__tests__/fixtures/make_wheel.py', wheels])
+      execFileSync(infra.PYTHON, ['-m', 'venv', '--system-site-packages', venv])
+    })
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+    test('installs, then runs the tests that need the package', async () => {
+      const r = await runMain('unit-test', {
+        'working-directory': '__tests__/fixtures/pip-project',
+        python: path.join(venv, 'bin/python'),
+        'pip-args': `--no-index --find-links ${wheels}`,
+        args: '-p no:cacheprovider'
+      })
+      expect(r.exitCode).toBe(0)
+      expect(r.stdout).toContain('Successfully installed demo-helper-1.0.0')
+      expect(r.outputs).toMatchObject({ total: '1', passed: '1' })
+    })
+
+    test('a requirement that cannot be installed is a clear error, and no test runs', async () => {
+      const r = await runMain('unit-test', {
+        'working-directory': '__tests__/fixtures/pip-project',
+        python: path.join(venv, 'bin/python'),
+        requirements: 'requirements-missing.txt',
+        'pip-args': `--no-index --find-links ${wheels}`
+      })
+      expect(r.exitCode).toBe(1)
+      expect(r.commands.find(c => c.command === 'error')?.message).toMatch(
+        /pip install of requirements-missing.txt failed with exit code 1:[\s\S]*No matching distribution found for no-such-package==9.9.9/
+      )
+      expect(r.outputs.total).toBeUndefined()
+    })
+  })
+
+  test('annotations are capped at max-annotations, with a notice for the rest', async () => {
+    const r = await runMain('unit-test', {
+      ...base,
+      'working-directory': '__tests__/fixtures/pytest-mixed',
+      'max-annotations': '0'
+    })
+    expect(r.commands.filter(c => c.command === 'error' && c.properties.file)).toEqual([])
+    expect(r.commands.find(c => c.command === 'notice')?.message).toBe(
+      '1 more failing tests were not annotated (max-annotations: 0)'
+    )
   })
 })

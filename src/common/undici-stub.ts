@@ -9,3 +9,6 @@ export class ProxyAgent {
     )
   }
 }
+
+/** Node's own fetch (undici inside Node): what @actions/github's proxy-less fetch resolves to. */
+export const fetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)

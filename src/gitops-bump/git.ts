@@ -116,6 +116,45 @@ export class GitOpsRepo {
     return this.head()
   }
 
+  /** The tip of another branch of the remote (shallow), or undefined when it does not exist. */
+  async fetchOther(branch: string): Promise<string | undefined> {
+    const r = await this.git(
+      [
+        'fetch',
+        '--depth=1',
+        '--no-tags',
+        this.settings.remote.url,
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`
+      ],
+      {
+        ignoreReturnCode: true,
+        silent: true
+      }
+    )
+    if (r.exitCode !== 0) {
+      if (/couldn't find remote ref/i.test(r.stderr)) return undefined
+      throw new ToolError(
+        `Fetching ${branch} from ${this.settings.remote.url} failed:\n${r.stderr.trim()}`,
+        r
+      )
+    }
+    return (await this.git(['rev-parse', `refs/remotes/origin/${branch}`], { silent: true })).stdout.trim()
+  }
+
+  /**
+   * A commit with HEAD's tree and two parents, HEAD's parent and `other`: pushed to `other`'s branch it is
+   * a fast-forward (no force needed), and compared with the base branch it shows only HEAD's change.
+   */
+  async onTopOf(other: string, messageFile: string): Promise<string> {
+    const tree = (await this.git(['rev-parse', 'HEAD^{tree}'], { silent: true })).stdout.trim()
+    const base = (await this.git(['rev-parse', 'HEAD~1'], { silent: true })).stdout.trim()
+    const commit = (
+      await this.git(['commit-tree', tree, '-p', base, '-p', other, '-F', messageFile], { silent: true })
+    ).stdout.trim()
+    await this.git(['reset', '-q', '--soft', commit], { silent: true })
+    return commit
+  }
+
   async head(): Promise<string> {
     return (await this.git(['rev-parse', 'HEAD'], { silent: true })).stdout.trim()
   }

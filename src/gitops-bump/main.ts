@@ -11,6 +11,7 @@ import { Inputs, Outputs, State } from './constants.js'
 import { GitOpsRepo, RaceError } from './git.js'
 import { Helm, ValidationError } from './helm.js'
 import { getSettings, isDowngrade, type Settings } from './settings.js'
+import { openPullRequest, type PullRequest } from './pull-request.js'
 import { applyValues, readValue, ValuesError, type Change } from './values.js'
 
 interface Outcome {
@@ -22,12 +23,12 @@ interface Outcome {
   manifestDiff?: string
   skipped?: string
   attempts: number
+  message?: string
+  pullRequest?: PullRequest
 }
 
 export async function main(): Promise<void> {
   const settings = getSettings()
-  if (settings.mode === 'pull-request')
-    throw new InputError(Inputs.Mode, "'pull-request' is not available yet; use 'push'")
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
   try {
@@ -62,11 +63,19 @@ export async function main(): Promise<void> {
       throw err
     })
     outcome.attempts = attempts
+    if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun) {
+      outcome.pullRequest = await core.group('Open the pull request', () =>
+        openPullRequest(settings, settings.prBranch, outcome.message ?? '')
+      )
+      core.notice(
+        `${outcome.pullRequest.created ? 'Opened' : 'Updated'} pull request ${outcome.pullRequest.url}`
+      )
+    }
 
     core.setOutput(Outputs.Changed, String(outcome.changed))
     core.setOutput(Outputs.Commit, outcome.commit)
     core.setOutput(Outputs.PreviousTag, outcome.previousTag)
-    core.setOutput(Outputs.PullRequest, '')
+    core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
     report(settings, outcome, chartName)
   } catch (err) {
     if (err instanceof ValidationError)
@@ -183,15 +192,23 @@ async function bumpOnce(
       manifestDiff: await manifestDiff()
     }
   }
-  await fs.writeFile(
-    messageFile,
-    settings.commitMessage ? settings.commitMessage + '\n' : defaultMessage(settings, chartName, changes)
+  const message = settings.commitMessage
+    ? settings.commitMessage + '\n'
+    : defaultMessage(settings, chartName, changes)
+  await fs.writeFile(messageFile, message)
+  let commit = await repo.commit(settings.valuesFile, messageFile)
+  // push mode: the branch itself. pull-request mode: a branch of the action's own, named after the tag;
+  // when an earlier run left it, the new commit also descends from its tip. Never a force push.
+  let target = settings.branch
+  if (settings.mode === 'pull-request') {
+    target = settings.prBranch
+    const existing = await repo.fetchOther(target)
+    if (existing) commit = await repo.onTopOf(existing, messageFile)
+  }
+  await core.group(`Push ${commit.slice(0, 7)} to ${target} (attempt ${attempt})`, () =>
+    repo.push(`HEAD:refs/heads/${target}`)
   )
-  const commit = await repo.commit(settings.valuesFile, messageFile)
-  await core.group(`Push ${commit.slice(0, 7)} to ${settings.branch} (attempt ${attempt})`, () =>
-    repo.push(`HEAD:refs/heads/${settings.branch}`)
-  )
-  core.info(`Pushed ${commit} to ${settings.branch}`)
+  core.info(`Pushed ${commit} to ${target}`)
   return {
     changed: true,
     previousTag,
@@ -199,7 +216,8 @@ async function bumpOnce(
     changes,
     valuesDiff,
     manifestDiff: await manifestDiff(),
-    attempts: attempt
+    attempts: attempt,
+    message
   }
 }
 
@@ -235,6 +253,10 @@ function report(settings: Settings, o: Outcome, chartName: string): void {
       ]
     ]
   )
+  if (o.pullRequest)
+    summary.paragraph(
+      `Pull request #${o.pullRequest.number} (${o.pullRequest.created ? 'opened' : 'updated'}): <a href="${summary.escapeHtml(o.pullRequest.url)}">${summary.escapeHtml(o.pullRequest.url)}</a>, from branch ${summary.code(settings.prBranch)}`
+    )
   if (o.valuesDiff) summary.details('Values diff', o.valuesDiff, 'diff')
   if (o.manifestDiff) summary.details('Rendered manifests diff (helm template)', o.manifestDiff, 'diff')
 }

@@ -30,6 +30,10 @@ export interface Settings {
   authorName: string
   authorEmail: string
   mode: (typeof MODES)[number]
+  /** pull-request mode: the branch the bump is pushed to. */
+  prBranch: string
+  /** owner/name for the API in pull-request mode. */
+  apiRepo: string
   dryRun: boolean
   maxAttempts: number
   allowDowngrade: boolean
@@ -103,8 +107,20 @@ export function getSettings(): Settings {
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
   if (mode === 'pull-request' && !token)
     throw new InputError(Inputs.Token, 'is required in pull-request mode (for the API)')
+  // On GitHub the API repository is the remote's; elsewhere (GitHub Enterprise Server) its last two path segments.
+  const apiRepo =
+    remote.githubRepo ??
+    remote.url
+      .replace(/\.git$/, '')
+      .split(/[/:]/)
+      .slice(-2)
+      .join('/')
+  const prValue = tag ?? set[0][1]
+  const prBranch = `gitops-bump/${prValue.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|\.+$/g, '') || 'values'}`
   return {
     remote,
+    prBranch: checkGitRef(Inputs.Mode, prBranch),
+    apiRepo,
     sshKey,
     sshKnownHosts: inputs.lines(Inputs.SshKnownHosts),
     sshStrict: inputs.bool(Inputs.SshStrict, true),

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url'
 import { actionMetadata, ROOT } from './lib/runner.mjs'
 
 export const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
+/** Each action's folder ('.' is the all-in-one root action, documented in the root README). */
+export const ACTIONS = [...STAGES, '.']
 const START = '<!-- inputs -->'
 const END = '<!-- /outputs -->'
 
@@ -44,13 +46,15 @@ export function withTables(text, stage) {
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const check = process.argv.includes('--check')
   let stale = 0
-  for (const stage of STAGES) {
+  for (const stage of ACTIONS) {
     const file = path.join(ROOT, stage, 'README.md')
     const text = fs.readFileSync(file, 'utf8')
     const next = withTables(text, stage)
     if (next === text) continue
     if (check) {
-      console.error(`${stage}/README.md: inputs/outputs tables differ from action.yml (npm run docs)`)
+      console.error(
+        `${path.join(stage, 'README.md')}: inputs/outputs tables differ from action.yml (npm run docs)`
+      )
       stale++
     } else fs.writeFileSync(file, next)
   }

@@ -38,7 +38,7 @@ describe.each(Object.entries(stages))('%s/action.yml', (stage, constants) => {
   })
 })
 
-describe.each(Object.keys(stages))('%s/README.md', stage => {
+describe.each([...Object.keys(stages), '.'])('%s/README.md', stage => {
   test('its inputs/outputs tables are the ones action.yml gives (npm run docs)', async () => {
     const { withTables } = await import('../../scripts/docs.mjs')
     const fs = await import('node:fs')

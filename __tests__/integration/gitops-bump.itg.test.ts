@@ -1,7 +1,8 @@
 // The committed gitops-bump bundle against a real SSH git host (receive.denyNonFastForwards on) and real helm.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ROOT, runMain, runMainAndPost, runPost, visibleLog } from '../../scripts/lib/runner.mjs'
+import { expectNowhere } from './secrets.js'
+import { ROOT, runMain, runMainAndPost, runPost } from '../../scripts/lib/runner.mjs'
 import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
 import { githubApi } from './github-api.js'
 
@@ -40,16 +41,7 @@ describe('gitops-bump bundle', () => {
 
     const key = sshInputs()['ssh-key'].trim().split('\n')[1]
     expect(main.commands.filter(c => c.command === 'add-mask').length).toBeGreaterThan(1)
-    for (const text of [
-      visibleLog(main.stdout),
-      main.stderr,
-      visibleLog(post.stdout),
-      post.stderr,
-      main.summary,
-      JSON.stringify(main.outputs),
-      JSON.stringify(main.state)
-    ])
-      expect(text).not.toContain(key)
+    expectNowhere(key, main, post)
     expect(filesContaining(main.runnerTemp, key)).toEqual([])
     expect(filesContaining(ROOT, key)).toEqual([])
     expect(fs.existsSync(main.state.privateDir)).toBe(false)
@@ -294,14 +286,7 @@ describe('gitops-bump bundle', () => {
       ])
       expect(api.requests.every(r => r.authorization === 'token ghs_test_token')).toBe(true)
       expect(first.summary).toContain('Pull request #1 (opened)')
-      for (const text of [
-        visibleLog(first.stdout),
-        first.stderr,
-        first.summary,
-        JSON.stringify(first.outputs),
-        JSON.stringify(first.state)
-      ])
-        expect(text).not.toContain('ghs_test_token')
+      expectNowhere('ghs_test_token', first)
 
       const again = await runMain('gitops-bump', { ...inputs, 'commit-message': 'chore: redeploy' }, { env })
       expect(again.commands.filter(c => c.command === 'error')).toEqual([])

@@ -88,17 +88,11 @@ export class GitOpsRepo {
     return repo
   }
 
-  /** Shallow, single-branch fetch of the branch tip, checked out. */
-  async fetch(): Promise<string> {
-    const { branch } = this.settings
+  /** Shallow fetch of one branch's tip into refs/remotes/origin/<branch>; its sha, or undefined when it does not exist. */
+  private async fetchBranch(branch: string): Promise<string | undefined> {
+    const url = this.settings.remote.url
     const r = await this.git(
-      [
-        'fetch',
-        '--depth=1',
-        '--no-tags',
-        this.settings.remote.url,
-        `+refs/heads/${branch}:refs/remotes/origin/${branch}`
-      ],
+      ['fetch', '--depth=1', '--no-tags', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
       {
         ignoreReturnCode: true,
         silent: true
@@ -106,39 +100,25 @@ export class GitOpsRepo {
     )
     if (r.exitCode !== 0) {
       const why = r.stderr.trim().split('\n').slice(-5).join('\n')
-      if (/couldn't find remote ref/i.test(why))
-        throw new Error(`Branch '${branch}' does not exist in ${this.settings.remote.url} (input 'branch')`)
-      throw new ToolError(`Fetching ${branch} from ${this.settings.remote.url} failed:\n${why}`, r)
-    }
-    await this.git(['checkout', '-q', '--force', '-B', branch, `refs/remotes/origin/${branch}`], {
-      silent: true
-    })
-    return this.head()
-  }
-
-  /** The tip of another branch of the remote (shallow), or undefined when it does not exist. */
-  async fetchOther(branch: string): Promise<string | undefined> {
-    const r = await this.git(
-      [
-        'fetch',
-        '--depth=1',
-        '--no-tags',
-        this.settings.remote.url,
-        `+refs/heads/${branch}:refs/remotes/origin/${branch}`
-      ],
-      {
-        ignoreReturnCode: true,
-        silent: true
-      }
-    )
-    if (r.exitCode !== 0) {
-      if (/couldn't find remote ref/i.test(r.stderr)) return undefined
-      throw new ToolError(
-        `Fetching ${branch} from ${this.settings.remote.url} failed:\n${r.stderr.trim()}`,
-        r
-      )
+      if (/couldn't find remote ref/i.test(why)) return undefined
+      throw new ToolError(`Fetching ${branch} from ${url} failed:\n${why}`, r)
     }
     return (await this.git(['rev-parse', `refs/remotes/origin/${branch}`], { silent: true })).stdout.trim()
+  }
+
+  /** The tip of the branch to update, checked out (sparse). */
+  async fetch(): Promise<string> {
+    const { branch } = this.settings
+    const tip = await this.fetchBranch(branch)
+    if (!tip)
+      throw new Error(`Branch '${branch}' does not exist in ${this.settings.remote.url} (input 'branch')`)
+    await this.git(['checkout', '-q', '--force', '-B', branch, tip], { silent: true })
+    return tip
+  }
+
+  /** The tip of another branch of the remote (the pull-request branch), or undefined when it does not exist. */
+  async fetchOther(branch: string): Promise<string | undefined> {
+    return this.fetchBranch(branch)
   }
 
   /**

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { fmt, median, ROOT, table } from './lib.mjs'
 
 const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
-const RUNS = Number(process.env.BENCH_RUNS || 30)
+const RUNS = Number(process.env.BENCH_RUNS || 50)
 const env = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_'))
 )
@@ -30,7 +30,13 @@ export function run() {
   const bare = median(times[0])
   const rows = STAGES.map((stage, j) => {
     const t = median(times[j + 1])
-    const kb = fs.statSync(targets[j + 1][0]).size / 1024
+    // the entry file and the chunks it may load (pull-request mode, tool downloads, the XML parser)
+    const dir = path.dirname(targets[j + 1][0])
+    const kb =
+      fs
+        .readdirSync(dir)
+        .filter(f => f.endsWith('.js'))
+        .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) / 1024
     return [
       stage,
       fmt(t),
@@ -39,7 +45,7 @@ export function run() {
       t - bare <= 60 && kb <= 1536 ? 'yes' : 'NO'
     ]
   })
-  table(['bundle', 'start-up', 'over bare node', 'size', 'within 60 ms / 1.5 MB'], rows)
+  table(['bundle', 'start-up', 'over bare node', 'size (with chunks)', 'within 60 ms / 1.5 MB'], rows)
   console.log(`  bare node -e 0: ${fmt(bare)}`)
 }
 

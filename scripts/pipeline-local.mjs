@@ -68,6 +68,8 @@ const opts = { env }
 
 const results = []
 const posts = []
+/** Printed last, after the stage table: what was deployed and where. */
+const closing = []
 
 async function stage(title, name, inputs) {
   say('\n' + paint('1;36', `== ${title} (${name})`))
@@ -107,6 +109,7 @@ function finish(code) {
           : paint('31', 'FAILED ')
     say(`  ${mark}  ${r.title}${r.ms ? ` (${(r.ms / 1000).toFixed(1)}s)` : ''}${r.why ? ` — ${r.why}` : ''}`)
   }
+  if (closing.length) say('\n' + closing.join('\n'))
   process.exit(code)
 }
 
@@ -154,11 +157,11 @@ try {
     'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8')
   })
   if (bump.exitCode !== 0) finish(1)
-  say('\n' + paint('1;32', `Deployed ${tag}`) + ` — image ${image} (${build.outputs.digest})`)
-  say(
-    `GitOps commit ${bump.outputs.commit} on main of ${gitopsUrl}${bump.outputs.changed === 'true' ? '' : ' (already at this tag; nothing pushed)'}`
+  closing.push(
+    `Look at it: git --git-dir=${gitopsBare} log --stat -1 main`,
+    `GitOps commit ${bump.outputs.commit} on main of ${gitopsUrl}${bump.outputs.changed === 'true' ? '' : ' (already at this tag; nothing pushed)'}`,
+    paint('1;32', `Deployed ${tag}`) + ` — image ${image} (${build.outputs.digest})`
   )
-  say(`Look at it: git --git-dir=${gitopsBare} log --stat -1 main`)
 } finally {
   await cleanup()
 }

@@ -6,7 +6,7 @@ import { failureLocation, parseJunit, totals } from '../../src/unit-test/junit.j
 const fixture = (f: string) => fs.readFileSync(path.join(ROOT, '__tests__/fixtures/junit', f), 'utf8')
 
 describe('parseJunit', () => {
-  test('pytest (xunit1): file and 0-based line, failure vs error vs skipped', () => {
+  test('pytest (xunit1): file and 0-based line, failure vs error vs skipped', async () => {
     const xml = `<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="4">
       <testcase classname="tests.test_a" name="test_ok" file="tests/test_a.py" line="3" time="0.01"/>
       <testcase classname="tests.test_a" name="test_bad" file="tests/test_a.py" line="7" time="0.2"><failure message="assert 1 == 2">def test_bad():
@@ -17,7 +17,7 @@ tests/test_a.py:9: AssertionError</failure></testcase>
       <testcase classname="tests.test_a" name="test_err" file="tests/test_a.py" line="11" time="0"><error message="failed on setup with &quot;fixture 'db' not found&quot;">file tests/test_a.py, line 12</error></testcase>
       <testcase classname="tests.test_a" name="test_skip" file="tests/test_a.py" line="15" time="0"><skipped type="pytest.skip" message="later">tests/test_a.py:16: later</skipped></testcase>
     </testsuite></testsuites>`
-    const cases = parseJunit(xml)
+    const cases = await parseJunit(xml)
     expect(totals(cases)).toMatchObject({ total: 4, passed: 1, failed: 1, skipped: 1, errors: 1 })
     expect(cases[0]).toMatchObject({ line: 4, file: 'tests/test_a.py' })
     expect(failureLocation(cases[1])).toEqual({ file: 'tests/test_a.py', line: 9 })
@@ -25,8 +25,8 @@ tests/test_a.py:9: AssertionError</failure></testcase>
     expect(cases[2].message).toBe(`failed on setup with "fixture 'db' not found"`)
   })
 
-  test('jest-junit: the first stack frame outside node_modules', () => {
-    const cases = parseJunit(fixture('jest-junit.xml'))
+  test('jest-junit: the first stack frame outside node_modules', async () => {
+    const cases = await parseJunit(fixture('jest-junit.xml'))
     expect(totals(cases)).toMatchObject({ total: 3, passed: 1, failed: 1, skipped: 1 })
     expect(failureLocation(cases[1])).toEqual({
       file: '/home/runner/work/app/app/src/math.test.ts',
@@ -35,16 +35,16 @@ tests/test_a.py:9: AssertionError</failure></testcase>
     expect(cases[1].message).toBe('Error: expect(received).toBe(expected) // Object.is equality')
   })
 
-  test('Surefire: a bare <testsuite>, the frame in the test class', () => {
-    const cases = parseJunit(fixture('surefire.xml'))
+  test('Surefire: a bare <testsuite>, the frame in the test class', async () => {
+    const cases = await parseJunit(fixture('surefire.xml'))
     expect(totals(cases)).toMatchObject({ total: 4, passed: 2, failed: 1, errors: 1 })
     expect(failureLocation(cases[1])).toEqual({ file: 'AppTest.java', line: 21 })
     expect(cases[1].message).toBe('expected:<1> but was:<2>')
   })
 
-  test('nested suites are walked', () => {
+  test('nested suites are walked', async () => {
     const xml = `<testsuites><testsuite name="outer"><testcase name="a"/><testsuite name="inner"><testcase name="b"><failure>x</failure></testcase><testsuite name="deep"><testcase name="c"/></testsuite></testsuite></testsuite></testsuites>`
-    const cases = parseJunit(xml)
+    const cases = await parseJunit(xml)
     expect(cases.map(c => `${c.suite}/${c.name}/${c.status}`)).toEqual([
       'outer/a/passed',
       'inner/b/failed',

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import * as YAML from 'yaml'
 import { unifiedDiff } from '../common/diff.js'
 import { InputError } from '../common/inputs.js'
 import { retry } from '../common/retry.js'
@@ -12,7 +11,8 @@ import { GitOpsRepo, RaceError } from './git.js'
 import { Helm, ValidationError } from './helm.js'
 import { getSettings, isDowngrade, type Settings } from './settings.js'
 import { openPullRequest, type PullRequest } from './pull-request.js'
-import { applyValues, readValue, ValuesError, type Change } from './values.js'
+import { ValuesError } from './errors.js'
+import type { Change } from './values.js'
 
 interface Outcome {
   changed: boolean
@@ -91,8 +91,8 @@ export async function main(): Promise<void> {
 
 async function readChartName(repoDir: string, chart: string): Promise<string> {
   const text = await fs.readFile(path.join(repoDir, chart, 'Chart.yaml'), 'utf8').catch(() => '')
-  const name = text ? (YAML.parse(text) as { name?: unknown } | null)?.name : undefined
-  return typeof name === 'string' && name ? name : path.posix.basename(chart)
+  const { chartNameOf } = await import('./values.js')
+  return (text && chartNameOf(text)) || path.posix.basename(chart)
 }
 
 function defaultMessage(settings: Settings, chartName: string, changes: Change[]): string {
@@ -126,6 +126,8 @@ async function bumpOnce(
     )
   })
   const tagPath = settings.set.find(([k]) => k === 'image.tag')?.[0] ?? settings.set[0][0]
+  // The yaml package is loaded only now: a post step or a bad input never pays for it.
+  const { applyValues, readValue } = await import('./values.js')
   const previous = readValue(before, tagPath, settings.valuesFile)
   const previousTag = previous === undefined || previous === null ? '' : String(previous)
   const newTag = settings.set.find(([k]) => k === tagPath)![1]

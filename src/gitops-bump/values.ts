@@ -3,12 +3,9 @@
 // block scalars and key order elsewhere stay byte for byte. The result is parsed again and checked.
 import * as YAML from 'yaml'
 
-export class ValuesError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ValuesError'
-  }
-}
+import { ValuesError } from './errors.js'
+
+export { ValuesError }
 
 export interface Change {
   path: string
@@ -109,4 +106,10 @@ export function applyValues(
 export function readValue(text: string, dotted: string, file = 'values file'): unknown {
   const v = parse(text, file).getIn(splitPath(dotted))
   return v
+}
+
+/** The `name` of a Chart.yaml, if it has one. */
+export function chartNameOf(text: string): string | undefined {
+  const name = (YAML.parse(text) as { name?: unknown } | null)?.name
+  return typeof name === 'string' && name ? name : undefined
 }

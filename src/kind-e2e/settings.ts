@@ -1,6 +1,5 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import * as YAML from 'yaml'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
@@ -59,15 +58,11 @@ export function defaultClusterName(env = process.env): string {
     .replace(/-+$/, '')
 }
 
+/** The chart's name from Chart.yaml (a top-level `name:` line), else the folder's name. */
 function chartName(chart: string): string {
-  try {
-    const name = (YAML.parse(fs.readFileSync(path.join(chart, 'Chart.yaml'), 'utf8')) as { name?: string })
-      ?.name
-    if (name) return name
-  } catch {
-    // fall through
-  }
-  return path.basename(path.resolve(chart))
+  const text = fs.readFileSync(path.join(chart, 'Chart.yaml'), { encoding: 'utf8', flag: 'r' })
+  const m = /^name:\s*["']?([A-Za-z0-9._-]+)["']?\s*(?:#.*)?$/m.exec(text)
+  return m ? m[1] : path.basename(path.resolve(chart))
 }
 
 export function getSettings(): Settings {

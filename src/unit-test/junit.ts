@@ -1,6 +1,6 @@
 // JUnit XML as written by pytest, jest-junit, Maven Surefire and most other runners: <testsuites> or a
 // bare <testsuite>, suites nested in suites, and per case <failure>, <error> or <skipped>.
-import { XMLParser } from 'fast-xml-parser'
+import type { X2jOptions } from 'fast-xml-parser'
 
 export type Status = 'passed' | 'failed' | 'error' | 'skipped'
 
@@ -30,7 +30,7 @@ type Node = Record<string, unknown>
 
 const ARRAYS = new Set(['testsuite', 'testcase', 'failure', 'error', 'skipped'])
 
-const parser = new XMLParser({
+const OPTIONS: X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: '',
   textNodeName: '#text',
@@ -39,7 +39,7 @@ const parser = new XMLParser({
   trimValues: false,
   processEntities: true,
   isArray: name => ARRAYS.has(name)
-})
+}
 
 function text(node: unknown): string {
   if (node === undefined || node === null) return ''
@@ -54,8 +54,10 @@ function attr(node: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
-export function parseJunit(xml: string): TestCase[] {
-  const doc = parser.parse(xml) as Node
+/** Parses a JUnit report; the XML parser is loaded on first use, so start-up does not pay for it. */
+export async function parseJunit(xml: string): Promise<TestCase[]> {
+  const { XMLParser } = await import('fast-xml-parser')
+  const doc = new XMLParser(OPTIONS).parse(xml) as Node
   const cases: TestCase[] = []
   const roots = doc.testsuites ? [doc.testsuites as Node] : [{ testsuite: doc.testsuite } as Node]
   for (const root of roots) walk(root, '', cases)

@@ -50,7 +50,7 @@ export async function main(): Promise<void> {
       `The test command exited with code ${result.exitCode} and did not write the JUnit report '${junitFile}' (input '${Inputs.JunitFile}'):\n${tail(result)}`
     )
 
-  const cases = parseJunit(await fs.readFile(junitFile, 'utf8'))
+  const cases = await parseJunit(await fs.readFile(junitFile, 'utf8'))
   const t = setOutputs(junitFile, cases, seconds)
   annotate(settings, cases)
   report(settings, cases, seconds)

@@ -26,7 +26,7 @@ export async function main(): Promise<void> {
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
     const [builder] = await Promise.all([
-      chooseBuilder(settings, docker),
+      chooseBuilder(settings, docker, dir.path),
       settings.push ? login(settings, docker) : undefined
     ])
 
@@ -82,9 +82,26 @@ export async function main(): Promise<void> {
   }
 }
 
-/** buildx and the classic builder; `auto` takes buildx when the plugin answers. */
-async function chooseBuilder(settings: Settings, docker: Docker): Promise<'buildx' | 'classic'> {
+/** Where the docker CLI looks for plugins (besides DOCKER_CONFIG/cli-plugins), per its documentation. */
+const PLUGIN_DIRS = [
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins'
+]
+
+/**
+ * buildx or the classic builder. `auto` takes buildx when its plugin file is found where the docker CLI
+ * looks for it (no process started); when it is in none of those places, `docker buildx version` decides.
+ */
+async function chooseBuilder(
+  settings: Settings,
+  docker: Docker,
+  configDir: string
+): Promise<'buildx' | 'classic'> {
   if (settings.builder !== 'auto') return settings.builder
+  for (const dir of [path.join(configDir, 'cli-plugins'), ...PLUGIN_DIRS])
+    if (await fs.stat(path.join(dir, 'docker-buildx')).catch(() => undefined)) return 'buildx'
   const r = await docker(['buildx', 'version'], { silent: true, ignoreReturnCode: true }).catch(
     () => undefined
   )

@@ -95,10 +95,3 @@ export function checkRelativePath(input: string, p: string): string {
     throw new InputError(input, `must be a path inside the repository, got '${p}'`)
   return norm.replace(/\/$/, '')
 }
-
-/** Characters that have no business in names handed to tools, even as array arguments. */
-export function checkNoShellMeta(input: string, value: string): string {
-  if (/[`$;&|<>(){}!\n\r'"\\]/.test(value))
-    throw new InputError(input, `must not contain shell metacharacters, got '${value}'`)
-  return value
-}

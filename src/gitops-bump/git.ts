@@ -89,7 +89,7 @@ export class GitOpsRepo {
   }
 
   /** Shallow fetch of one branch's tip into refs/remotes/origin/<branch>; its sha, or undefined when it does not exist. */
-  private async fetchBranch(branch: string): Promise<string | undefined> {
+  async fetchBranch(branch: string): Promise<string | undefined> {
     const url = this.settings.remote.url
     const r = await this.git(
       ['fetch', '--depth=1', '--no-tags', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
@@ -114,11 +114,6 @@ export class GitOpsRepo {
       throw new Error(`Branch '${branch}' does not exist in ${this.settings.remote.url} (input 'branch')`)
     await this.git(['checkout', '-q', '--force', '-B', branch, tip], { silent: true })
     return tip
-  }
-
-  /** The tip of another branch of the remote (the pull-request branch), or undefined when it does not exist. */
-  async fetchOther(branch: string): Promise<string | undefined> {
-    return this.fetchBranch(branch)
   }
 
   /**

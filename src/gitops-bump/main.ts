@@ -204,7 +204,7 @@ async function bumpOnce(
   let target = settings.branch
   if (settings.mode === 'pull-request') {
     target = settings.prBranch
-    const existing = await repo.fetchOther(target)
+    const existing = await repo.fetchBranch(target)
     if (existing) commit = await repo.onTopOf(existing, messageFile)
   }
   await core.group(`Push ${commit.slice(0, 7)} to ${target} (attempt ${attempt})`, () =>

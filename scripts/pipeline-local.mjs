@@ -50,7 +50,21 @@ const gitopsUrl = `ssh://${process.env.USER || 'root'}@127.0.0.1:${infra.SSH_POR
 
 // A run number that grows, as GITHUB_RUN_NUMBER does, and this checkout's commit as GITHUB_SHA.
 const counter = `${gitopsBare}.run-number`
-const runNumber = String(Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : '0') + 1)
+let lastRun = Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : '0')
+try {
+  // never below the run number already deployed (gitops-bump refuses to roll back to an older run)
+  const values = execFileSync('git', [
+    '--git-dir',
+    gitopsBare,
+    'show',
+    'main:helm/demo-flask-app/values.yaml'
+  ]).toString()
+  const deployed = /^\s*tag:\s*["']?[^\s"']+-[0-9a-f]{7,}-(\d+)["']?/m.exec(values)
+  if (deployed) lastRun = Math.max(lastRun, Number(deployed[1]))
+} catch {
+  // an unusual GitOps repository: the counter alone
+}
+const runNumber = String(lastRun + 1)
 fs.writeFileSync(counter, runNumber)
 let sha = '0000000000000000000000000000000000000000'
 try {
@@ -157,10 +171,14 @@ try {
     'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8')
   })
   if (bump.exitCode !== 0) finish(1)
+  const deployed = bump.outputs.changed === 'true'
   closing.push(
     `Look at it: git --git-dir=${gitopsBare} log --stat -1 main`,
-    `GitOps commit ${bump.outputs.commit} on main of ${gitopsUrl}${bump.outputs.changed === 'true' ? '' : ' (already at this tag; nothing pushed)'}`,
-    paint('1;32', `Deployed ${tag}`) + ` — image ${image} (${build.outputs.digest})`
+    `GitOps commit ${bump.outputs.commit} on main of ${gitopsUrl}${deployed ? '' : ' (unchanged)'}`,
+    deployed
+      ? paint('1;32', `Deployed ${tag}`) + ` — image ${image} (${build.outputs.digest})`
+      : paint('1;33', `Built and tested ${tag}, not deployed`) +
+          ` — the GitOps repository stays at ${bump.outputs['previous-tag']} (see gitops-bump above)`
   )
 } finally {
   await cleanup()

@@ -36,7 +36,7 @@ const pinned = (name: string, digest: string) => ({
   name,
   version: '1.0.0',
   url: (p: string, a: string) => `${base}/${name}-${p}-${a}`,
-  sha256: { 'linux-x64': digest }
+  digests: { 'linux-x64': `sha256:${digest}` }
 })
 
 test('downloads, verifies, caches, and then uses the cache', async () => {
@@ -64,4 +64,34 @@ test('no pin for this platform: a clear error', async () => {
 
 test('a tool on PATH is used as it is', async () => {
   expect(await ensureTool(pinned('sh', sha), 'linux', 'x64')).toMatch(/\/sh$/)
+})
+
+test('a tarball pinned by sha512: the binary is taken from inside it', async () => {
+  const { execFileSync } = await import('node:child_process')
+  const dir = fs.mkdtempSync(path.join(root, 'tgz-'))
+  fs.mkdirSync(path.join(dir, 'kubernetes/client/bin'), { recursive: true })
+  fs.writeFileSync(path.join(dir, 'kubernetes/client/bin/demo-tar-tool'), binary, { mode: 0o755 })
+  const tgz = path.join(root, 'client.tar.gz')
+  execFileSync('tar', ['-czf', tgz, '-C', dir, 'kubernetes'])
+  const bytes = fs.readFileSync(tgz)
+  const tarServer = http.createServer((_req, res) => res.end(bytes))
+  await new Promise<void>(r => tarServer.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${(tarServer.address() as AddressInfo).port}/client.tar.gz`
+  try {
+    const bin = await ensureTool(
+      {
+        name: 'demo-tar-tool',
+        version: '1.29.4',
+        url: () => url,
+        digests: { 'linux-x64': `sha512:${createHash('sha512').update(bytes).digest('hex')}` },
+        archive: 'tar.gz',
+        pathInArchive: () => 'kubernetes/client/bin/demo-tar-tool'
+      },
+      'linux',
+      'x64'
+    )
+    expect(fs.readFileSync(bin)).toEqual(binary)
+  } finally {
+    tarServer.close()
+  }
 })

@@ -1,6 +1,6 @@
 // Tools come from PATH when present (GitHub-hosted runners have docker, kind, kubectl and helm);
-// otherwise a pinned release is downloaded with @actions/tool-cache and checked against its sha256
-// before it is ever run.
+// otherwise a pinned release is downloaded with @actions/tool-cache and checked against its published
+// digest (sha256, or sha512 where the project publishes only that) before it is ever run.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
@@ -13,16 +13,16 @@ export interface PinnedTool {
   version: string
   /** Download URL for this platform and architecture (`linux`, `x64`). */
   url: (platform: string, arch: string) => string
-  /** sha256 of the downloaded file, keyed `${platform}-${arch}`. */
-  sha256: Record<string, string>
+  /** Digest of the downloaded file, `sha256:<hex>` or `sha512:<hex>`, keyed `${platform}-${arch}`. */
+  digests: Record<string, string>
   /** How the download is packed; a plain binary when omitted. */
   archive?: 'tar.gz' | 'zip'
   /** Path of the binary inside the archive. */
   pathInArchive?: (platform: string, arch: string) => string
 }
 
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256')
+export async function fileDigest(file: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm)
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
@@ -35,8 +35,9 @@ export async function ensureTool(
   const onPath = await io.which(tool.name, false)
   if (onPath) return onPath
   const key = `${platform}-${arch}`
-  const expected = tool.sha256[key]
+  const expected = tool.digests[key]
   if (!expected) throw new Error(`${tool.name} is not on PATH and no pinned build exists for ${key}`)
+  const [algorithm, hex] = expected.split(':') as ['sha256' | 'sha512', string]
 
   const tc = await import('@actions/tool-cache')
   const binary = platform === 'win32' ? `${tool.name}.exe` : tool.name
@@ -46,11 +47,11 @@ export async function ensureTool(
   return core.group(`Install ${tool.name} ${tool.version}`, async () => {
     const url = tool.url(platform, arch)
     const download = await tc.downloadTool(url)
-    const actual = await fileSha256(download)
-    if (actual !== expected) {
+    const actual = await fileDigest(download, algorithm)
+    if (actual !== hex) {
       await fs.rm(download, { force: true })
       throw new Error(
-        `${tool.name} ${tool.version} from ${url} has sha256 ${actual}, expected ${expected}; not used`
+        `${tool.name} ${tool.version} from ${url} has ${algorithm} ${actual}, expected ${hex}; not used`
       )
     }
     let dir: string
@@ -65,7 +66,7 @@ export async function ensureTool(
     const source = path.join(dir, inner)
     await fs.chmod(source, 0o755)
     const cachedDir = await tc.cacheFile(source, binary, tool.name, tool.version, arch)
-    core.info(`${tool.name} ${tool.version} verified (sha256 ${expected}) and cached`)
+    core.info(`${tool.name} ${tool.version} verified (${algorithm} ${hex}) and cached`)
     return path.join(cachedDir, binary)
   })
 }

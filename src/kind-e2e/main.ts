@@ -1,24 +1,18 @@
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import * as io from '@actions/io'
 import { writeFenced } from '../common/exec.js'
 import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
 import { ensureTool } from '../common/tools.js'
 import { Cluster, deleteCluster, type SmokeResult, type Tools } from './cluster.js'
-import { kindTool, Outputs, State } from './constants.js'
+import { HELM, kindTool, KUBECTL, Outputs, State } from './constants.js'
 import { getSettings, type Settings } from './settings.js'
 
+/** kind, kubectl and helm from PATH, else pinned releases checked against their published digests. */
 async function findTools(settings: Settings): Promise<Tools> {
   const kind = await ensureTool(kindTool(settings.kindVersion))
-  const kubectl = await io.which('kubectl', false)
-  if (!kubectl)
-    throw new Error(
-      'kubectl is not on PATH (GitHub-hosted runners have it; elsewhere install it, e.g. with azure/setup-kubectl)'
-    )
-  const helm = settings.chart ? await io.which('helm', false) : undefined
-  if (settings.chart && !helm)
-    throw new Error("helm is not on PATH and 'chart' is given (install it, e.g. with azure/setup-helm)")
+  const kubectl = await ensureTool(KUBECTL)
+  const helm = settings.chart ? await ensureTool(HELM) : undefined
   return { kind, kubectl, helm }
 }
 

@@ -2,14 +2,13 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
+import { dockerLogin, type Docker } from '../common/docker.js'
 import { tool, ToolError, type RunResult } from '../common/exec.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { failedLine, failureReason } from './dockerfile.js'
 import { Outputs, State } from './constants.js'
 import { buildxArgs, cacheBackend, classicArgs, getSettings, runContext, type Settings } from './settings.js'
-
-type Docker = ReturnType<typeof tool>
 
 export async function main(): Promise<void> {
   const ctx = runContext()
@@ -122,15 +121,7 @@ async function login(settings: Settings, docker: Docker): Promise<void> {
     core.info(`No password given; pushing to ${settings.registry} with no login`)
     return
   }
-  const r = await docker(['login', '--username', settings.username, '--password-stdin', settings.registry], {
-    input: settings.password,
-    silent: true,
-    ignoreReturnCode: true
-  })
-  if (r.exitCode !== 0)
-    throw new Error(
-      `Login to ${settings.registry} as '${settings.username}' was refused: ${(r.stderr.trim().split('\n').pop() ?? '').trim()}`
-    )
+  await dockerLogin(docker, settings.registry, settings.username, settings.password)
   core.info(`Logged in to ${settings.registry} as ${settings.username}`)
 }
 

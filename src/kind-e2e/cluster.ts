@@ -1,5 +1,6 @@
 // The kind cluster and what runs in it, through kind, kubectl, helm and docker (argument arrays only).
 import * as core from '@actions/core'
+import { dockerLogin } from '../common/docker.js'
 import { run, spawnBackground, tool, type RunResult } from '../common/exec.js'
 import { retry } from '../common/retry.js'
 import type { Settings, SmokeTest } from './settings.js'
@@ -70,18 +71,7 @@ export class Cluster {
       ignoreReturnCode: true
     })
     if (present.exitCode !== 0) {
-      if (s.password) {
-        const registry = s.ref.registry || 'docker.io'
-        const r = await docker(['login', '--username', s.username, '--password-stdin', registry], {
-          input: s.password,
-          silent: true,
-          ignoreReturnCode: true
-        })
-        if (r.exitCode !== 0)
-          throw new Error(
-            `Login to ${registry} as '${s.username}' was refused: ${r.stderr.trim().split('\n').pop()}`
-          )
-      }
+      if (s.password) await dockerLogin(docker, s.ref.registry || 'docker.io', s.username, s.password)
       await docker(['pull', s.image], { label: `docker pull ${s.image}` })
     }
     await this.kind(['load', 'docker-image', s.image, '--name', s.clusterName], {

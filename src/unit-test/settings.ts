@@ -39,14 +39,13 @@ export function getSettings(): Settings {
   const command = commandText ? splitArgs(Inputs.Command, commandText) : [python, '-m', 'pytest']
   if (command.length === 0) throw new InputError(Inputs.Command, 'must name a program')
   const junit = inputs.str(Inputs.JunitFile)
+  const requirements = inputs.list(Inputs.Requirements)
   return {
     workingDirectory,
     workspace,
     python,
     install: inputs.bool(Inputs.Install, true),
-    requirements: inputs.list(Inputs.Requirements).length
-      ? inputs.list(Inputs.Requirements)
-      : inputs.splitLines(Defaults[Inputs.Requirements]),
+    requirements: requirements.length ? requirements : inputs.splitLines(Defaults[Inputs.Requirements]),
     pipArgs: splitArgs(Inputs.PipArgs, inputs.str(Inputs.PipArgs)),
     command: [...command, ...splitArgs(Inputs.Args, inputs.str(Inputs.Args))],
     customCommand: !!commandText,

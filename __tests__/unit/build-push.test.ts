@@ -61,11 +61,10 @@ test('buildx arguments', () => {
     '/tmp/m.json',
     'gha'
   )
-  expect(args.slice(0, 8)).toEqual([
+  expect(args.slice(0, 7)).toEqual([
     'buildx',
     'build',
-    '--file',
-    'app/Dockerfile',
+    '--file=app/Dockerfile',
     '--tag',
     settings.refs[0],
     '--tag',
@@ -84,7 +83,12 @@ test('buildx arguments', () => {
 })
 
 test('classic arguments', () => {
-  expect(classicArgs(settings, ctx).slice(0, 4)).toEqual(['build', '--file', 'app/Dockerfile', '--tag'])
+  expect(classicArgs(settings, ctx).slice(0, 4)).toEqual([
+    'build',
+    '--file=app/Dockerfile',
+    '--tag',
+    settings.refs[0]
+  ])
   expect(classicArgs(settings, ctx).at(-1)).toBe('app')
 })
 

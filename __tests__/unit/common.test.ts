@@ -1,4 +1,8 @@
 import { jest } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { splitArgs } from '../../src/common/argv.js'
 import { unifiedDiff } from '../../src/common/diff.js'
 import * as inputs from '../../src/common/inputs.js'
@@ -256,6 +260,74 @@ describe('unifiedDiff', () => {
   test('insertions and deletions', () => {
     expect(unifiedDiff('a\nb\nc', 'a\nc')).toBe('--- before\n+++ after\n@@ -1,3 +1,2 @@\n a\n-b\n c\n')
     expect(unifiedDiff('', 'x')).toBe('--- before\n+++ after\n@@ -1,1 +1,1 @@\n-\n+x\n')
+  })
+})
+
+/** Applies a unified diff made with context to `before`; the result must be `after`. */
+function applyUnified(before: string, diff: string): string {
+  const a = before.split('\n')
+  const out: string[] = []
+  let at = 0
+  const lines = diff.split('\n').slice(2, -1)
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^@@ -(\d+),(\d+) \+\d+,\d+ @@$/.exec(lines[i])
+    if (!h) throw new Error(`not a hunk header: ${lines[i]}`)
+    const start = Number(h[2]) === 0 ? Number(h[1]) : Number(h[1]) - 1
+    while (at < start) out.push(a[at++])
+    while (i + 1 < lines.length && !lines[i + 1].startsWith('@@')) {
+      const l = lines[++i]
+      if (l[0] === ' ') {
+        expect(a[at]).toBe(l.slice(1))
+        out.push(a[at++])
+      } else if (l[0] === '-') {
+        expect(a[at]).toBe(l.slice(1))
+        at++
+      } else out.push(l.slice(1))
+    }
+  }
+  while (at < a.length) out.push(a[at++])
+  return out.join('\n')
+}
+
+describe('unifiedDiff on random edits', () => {
+  test('the diff turns before into after, with as few changed lines as GNU diff', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-'))
+    const [fa, fb] = [path.join(dir, 'a'), path.join(dir, 'b')]
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    for (let round = 0; round < 200; round++) {
+      const a = Array.from({ length: rand(40) }, () => `l${rand(8)}`)
+      const b = a.flatMap(l => (rand(5) === 0 ? [] : rand(6) === 0 ? [l, `n${rand(8)}`] : [l]))
+      const before = a.join('\n')
+      const after = b.join('\n')
+      const d = unifiedDiff(before, after, 'a', 'b', 3)
+      if (before === after) expect(d).toBe('')
+      else expect(applyUnified(before, d)).toBe(after)
+      fs.writeFileSync(fa, before + '\n')
+      fs.writeFileSync(fb, after + '\n')
+      const gnu = spawnSync('diff', ['--minimal', '-U0', fa, fb], { encoding: 'utf8' }).stdout
+      const count = (text: string) => text.split('\n').filter(l => /^[-+](?!-- |\+\+ )/.test(l)).length
+      expect(count(d)).toBe(count(gnu))
+    }
+  })
+
+  test('two 100,000-line texts differing in 2 lines: well under a second', () => {
+    const a = Array.from({ length: 100_000 }, (_, i) => `  key${i}: value ${i % 977}`)
+    const b = [...a]
+    b[10] = '  key10: changed'
+    b[99_990] = '  key99990: changed'
+    const started = performance.now()
+    const d = unifiedDiff(a.join('\n'), b.join('\n'))
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(d.split('\n').filter(l => /^[-+] {2}key/.test(l))).toHaveLength(4)
+  })
+
+  test('texts too different to show say so instead of taking the memory', () => {
+    const a = Array.from({ length: 20_000 }, (_, i) => `a${i}`).join('\n')
+    const b = Array.from({ length: 20_000 }, (_, i) => `b${i}`).join('\n')
+    const d = unifiedDiff(a, b, 'a', 'b', 3, { maxEdits: 1000 })
+    expect(d).toContain('too many changes to show')
+    expect(d.length).toBeLessThan(500)
   })
 })
 

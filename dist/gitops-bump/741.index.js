@@ -59,13 +59,15 @@ function safeParse(text) {
  * scalar; nothing is created. Returns the new text and what changed (settings that were already so are
  * left out).
  */
-function applyValues(text, settings, file = 'values file') {
+function applyValues(text, settings, file = 'values file', optional = []) {
     const doc = parse(text, file);
     const edits = [];
     const changes = [];
     for (const [dotted, value] of settings) {
         const path = splitPath(dotted);
         const node = doc.getIn(path, true);
+        if (node === undefined && optional.includes(dotted))
+            continue;
         if (node === undefined)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ValuesError */ .l(`${file} has no key '${dotted}' (missing keys are never created)`);
         if (yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj(node))

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
@@ -66,14 +67,18 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
   const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx)
   const extra = inputs.list(Inputs.ExtraTags).map(t => checkTag(Inputs.ExtraTags, t))
   const tags = [...new Set([tag, ...extra])]
-  const context = inputs.str(Inputs.Context, Defaults[Inputs.Context])
+  const context = checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
+  const fileInput = inputs.str(Inputs.File)
+  const file = checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
+  const registry = inputs.str(Inputs.Registry)
+  if (registry) checkRegistry(Inputs.Registry, registry)
   const push = inputs.bool(Inputs.Push, true)
   const password = inputs.secret(Inputs.Password)
   return {
     image: ref.repository,
-    registry: inputs.str(Inputs.Registry) || ref.registry || 'docker.io',
+    registry: registry || ref.registry || 'docker.io',
     context,
-    file: inputs.str(Inputs.File) || path.join(context, 'Dockerfile'),
+    file,
     tag,
     refs: tags.map(t => `${ref.repository}:${t}`),
     push,
@@ -86,6 +91,39 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     builder: inputs.oneOf(Inputs.Builder, BUILDERS, Defaults[Inputs.Builder]),
     provenance: inputs.str(Inputs.Provenance)
   }
+}
+
+/**
+ * A local context folder or Dockerfile: never a value a tool reads as an option or as stdin ('-'), and it
+ * must exist (docker would otherwise fail late, or not at all with push: false). `implied` says the path
+ * was derived from another input (the Dockerfile inside the context).
+ */
+function checkLocalPath(input: string, value: string, kind: 'dir' | 'file', implied = false): string {
+  if (value.startsWith('-'))
+    throw new InputError(input, `must be a path, not '${value}' (a tool would read it as an option or stdin)`)
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f]/.test(value)) throw new InputError(input, `must be a path, got '${JSON.stringify(value)}'`)
+  const st = fs.statSync(value, { throwIfNoEntry: false })
+  const ok = kind === 'dir' ? st?.isDirectory() : st?.isFile()
+  if (!ok)
+    throw new InputError(
+      implied ? Inputs.File : input,
+      `must name an existing ${kind === 'dir' ? 'folder' : 'file'}${implied ? ` (no Dockerfile in context '${path.dirname(value)}'; set 'file')` : ''}, got '${value}'`
+    )
+  return value
+}
+
+/** A registry host[:port], as docker login takes it. */
+function checkRegistry(input: string, value: string): void {
+  if (
+    !/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/.test(
+      value
+    )
+  )
+    throw new InputError(
+      input,
+      `must be a registry host such as ghcr.io or 127.0.0.1:5000, got ${JSON.stringify(value)}`
+    )
 }
 
 /** OCI labels first, the user's after, so the user's win on conflict. */
@@ -126,7 +164,7 @@ export function buildxArgs(
   metadataFile: string,
   cache: CacheBackend
 ): string[] {
-  const args = ['buildx', 'build', '--file', settings.file]
+  const args = ['buildx', 'build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
@@ -151,7 +189,7 @@ export function buildxArgs(
 
 /** The arguments of the classic `docker build`. */
 export function classicArgs(settings: Settings, ctx: RunContext): string[] {
-  const args = ['build', '--file', settings.file]
+  const args = ['build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)

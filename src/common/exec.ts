@@ -1,15 +1,22 @@
-// The one place that starts processes. Arguments are always arrays (no shell ever parses an input),
-// a tool's output is fenced with ::stop-commands:: so nothing it prints can become a workflow command,
-// and a non-zero exit becomes one error that carries the tool's own last words.
+// The one place that starts processes, so that these rules hold for every tool:
+// - arguments are always arrays, and the program is run exactly as given (a path with spaces stays one
+//   path; no shell and no re-splitting, which @actions/exec does to its first argument);
+// - stdin is /dev/null unless the call gives `input`, which is written and closed (a tool waiting for
+//   input, `breakpoint()` in a test or `docker build -`, ends at once instead of hanging the job);
+// - the environment is `childEnv()` (secrets.ts): no inputs, state, runner tokens or secrets of the step;
+// - a tool's output is fenced with ::stop-commands:: so nothing it prints can become a workflow command,
+//   and a non-zero exit becomes one error that carries the tool's own last words.
+import { spawn } from 'node:child_process'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import * as exec from '@actions/exec'
+import { childEnv } from './secrets.js'
 
 export interface RunOptions {
   cwd?: string
-  /** Merged over the step's environment. */
+  /** Set on top of the child's environment (childEnv); `undefined` removes a variable. */
   env?: Record<string, string | undefined>
-  /** Written to the tool's stdin (how passwords reach `docker login`). */
+  /** Written to the tool's stdin, which is then closed (how passwords reach `docker login`). */
   input?: string | Buffer
   /** Keep the tool's output out of the log (it is still captured). */
   silent?: boolean
@@ -47,19 +54,67 @@ export function writeFenced(text: string): void {
   process.stdout.write(`::stop-commands::${token}\n${text.endsWith('\n') ? text : text + '\n'}::${token}::\n`)
 }
 
+/** How much of each stream is kept in memory; the start of a longer output is dropped (the end explains). */
+export const CAPTURE_LIMIT = 16 * 1024 * 1024
+
+class Capture {
+  private chunks: Buffer[] = []
+  private size = 0
+  dropped = 0
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk)
+    this.size += chunk.length
+    while (this.size > CAPTURE_LIMIT && this.chunks.length > 1) {
+      const first = this.chunks.shift()!
+      this.size -= first.length
+      this.dropped += first.length
+    }
+  }
+  text(): string {
+    const s = Buffer.concat(this.chunks).toString('utf8')
+    return this.dropped ? `[${this.dropped} bytes of earlier output not kept]\n${s}` : s
+  }
+}
+
 export async function run(tool: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v
   const token = opts.silent ? '' : randomBytes(16).toString('hex')
   if (token) process.stdout.write(`::stop-commands::${token}\n`)
   let result: RunResult
   try {
-    result = await exec.getExecOutput(tool, args, {
-      cwd: opts.cwd,
-      env,
-      input: typeof opts.input === 'string' ? Buffer.from(opts.input) : opts.input,
-      silent: opts.silent ?? false,
-      ignoreReturnCode: true
+    result = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(tool, args, {
+        cwd: opts.cwd,
+        env: childEnv(opts.env),
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+      })
+      const out = new Capture()
+      const err = new Capture()
+      let lastByte = 10
+      const echo = (chunk: Buffer) => {
+        if (opts.silent) return
+        process.stdout.write(chunk)
+        lastByte = chunk[chunk.length - 1]
+      }
+      child.stdout!.on('data', (d: Buffer) => (out.add(d), echo(d)))
+      child.stderr!.on('data', (d: Buffer) => (err.add(d), echo(d)))
+      if (child.stdin) {
+        // A tool that exits without reading its input closes the pipe: that is its answer, not ours to crash on.
+        child.stdin.on('error', () => {})
+        child.stdin.end(opts.input)
+      }
+      child.on('error', reject)
+      child.on('close', (code, signal) => {
+        if (token && lastByte !== 10) process.stdout.write('\n')
+        const stderr = err.text()
+        resolve({
+          exitCode: code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0),
+          stdout: out.text(),
+          stderr:
+            signal && code === null
+              ? `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}killed by ${signal}`
+              : stderr
+        })
+      })
     })
   } catch (err) {
     // Spawning failed: the tool is missing or not executable.
@@ -69,7 +124,7 @@ export async function run(tool: string, args: string[], opts: RunOptions = {}): 
       stderr: ''
     })
   } finally {
-    if (token) process.stdout.write(`\n::${token}::\n`)
+    if (token) process.stdout.write(`::${token}::\n`)
   }
   if (result.exitCode !== 0 && !opts.ignoreReturnCode) {
     const what = opts.label ?? `${path.basename(tool)} ${args[0] ?? ''}`.trim()
@@ -99,9 +154,8 @@ export async function spawnBackground(
   args: string[],
   opts: { env?: Record<string, string | undefined> } = {}
 ): Promise<Background> {
-  const { spawn } = await import('node:child_process')
   const child = spawn(toolPath, args, {
-    env: { ...process.env, ...opts.env },
+    env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

@@ -1,6 +1,9 @@
 // Typed input parsing. This is the only module that calls core.getInput; every error names the input
 // and says what was expected, and is thrown before a stage changes anything.
 import * as core from '@actions/core'
+import { forgetEnv, maskSecret } from './secrets.js'
+
+export { maskSecret }
 
 export class InputError extends Error {
   constructor(
@@ -27,17 +30,15 @@ export function required(name: string): string {
   return value
 }
 
-/** A secret input: masked as soon as it is read, along with each of its lines. */
+/**
+ * A secret input: masked as soon as it is read, along with each of its lines, and removed from this
+ * process's environment so that no child process (ours or a library's) can inherit it.
+ */
 export function secret(name: string): string {
   const value = core.getInput(name, { trimWhitespace: false })
   maskSecret(value)
+  forgetEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`)
   return value
-}
-
-export function maskSecret(value: string): void {
-  if (!value) return
-  core.setSecret(value)
-  for (const line of value.split(/\r?\n/)) if (line.trim().length >= 4) core.setSecret(line.trim())
 }
 
 const TRUE = ['true', 'True', 'TRUE']

@@ -1,8 +1,20 @@
-// Job summary helpers. A stage adds to core.summary as it goes and calls writeSummary() once, at the end
-// (in `finally`, so a failed step still explains itself).
+// Job summary helpers. A stage adds blocks as it goes and calls writeSummary() once, at the end (in
+// `finally`, so a failed step still explains itself). GitHub drops a step summary over 1 MiB whole, so the
+// limit is kept here, for every stage: each collapsed block is cut to a share of it, and when the blocks
+// still do not fit, the last ones are left out and the summary says so.
+import * as fs from 'node:fs/promises'
 import * as core from '@actions/core'
 
 export type Cell = string | number
+
+/** GitHub's limit for one step's summary (docs: "Adding a job summary"); over it, nothing is shown. */
+export const SUMMARY_LIMIT = 1024 * 1024
+/** What one collapsed block (a traceback, a diff) may take. */
+export const BLOCK_LIMIT = 128 * 1024
+/** Kept free for the closing line that says what was left out. */
+const RESERVE = 2 * 1024
+
+const blocks: string[] = []
 
 export function escapeHtml(text: string): string {
   return text.replace(
@@ -18,38 +30,68 @@ export function fence(text: string, lang = ''): string {
   return `${f}${lang}\n${text.replace(/\n$/, '')}\n${f}\n`
 }
 
-export function table(headers: string[], rows: Cell[][]): void {
-  core.summary.addTable([
-    headers.map(h => ({ data: escapeHtml(h), header: true })),
-    ...rows.map(r => r.map(c => escapeHtml(String(c))))
-  ])
+/** Cuts text to at most `bytes` UTF-8 bytes at a line end, saying how much was cut. */
+export function cut(text: string, bytes: number, where = 'the log'): string {
+  if (Buffer.byteLength(text) <= bytes) return text
+  let kept = Buffer.from(text).subarray(0, bytes).toString('utf8')
+  // A character split by the byte cut decodes as U+FFFD: drop it, and end at a whole line.
+  kept = kept.replace(/\uFFFD$/, '')
+  const nl = kept.lastIndexOf('\n')
+  if (nl > 0) kept = kept.slice(0, nl)
+  const left = text.slice(kept.length).split('\n').length - (nl > 0 ? 1 : 0)
+  return `${kept}\n… ${left} more lines cut (GitHub shows at most 1 MiB of summary; the rest is in ${where})\n`
 }
 
-/** A collapsed section holding a code block (a log, a traceback, a diff). */
-export function details(label: string, text: string, lang = ''): void {
-  core.summary.addRaw(
-    `<details><summary>${escapeHtml(label)}</summary>\n\n${fence(text, lang)}\n</details>\n`,
-    true
+export function table(headers: string[], rows: Cell[][]): void {
+  const tr = (cells: string[], tag: string) =>
+    `<tr>${cells.map(c => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`
+  blocks.push(`<table>${tr(headers, 'th')}${rows.map(r => tr(r.map(String), 'td')).join('')}</table>\n`)
+}
+
+/** A collapsed section holding a code block (a log, a traceback, a diff), cut to BLOCK_LIMIT. */
+export function details(label: string, text: string, lang = '', limit = BLOCK_LIMIT): void {
+  blocks.push(
+    `<details><summary>${escapeHtml(label)}</summary>\n\n${fence(cut(text, limit), lang)}\n</details>\n`
   )
 }
 
 export function heading(text: string, level = 3): void {
-  core.summary.addHeading(escapeHtml(text), level)
+  blocks.push(`<h${level}>${escapeHtml(text)}</h${level}>\n`)
 }
 
 export function paragraph(markdown: string): void {
-  core.summary.addRaw(`${markdown}\n`, true)
+  blocks.push(`${markdown}\n`)
 }
 
 export function code(text: string): string {
   return `<code>${escapeHtml(text)}</code>`
 }
 
-/** Writes the buffered summary once; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
+/** The blocks that fit in GitHub's limit, and a closing line when some did not. */
+export function render(limit = SUMMARY_LIMIT): string {
+  let out = ''
+  let size = 0
+  let left = 0
+  for (const b of blocks) {
+    const n = Buffer.byteLength(b)
+    if (left === 0 && size + n <= limit - RESERVE) {
+      out += b
+      size += n
+    } else left++
+  }
+  if (left)
+    out += `\n> ⚠️ ${left} more section${left === 1 ? '' : 's'} left out: GitHub drops a step summary over 1 MiB whole. The log has everything.\n`
+  return out
+}
+
+/** Writes the summary once; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
 export async function writeSummary(): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) {
+  const file = process.env.GITHUB_STEP_SUMMARY
+  const text = render()
+  blocks.length = 0
+  if (!file) {
     core.debug('GITHUB_STEP_SUMMARY is not set; summary not written')
     return
   }
-  await core.summary.write()
+  await fs.appendFile(file, text)
 }

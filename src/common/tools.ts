@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as io from '@actions/io'
+import { run } from './exec.js'
 
 export interface PinnedTool {
   name: string
@@ -54,14 +55,13 @@ export async function ensureTool(
         `${tool.name} ${tool.version} from ${url} has ${algorithm} ${actual}, expected ${hex}; not used`
       )
     }
-    let dir: string
-    if (tool.archive === 'tar.gz') dir = await tc.extractTar(download)
-    else if (tool.archive === 'zip') dir = await tc.extractZip(download)
-    else {
-      dir = path.join(path.dirname(download), `${tool.name}-${tool.version}`)
-      await fs.mkdir(dir, { recursive: true })
-      await fs.copyFile(download, path.join(dir, binary))
-    }
+    // Unpacked with exec.ts (not tool-cache's extractors, which start tar through @actions/exec), so the
+    // one set of child-process rules holds here too.
+    const dir = path.join(path.dirname(download), `${tool.name}-${tool.version}-unpacked`)
+    await fs.mkdir(dir, { recursive: true })
+    if (tool.archive === 'tar.gz') await run('tar', ['-xzf', download, '-C', dir], { silent: true })
+    else if (tool.archive === 'zip') await run('unzip', ['-q', '-o', download, '-d', dir], { silent: true })
+    else await fs.copyFile(download, path.join(dir, binary))
     const inner = tool.pathInArchive ? tool.pathInArchive(platform, arch) : binary
     const source = path.join(dir, inner)
     await fs.chmod(source, 0o755)

@@ -93,5 +93,7 @@ export function checkRelativePath(input: string, p: string): string {
   // eslint-disable-next-line no-control-regex
   if (!p || path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || /[\x00-\x1f]/.test(p))
     throw new InputError(input, `must be a path inside the repository, got '${p}'`)
+  if (norm.startsWith('-'))
+    throw new InputError(input, `must not start with '-' (a tool would read it as an option), got '${p}'`)
   return norm.replace(/\/$/, '')
 }

@@ -1,6 +1,6 @@
 // The GitOps repository, reached only through this class. Credentials live in the step's private
-// folder and reach git through its environment (GIT_SSH_COMMAND, GIT_CONFIG_* for the token header):
-// nothing secret is written to .git/config or put in an argument that the log shows.
+// folder and reach git as files named in its environment (GIT_SSH_COMMAND's -i, GIT_CONFIG_GLOBAL for
+// the token header): nothing secret is in .git/config, an argument, or an environment variable.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { tool, ToolError, type RunResult } from '../common/exec.js'
@@ -70,11 +70,14 @@ export class GitOpsRepo {
       env.GIT_SSH_VARIANT = 'ssh'
     }
     if (settings.token && settings.remote.transport === 'https') {
+      // The token reaches git by a 0600 file in the private folder (its global config), never by the
+      // environment that git hands on to its own children.
       const basic = Buffer.from(`x-access-token:${settings.token}`).toString('base64')
       maskSecret(basic)
-      env.GIT_CONFIG_COUNT = '1'
-      env.GIT_CONFIG_KEY_0 = `http.https://${settings.remote.host}/.extraheader`
-      env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`
+      env.GIT_CONFIG_GLOBAL = await priv.write(
+        'gitconfig',
+        `[http "https://${settings.remote.host}/"]\n\textraheader = AUTHORIZATION: basic ${basic}\n`
+      )
     }
     const dir = path.join(priv.path, 'repo')
     const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }))

@@ -37,10 +37,12 @@ export class Helm {
   }
 
   async lint(cwd: string, chart: string, values: string): Promise<void> {
-    await this.check('helm lint --strict', ['lint', '--strict', chart, '--values', values], cwd)
+    // Paths go after `--`: a chart named like an option (--post-renderer=…) stays a path.
+    await this.check('helm lint --strict', ['lint', '--strict', `--values=${values}`, '--', chart], cwd)
   }
 
   async template(cwd: string, release: string, chart: string, values: string): Promise<string> {
-    return (await this.check('helm template', ['template', release, chart, '--values', values], cwd)).stdout
+    return (await this.check('helm template', ['template', `--values=${values}`, '--', release, chart], cwd))
+      .stdout
   }
 }

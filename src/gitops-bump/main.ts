@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import * as core from '@actions/core'
 import { unifiedDiff } from '../common/diff.js'
 import { InputError } from '../common/inputs.js'
+import { checkInside, checkRegularFile } from '../common/paths.js'
 import { retry } from '../common/retry.js'
 import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
@@ -34,7 +35,14 @@ export async function main(): Promise<void> {
   try {
     const helm = settings.validate ? await Helm.find() : undefined
     const repo = await GitOpsRepo.prepare(settings, priv)
-    const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, () => repo.fetch())
+    // Every fetch brings content someone else wrote: its paths are checked before anything reads them.
+    const fetch = async () => {
+      const tip = await repo.fetch()
+      await checkRegularFile(repo.dir, settings.valuesFile, Inputs.ValuesFile)
+      await checkInside(repo.dir, settings.chart, Inputs.Chart)
+      return tip
+    }
+    const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, fetch)
     core.info(`${settings.branch} is at ${base}`)
     const chartName = await readChartName(repo.dir, settings.chart)
 
@@ -42,7 +50,7 @@ export async function main(): Promise<void> {
     const outcome = await retry(
       async attempt => {
         attempts = attempt
-        if (attempt > 1) await core.group(`Fetch the new tip of ${settings.branch}`, () => repo.fetch())
+        if (attempt > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
         return bumpOnce(settings, repo, helm, chartName, priv, attempt)
       },
       {
@@ -76,7 +84,11 @@ export async function main(): Promise<void> {
     core.setOutput(Outputs.Commit, outcome.commit)
     core.setOutput(Outputs.PreviousTag, outcome.previousTag)
     core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
-    report(settings, outcome, chartName)
+    try {
+      report(settings, outcome, chartName)
+    } catch (err) {
+      core.warning(`The job summary could not be made: ${err}`)
+    }
   } catch (err) {
     if (err instanceof ValidationError)
       core.error(err.output, { title: `${err.step} failed; nothing was pushed` })
@@ -147,7 +159,7 @@ async function bumpOnce(
     )
     return { ...none, commit: await repo.head(), skipped: 'downgrade' }
   }
-  const { text: after, changes } = applyValues(before, settings.set, settings.valuesFile)
+  const { text: after, changes } = applyValues(before, settings.set, settings.valuesFile, settings.optional)
   if (changes.length === 0) {
     core.info(
       `${settings.valuesFile} already has ${settings.set.map(([k, v]) => `${k}=${v}`).join(', ')}; nothing to do`
@@ -178,8 +190,16 @@ async function bumpOnce(
         .then(file => helm.template(repo.dir, chartName, settings.chart, file))
         .catch(() => '')
     : Promise.resolve('')
-  const manifestDiff = async () =>
-    helm ? unifiedDiff(await renderedBefore, rendered, 'rendered before', 'rendered after') : ''
+  // After a push the bump has landed: nothing about its summary may fail the step.
+  const manifestDiff = async () => {
+    if (!helm) return ''
+    try {
+      return unifiedDiff(await renderedBefore, rendered, 'rendered before', 'rendered after')
+    } catch (err) {
+      core.warning(`The rendered-manifest diff for the summary could not be made: ${err}`)
+      return ''
+    }
+  }
 
   if (settings.dryRun) {
     core.notice(

@@ -25,6 +25,8 @@ export interface Settings {
   chart: string
   tag?: string
   set: [string, string][]
+  /** Keys of `set` that are only set where the file has them (the defaults that come with `tag`). */
+  optional: string[]
   validate: boolean
   commitMessage: string
   authorName: string
@@ -85,13 +87,15 @@ export function getSettings(): Settings {
     if (!tag)
       throw new InputError(
         Inputs.Tag,
-        'is required when set is empty (it fills image.tag and env.appVersion)'
+        'is required when set is empty (it fills image.tag, and env.appVersion where the values file has it)'
       )
     set = [
       ['image.tag', tag],
       ['env.appVersion', tag]
     ]
   }
+  // With only `tag`, env.appVersion (the seed chart's) is set where it exists; a key named in `set` must exist.
+  const optional = inputs.str(Inputs.Set) ? [] : ['env.appVersion']
   for (const [key, value] of set)
     // eslint-disable-next-line no-control-regex
     if (/[\x00-\x1f\x7f`$]/.test(value))
@@ -130,6 +134,7 @@ export function getSettings(): Settings {
     chart,
     tag,
     set,
+    optional,
     validate: inputs.bool(Inputs.Validate, true),
     commitMessage: inputs.str(Inputs.CommitMessage),
     authorName: inputs.str(Inputs.AuthorName, Defaults[Inputs.AuthorName]),

@@ -54,7 +54,8 @@ function safeParse(text: string): unknown {
 export function applyValues(
   text: string,
   settings: [string, string][],
-  file = 'values file'
+  file = 'values file',
+  optional: readonly string[] = []
 ): { text: string; changes: Change[] } {
   const doc = parse(text, file)
   const edits: { start: number; end: number; replacement: string; node: YAML.Scalar }[] = []
@@ -62,6 +63,7 @@ export function applyValues(
   for (const [dotted, value] of settings) {
     const path = splitPath(dotted)
     const node = doc.getIn(path, true)
+    if (node === undefined && optional.includes(dotted)) continue
     if (node === undefined)
       throw new ValuesError(`${file} has no key '${dotted}' (missing keys are never created)`)
     if (YAML.isAlias(node))

@@ -316,9 +316,14 @@ describe('unifiedDiff on random edits', () => {
     const b = [...a]
     b[10] = '  key10: changed'
     b[99_990] = '  key99990: changed'
+    const rss = process.memoryUsage().rss
     const started = performance.now()
     const d = unifiedDiff(a.join('\n'), b.join('\n'))
-    expect(performance.now() - started).toBeLessThan(1000)
+    const ms = performance.now() - started
+    const grew = (process.memoryUsage().rss - rss) / 2 ** 20
+    console.log(`diff of 2 x 100,000 lines: ${ms.toFixed(0)} ms, rss +${grew.toFixed(0)} MiB`)
+    expect(ms).toBeLessThan(1000)
+    expect(grew).toBeLessThan(200)
     expect(d.split('\n').filter(l => /^[-+] {2}key/.test(l))).toHaveLength(4)
   })
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { infraEnv, runMain } from '../../scripts/lib/runner.mjs'
+import { infraEnv, ROOT, runMain } from '../../scripts/lib/runner.mjs'
 
 const infra = infraEnv()
 const base = { python: infra.PYTHON, install: 'false', args: '-p no:cacheprovider' }
@@ -33,7 +33,7 @@ describe('unit-test bundle', () => {
     expect(annotation?.message).toContain('two and two make four')
     expect(errors.at(-1)?.message).toBe('1 of 4 tests failed')
     expect(r.summary).toContain('test_fails')
-    expect(r.summary).toContain('<details><summary>Traceback</summary>')
+    expect(r.summary).toContain('<details><summary>tests.test_mixed.test_fails: traceback</summary>')
   })
 
   test("a test's output cannot issue workflow commands", async () => {
@@ -72,16 +72,26 @@ describe('unit-test bundle', () => {
       '21'
     ]
   ])('reads JUnit XML from other runners: %s', async (file, totals, annotatedFile, line) => {
-    const junit = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'junit-')), 'report.xml')
-    const r = await runMain('unit-test', {
-      install: 'false',
-      command: `cp __tests__/fixtures/junit/${file} ${junit}`,
-      'junit-file': junit
-    })
+    // annotations name files of the repository: the report's paths (another checkout's, or a bare name)
+    // are resolved to the workspace's own test file
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'junit-ws-'))
+    const source = path.join(ws, 'src/test', annotatedFile)
+    fs.mkdirSync(path.dirname(source), { recursive: true })
+    fs.writeFileSync(source, '')
+    const junit = path.join(ws, 'report.xml')
+    const r = await runMain(
+      'unit-test',
+      {
+        install: 'false',
+        command: `cp ${path.join(ROOT, '__tests__/fixtures/junit', file)} ${junit}`,
+        'junit-file': junit
+      },
+      { workspace: ws }
+    )
     expect(r.exitCode).toBe(1)
     expect(r.outputs).toMatchObject(totals)
     const annotation = r.commands.find(c => c.command === 'error' && c.properties.file)
-    expect(annotation?.properties.file.endsWith(annotatedFile)).toBe(true)
+    expect(annotation?.properties.file).toBe(`src/test/${annotatedFile}`)
     expect(annotation?.properties.line).toBe(line)
     expect(r.commands.some(c => c.message.includes('from surefire output'))).toBe(false)
   })
@@ -153,7 +163,7 @@ describe('unit-test bundle', () => {
     })
     expect(r.commands.filter(c => c.command === 'error' && c.properties.file)).toEqual([])
     expect(r.commands.find(c => c.command === 'notice')?.message).toBe(
-      '1 more failing tests were not annotated (max-annotations: 0)'
+      '1 more failure is not annotated (max-annotations: 0; GitHub shows 10 per step): the job summary lists every failure with its file and line'
     )
   })
 })

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT } from '../../scripts/lib/runner.mjs'
-import { failureLocation, parseJunit, totals } from '../../src/unit-test/junit.js'
+import { parseJunit, type TestCase } from '../../src/unit-test/junit.js'
+import { problemLocation } from '../../src/unit-test/locate.js'
+import { totals } from '../../src/unit-test/results.js'
+
+const failureLocation = (c: TestCase) => problemLocation(c, c.problems[0])
 
 const fixture = (f: string) => fs.readFileSync(path.join(ROOT, '__tests__/fixtures/junit', f), 'utf8')
 
@@ -22,7 +26,7 @@ tests/test_a.py:9: AssertionError</failure></testcase>
     expect(cases[0]).toMatchObject({ line: 4, file: 'tests/test_a.py' })
     expect(failureLocation(cases[1])).toEqual({ file: 'tests/test_a.py', line: 9 })
     expect(failureLocation(cases[2])).toEqual({ file: 'tests/test_a.py', line: 12 })
-    expect(cases[2].message).toBe(`failed on setup with "fixture 'db' not found"`)
+    expect(cases[2].problems[0].message).toBe(`failed on setup with "fixture 'db' not found"`)
   })
 
   test('jest-junit: the first stack frame outside node_modules', async () => {
@@ -32,14 +36,16 @@ tests/test_a.py:9: AssertionError</failure></testcase>
       file: '/home/runner/work/app/app/src/math.test.ts',
       line: 14
     })
-    expect(cases[1].message).toBe('Error: expect(received).toBe(expected) // Object.is equality')
+    expect(cases[1].problems[0].details?.split('\n')[0]).toBe(
+      'Error: expect(received).toBe(expected) // Object.is equality'
+    )
   })
 
   test('Surefire: a bare <testsuite>, the frame in the test class', async () => {
     const cases = await parseJunit(fixture('surefire.xml'))
     expect(totals(cases)).toMatchObject({ total: 4, passed: 2, failed: 1, errors: 1 })
     expect(failureLocation(cases[1])).toEqual({ file: 'AppTest.java', line: 21 })
-    expect(cases[1].message).toBe('expected:<1> but was:<2>')
+    expect(cases[1].problems[0].message).toBe('expected:<1> but was:<2>')
   })
 
   test('nested suites are walked', async () => {

@@ -8,10 +8,11 @@ export const modules = {
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  XMLParser: () => (/* reexport */ XMLParser)
+  XMLParser: () => (/* reexport */ XMLParser),
+  XMLValidator: () => (/* binding */ XMLValidator)
 });
 
-// UNUSED EXPORTS: XMLBuilder, XMLValidator
+// UNUSED EXPORTS: XMLBuilder
 
 ;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/util.js
 

@@ -7,8 +7,15 @@ export const Inputs = {
   Command: 'command',
   Args: 'args',
   JunitFile: 'junit-file',
+  Reports: 'reports',
+  SourcePrefix: 'source-prefix',
+  Shard: 'shard',
+  DurationsReport: 'durations-report',
   AllowEmpty: 'allow-empty',
-  MaxAnnotations: 'max-annotations'
+  FailOnFailure: 'fail-on-failure',
+  FailOnFlaky: 'fail-on-flaky',
+  MaxAnnotations: 'max-annotations',
+  Summary: 'summary'
 } as const
 
 export const Outputs = {
@@ -17,8 +24,10 @@ export const Outputs = {
   Failed: 'failed',
   Skipped: 'skipped',
   Errors: 'errors',
+  Flaky: 'flaky',
   Duration: 'duration',
-  JunitFile: 'junit-file'
+  JunitFile: 'junit-file',
+  Results: 'results'
 } as const
 
 export const Defaults = {
@@ -27,5 +36,11 @@ export const Defaults = {
   [Inputs.Install]: 'true',
   [Inputs.Requirements]: 'requirements.txt\nrequirements-test.txt',
   [Inputs.AllowEmpty]: 'false',
-  [Inputs.MaxAnnotations]: '50'
+  [Inputs.FailOnFailure]: 'true',
+  [Inputs.FailOnFlaky]: 'false',
+  [Inputs.MaxAnnotations]: '10',
+  [Inputs.Summary]: 'true'
 } as const
+
+/** GitHub shows at most this many error (and as many warning and notice) annotations of one step. */
+export const ANNOTATIONS_PER_STEP = 10

@@ -1,159 +1,230 @@
-// JUnit XML as written by pytest, jest-junit, Maven Surefire and most other runners: <testsuites> or a
-// bare <testsuite>, suites nested in suites, and per case <failure>, <error> or <skipped>.
+// The JUnit XML reader: pytest, jest-junit, Maven Surefire, Gradle, PHPUnit, Catch2, CUnit, nextest,
+// gotestsum, xunit-style C runners, Marathon, mocha and others write variants of one format. <testsuites>
+// or a bare <testsuite>, suites nested in suites, and per case any number of <failure> and <error>
+// elements (each one a problem of its own), <skipped>, a `status` attribute (disabled, skipped), and
+// Surefire's rerun elements (<flakyFailure>, <rerunFailure>). Character references are decoded once,
+// here; whatever shows the text escapes it for its own medium. A file that is not JUnit, or not
+// well-formed, is an error naming the file and what was found.
 import type { X2jOptions } from 'fast-xml-parser'
 
-export type Status = 'passed' | 'failed' | 'error' | 'skipped'
+export type Status = 'passed' | 'failed' | 'error' | 'skipped' | 'flaky'
+
+/** One <failure> or <error> element. */
+export interface Problem {
+  kind: 'failure' | 'error'
+  message?: string
+  type?: string
+  details?: string
+  /** `file`/`line` attributes on the element (xunit, Catch2). */
+  file?: string
+  line?: number
+}
 
 export interface TestCase {
   suite: string
   classname: string
   name: string
+  /** The suite's or the case's `file` attribute (as written; resolved to the workspace later). */
   file?: string
   /** 1-based line of the test itself, when the report gives one. */
   line?: number
   time: number
   status: Status
-  message?: string
-  details?: string
+  problems: Problem[]
+  /** Failed attempts before the outcome (reruns), for flaky tests. */
+  retries: number
+  /** The report the case was read from. */
+  report: string
 }
 
-export interface Totals {
-  total: number
-  passed: number
-  failed: number
-  skipped: number
-  errors: number
-  time: number
+export class ReportError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ReportError'
+  }
 }
 
 type Node = Record<string, unknown>
 
-const ARRAYS = new Set(['testsuite', 'testcase', 'failure', 'error', 'skipped'])
+const ARRAYS = new Set([
+  'testsuite',
+  'testcase',
+  'failure',
+  'error',
+  'skipped',
+  'flakyFailure',
+  'flakyError',
+  'rerunFailure',
+  'rerunError'
+])
 
 const OPTIONS: X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: '',
   textNodeName: '#text',
+  cdataPropName: '#cdata',
   parseAttributeValue: false,
   parseTagValue: false,
   trimValues: false,
-  processEntities: true,
+  // Entities are decoded by decode() below, once: the parser's own decoding plus ours would turn
+  // `&amp;#10;` (a literal "&#10;" in a message) into a newline.
+  processEntities: false,
   isArray: name => ARRAYS.has(name)
+}
+
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
+
+/** Decodes XML's five named entities and numeric character references, in one pass. */
+export function decode(text: string): string {
+  if (!text.includes('&')) return text
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (whole, ref: string) => {
+    if (ref[0] !== '#') return NAMED[ref]
+    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
+  })
 }
 
 function text(node: unknown): string {
   if (node === undefined || node === null) return ''
-  if (typeof node === 'string') return node
+  if (typeof node === 'string') return decode(node)
   const n = node as Node
-  return typeof n['#text'] === 'string' ? (n['#text'] as string) : ''
+  const t = typeof n['#text'] === 'string' ? decode(n['#text'] as string) : ''
+  const c = n['#cdata']
+  const cdata = Array.isArray(c) ? c.join('') : typeof c === 'string' ? c : ''
+  return t.trim() ? (cdata ? `${t}${cdata}` : t) : cdata || t
 }
 
 function attr(node: unknown, name: string): string | undefined {
   if (!node || typeof node !== 'object') return undefined
   const v = (node as Node)[name]
-  return typeof v === 'string' ? v : undefined
+  return typeof v === 'string' ? decode(v) : undefined
 }
 
-/** Parses a JUnit report; the XML parser is loaded on first use, so start-up does not pay for it. */
-export async function parseJunit(xml: string): Promise<TestCase[]> {
-  const { XMLParser } = await import('fast-xml-parser')
+/** What a report that is not JUnit XML looks like, by its first element or character. */
+function otherFormat(head: string): string | undefined {
+  const t = head.replace(/^\uFEFF/, '').trimStart()
+  if (t.startsWith('{') || t.startsWith('[')) return 'JSON, not JUnit XML'
+  const root = /<([A-Za-z][\w.-]*)[\s>/]/.exec(
+    t.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>/g, '')
+  )
+  if (!root) return 'not XML'
+  const known: Record<string, string> = {
+    'test-run': 'NUnit 3 XML',
+    'test-results': 'NUnit 2 XML',
+    TestRun: 'Visual Studio TRX',
+    assemblies: 'xUnit.net v2 XML',
+    assembly: 'xUnit.net v2 XML',
+    checkstyle: 'Checkstyle XML',
+    coverage: 'a coverage report'
+  }
+  if (root[1] === 'testsuites' || root[1] === 'testsuite') return undefined
+  return `${known[root[1]] ?? `XML with root element <${root[1]}>`}, not JUnit XML (<testsuites> or <testsuite>)`
+}
+
+/**
+ * Parses one JUnit report; the XML parser is loaded on first use, so start-up does not pay for it.
+ * `report` names the file in errors and in each case.
+ */
+export async function parseJunit(xml: string, report = 'the JUnit report'): Promise<TestCase[]> {
+  if (!xml.trim()) throw new ReportError(`${report} is empty`)
+  const other = otherFormat(xml.slice(0, 4096))
+  if (other) throw new ReportError(`${report} is ${other}`)
+  const { XMLParser, XMLValidator } = await import('fast-xml-parser')
+  const valid = XMLValidator.validate(xml, { allowBooleanAttributes: true })
+  if (valid !== true) {
+    // fast-xml-parser reports elements left open at the end as a JSON list in its message
+    const open = /^Invalid '(\[[\s\S]*\])' found\.$/.exec(valid.err.msg)
+    const names = open ? (JSON.parse(open[1]) as string[]) : undefined
+    throw new ReportError(
+      names
+        ? `${report} is not well-formed XML: it ends with <${names.join('>, <')}> still open (was it cut short?)`
+        : `${report} is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}): ${valid.err.msg}`
+    )
+  }
   const doc = new XMLParser(OPTIONS).parse(xml) as Node
   const cases: TestCase[] = []
-  const roots = doc.testsuites ? [doc.testsuites as Node] : [{ testsuite: doc.testsuite } as Node]
-  for (const root of roots) walk(root, '', cases)
+  const roots = doc.testsuites
+    ? ([doc.testsuites].flat() as Node[]).map(r => (typeof r === 'object' && r ? r : {}))
+    : [{ testsuite: doc.testsuite } as Node]
+  for (const root of roots) {
+    walk(root, '', undefined, report, cases)
+    // a <testcase> straight under <testsuites> (some writers skip the suite)
+    for (const tc of (root.testcase as Node[] | undefined) ?? [])
+      cases.push(toCase(tc, attr(root, 'name') ?? '', undefined, false, report))
+  }
   return cases
 }
 
-function walk(node: Node, suiteName: string, out: TestCase[]): void {
+function walk(node: Node, suiteName: string, suiteFile: string | undefined, report: string, out: TestCase[]) {
   for (const suite of (node.testsuite as Node[] | undefined) ?? []) {
+    if (typeof suite !== 'object' || !suite) continue
     const name = attr(suite, 'name') ?? suiteName
+    // jest-junit and others name a suite by its test file: that is the test's file when nothing else says
+    const file = attr(suite, 'file') ?? (SOURCE_FILE.test(name) ? name : suiteFile)
     const isPytest = name === 'pytest'
     for (const tc of (suite.testcase as Node[] | undefined) ?? [])
-      out.push(toCase(tc, name, attr(suite, 'file'), isPytest))
-    walk(suite, name, out)
+      out.push(toCase(tc, name, file, isPytest, report))
+    walk(suite, name, file, report, out)
   }
 }
 
-function toCase(tc: Node, suite: string, suiteFile: string | undefined, isPytest: boolean): TestCase {
-  const failure = (tc.failure as unknown[] | undefined)?.[0]
-  const error = (tc.error as unknown[] | undefined)?.[0]
-  const skipped = (tc.skipped as unknown[] | undefined)?.[0]
-  const problem = failure ?? error ?? skipped
-  const status: Status =
-    failure !== undefined
+function problems(tc: Node, tag: 'failure' | 'error', kind: Problem['kind']): Problem[] {
+  return ((tc[tag] as unknown[] | undefined) ?? []).map(p => {
+    const line = attr(p, 'line')
+    return {
+      kind,
+      message: attr(p, 'message') || undefined,
+      type: attr(p, 'type') || undefined,
+      details: text(p).trim() || undefined,
+      file: attr(p, 'file') || undefined,
+      line: line && /^\d+$/.test(line) && Number(line) > 0 ? Number(line) : undefined
+    }
+  })
+}
+
+const SOURCE_FILE = /^[^\s<>|"]+\.(?:[cm]?[jt]sx?|py|rb|php|go|rs|java|kt|scala|cs|swift|c|cc|cpp|cxx)$/i
+
+const SKIPPED_STATUS = /^(disabled|skipped|notrun|not ?run|ignored|pending)$/i
+
+function toCase(
+  tc: Node,
+  suite: string,
+  suiteFile: string | undefined,
+  isPytest: boolean,
+  report: string
+): TestCase {
+  if (typeof tc !== 'object' || !tc) tc = {}
+  const found = [...problems(tc, 'failure', 'failure'), ...problems(tc, 'error', 'error')]
+  const skipped = tc.skipped !== undefined || SKIPPED_STATUS.test(attr(tc, 'status') ?? '')
+  const flakyRuns = ['flakyFailure', 'flakyError'].reduce(
+    (n, k) => n + ((tc[k] as unknown[])?.length ?? 0),
+    0
+  )
+  const reruns = ['rerunFailure', 'rerunError'].reduce((n, k) => n + ((tc[k] as unknown[])?.length ?? 0), 0)
+  // A disabled or skipped test never fails the step, even when the report holds a failure for it.
+  const status: Status = skipped
+    ? 'skipped'
+    : found.some(p => p.kind === 'failure')
       ? 'failed'
-      : error !== undefined
+      : found.length
         ? 'error'
-        : skipped !== undefined
-          ? 'skipped'
+        : flakyRuns
+          ? 'flaky'
           : 'passed'
   const rawLine = attr(tc, 'line')
   // pytest (junit_family=xunit1) writes the 0-based line of the test function.
   const line =
     rawLine !== undefined && /^\d+$/.test(rawLine) ? Number(rawLine) + (isPytest ? 1 : 0) : undefined
-  const message = attr(problem, 'message')
   return {
     suite,
     classname: attr(tc, 'classname') ?? '',
     name: attr(tc, 'name') ?? '',
     file: attr(tc, 'file') ?? suiteFile,
-    line,
+    line: line && line > 0 ? line : undefined,
     time: Number(attr(tc, 'time') ?? 0) || 0,
     status,
-    message: message ?? (problem !== undefined ? firstLine(text(problem)) : undefined),
-    details: problem !== undefined ? text(problem) || undefined : undefined
+    problems: skipped ? [] : found,
+    retries: flakyRuns + reruns,
+    report
   }
-}
-
-function firstLine(s: string): string | undefined {
-  return s.trim().split('\n')[0] || undefined
-}
-
-export function totals(cases: TestCase[]): Totals {
-  const t: Totals = { total: cases.length, passed: 0, failed: 0, skipped: 0, errors: 0, time: 0 }
-  for (const c of cases) {
-    t.time += c.time
-    if (c.status === 'passed') t.passed++
-    else if (c.status === 'failed') t.failed++
-    else if (c.status === 'skipped') t.skipped++
-    else t.errors++
-  }
-  return t
-}
-
-/**
- * Where a failure happened. Python tracebacks list the innermost frame last; JS and Java stacks list it
- * first, with framework frames (node_modules, org.junit) to skip. A frame in the test's own file wins;
- * without any frame, the test's own line.
- */
-export function failureLocation(tc: TestCase): { file?: string; line?: number } {
-  const details = tc.details ?? ''
-  const frames: { file: string; line: number }[] = []
-  const python = [
-    ...details.matchAll(/^([^\s:"'()]+\.py):(\d+):/gm),
-    ...details.matchAll(/File "([^"]+)", line (\d+)/g)
-  ]
-  if (python.length) {
-    for (const m of python.sort((a, b) => a.index! - b.index!).reverse())
-      frames.push({ file: m[1], line: Number(m[2]) })
-  } else {
-    for (const m of details.matchAll(/\(?((?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+):\d+\)?/g))
-      if (!/node_modules|^node:|internal\//.test(m[1])) frames.push({ file: m[1], line: Number(m[2]) })
-    const simpleClass = tc.classname.split('.').pop() ?? ''
-    const java = [...details.matchAll(/\(([A-Za-z0-9_$]+\.(?:java|kt)):(\d+)\)/g)].map(m => ({
-      file: m[1],
-      line: Number(m[2])
-    }))
-    frames.push(...java.filter(f => f.file.startsWith(simpleClass + '.')), ...java)
-  }
-  const own = tc.file ? frames.find(f => sameFile(f.file, tc.file!)) : undefined
-  const pick = own ?? (tc.file ? undefined : frames[0])
-  if (pick) return { file: tc.file ?? pick.file, line: pick.line }
-  return { file: tc.file, line: tc.line }
-}
-
-function sameFile(a: string, b: string): boolean {
-  const na = a.replace(/\\/g, '/')
-  const nb = b.replace(/\\/g, '/')
-  return na === nb || na.endsWith('/' + nb) || nb.endsWith('/' + na)
 }

@@ -1,67 +1,123 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { run, tail, ToolError } from '../common/exec.js'
+import { run, tail, ToolError, type RunResult } from '../common/exec.js'
 import { InputError } from '../common/inputs.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { Inputs, Outputs } from './constants.js'
-import { failureLocation, parseJunit, totals, type TestCase } from './junit.js'
+import { parseJunit, type TestCase } from './junit.js'
+import { Workspace } from './locate.js'
+import { annotate, failures, resultsJson, writeReport } from './report.js'
+import { readReports, reportFiles } from './reports.js'
+import { foldRetries, totals } from './results.js'
 import { getSettings, type Settings } from './settings.js'
+import { durationsOf, prepareShard } from './shard.js'
 
 const PYTEST_NO_TESTS = 5
 
+interface Ran {
+  result: RunResult
+  seconds: number
+  junitFile: string
+  /** Whether the command wrote its JUnit report. */
+  wrote: boolean
+}
+
 export async function main(): Promise<void> {
   const settings = getSettings()
-  const junitFile = settings.junitFile ?? path.join((await PrivateDir.create('unit-test')).path, 'junit.xml')
-  await fs.mkdir(path.dirname(junitFile), { recursive: true })
-  const before = await mtime(junitFile)
+  const ran = settings.command.length ? await runTests(settings) : undefined
 
-  if (settings.install) await install(settings)
-
-  const args = [...settings.command.slice(1)]
-  if (settings.isPytest) args.push(`--junitxml=${junitFile}`, '-o', 'junit_family=xunit1')
-  const started = Date.now()
-  const result = await core.group(`Run ${settings.command.join(' ')}`, () =>
-    run(settings.command[0], args, {
-      cwd: settings.workingDirectory,
-      env: { JUNIT_FILE: junitFile, PYTHONDONTWRITEBYTECODE: '1' },
-      ignoreReturnCode: true
-    }).catch(err => {
-      throw (
-        notRunnable(err, settings.customCommand ? Inputs.Command : Inputs.Python, settings.command[0]) ?? err
-      )
-    })
-  )
-  const seconds = (Date.now() - started) / 1000
-
-  if (settings.isPytest && result.exitCode === PYTEST_NO_TESTS) {
-    setOutputs(junitFile, [], seconds)
+  if (ran && settings.isPytest && ran.result.exitCode === PYTEST_NO_TESTS && !settings.reports.length) {
+    setOutputs(ran.junitFile, [], '', ran.seconds)
     if (settings.allowEmpty) {
-      core.notice('pytest collected no tests (allowed by allow-empty)')
+      core.notice('pytest collected no tests (allow-empty: true)')
       return
     }
     throw new Error(
       `pytest collected no tests in ${settings.workingDirectory}; set allow-empty: true if that is expected`
     )
   }
-  if ((await mtime(junitFile)) === before)
+
+  // The command's own report, and any the `reports` globs name (several files, merged into one result).
+  const files = settings.reports.length ? await reportFiles(settings.workingDirectory, settings.reports) : []
+  if (ran && !settings.reports.length && !ran.wrote)
     throw new Error(
-      `The test command exited with code ${result.exitCode} and did not write the JUnit report '${junitFile}' (input '${Inputs.JunitFile}'):\n${tail(result)}`
+      `The test command exited with code ${ran.result.exitCode} and did not write the JUnit report '${ran.junitFile}' (input '${Inputs.JunitFile}'):\n${tail(ran.result)}`
     )
+  const raw: TestCase[] = []
+  if (ran?.wrote && !files.includes(ran.junitFile))
+    raw.push(
+      ...(await parseJunit(await fs.readFile(ran.junitFile, 'utf8'), relative(settings, ran.junitFile)))
+    )
+  raw.push(...(await readReports(files, settings.workspace)))
+  const cases = foldRetries(raw)
 
-  const cases = await parseJunit(await fs.readFile(junitFile, 'utf8'))
-  const t = setOutputs(junitFile, cases, seconds)
-  annotate(settings, cases)
-  report(settings, cases, seconds)
-  await summary.writeSummary()
+  const t = totals(cases)
+  const ws = new Workspace(settings.workspace, settings.workingDirectory, settings.sourcePrefix)
+  const list = failures(cases, ws)
+  setOutputs(ran?.junitFile ?? files[0] ?? '', cases, resultsJson(cases, list, t), ran?.seconds ?? t.time)
+  annotate(list, settings.maxAnnotations)
+  if (settings.summary) {
+    writeReport(cases, list, t, ran?.seconds)
+    await summary.writeSummary()
+  }
 
-  if (t.failed + t.errors > 0) throw new Error(`${t.failed + t.errors} of ${t.total} tests failed`)
-  if (result.exitCode !== 0)
-    throw new Error(`The test command exited with code ${result.exitCode}:\n${tail(result)}`)
+  const bad = t.failed + t.errors
+  if (bad > 0 && settings.failOnFailure) throw new Error(`${bad} of ${t.total} tests failed`)
+  if (t.flaky > 0 && settings.failOnFlaky)
+    throw new Error(`${t.flaky} tests were flaky (failed, then passed on a retry) and fail-on-flaky is true`)
+  if (ran && ran.result.exitCode !== 0 && bad === 0)
+    throw new Error(`The test command exited with code ${ran.result.exitCode}:\n${tail(ran.result)}`)
   if (t.total === 0 && !settings.allowEmpty)
-    throw new Error('The JUnit report holds no tests; set allow-empty: true if that is expected')
-  core.info(`${t.passed} passed, ${t.skipped} skipped in ${seconds.toFixed(2)}s`)
+    throw new Error('The JUnit reports hold no tests; set allow-empty: true if that is expected')
+  core.info(`${t.passed} passed, ${t.skipped} skipped, ${t.flaky} flaky, ${bad} failed`)
+}
+
+function relative(settings: Settings, file: string): string {
+  const rel = path.relative(settings.workspace, file)
+  return rel.startsWith('..') ? file : rel.split(path.sep).join('/')
+}
+
+async function runTests(settings: Settings): Promise<Ran> {
+  const priv = await PrivateDir.create('unit-test')
+  const junitFile = settings.junitFile ?? path.join(priv.path, 'junit.xml')
+  await fs.mkdir(path.dirname(junitFile), { recursive: true })
+  const before = await mtime(junitFile)
+  if (settings.install) await install(settings)
+
+  const args = [...settings.command.slice(1)]
+  let env: Record<string, string> = { JUNIT_FILE: junitFile, PYTHONDONTWRITEBYTECODE: '1' }
+  if (settings.isPytest) args.push(`--junitxml=${junitFile}`, '-o', 'junit_family=xunit1')
+  if (settings.shard) {
+    const durations = settings.durationsReport
+      ? durationsOf(
+          await parseJunit(
+            await fs.readFile(settings.durationsReport, 'utf8'),
+            relative(settings, settings.durationsReport)
+          )
+        )
+      : undefined
+    const shard = await prepareShard(priv, settings.shard, durations)
+    args.push(...shard.args)
+    env = { ...env, ...shard.env }
+    core.info(
+      `Shard ${settings.shard.index} of ${settings.shard.count}, balanced by ${durations ? `the durations in ${settings.durationsReport}` : 'test files'}`
+    )
+  }
+  const started = Date.now()
+  const result = await core.group(`Run ${settings.command.join(' ')}`, () =>
+    run(settings.command[0], args, { cwd: settings.workingDirectory, env, ignoreReturnCode: true }).catch(
+      err => {
+        throw (
+          notRunnable(err, settings.customCommand ? Inputs.Command : Inputs.Python, settings.command[0]) ??
+          err
+        )
+      }
+    )
+  )
+  const seconds = (Date.now() - started) / 1000
+  return { result, seconds, junitFile, wrote: (await mtime(junitFile)) !== before }
 }
 
 /** A program that could not be started at all is a bad input, named as such. */
@@ -92,66 +148,18 @@ async function install(settings: Settings): Promise<void> {
   )
 }
 
-function setOutputs(junitFile: string, cases: TestCase[], seconds: number) {
+function setOutputs(junitFile: string, cases: TestCase[], results: string, seconds: number) {
   const t = totals(cases)
   core.setOutput(Outputs.Total, t.total)
   core.setOutput(Outputs.Passed, t.passed)
   core.setOutput(Outputs.Failed, t.failed)
   core.setOutput(Outputs.Skipped, t.skipped)
   core.setOutput(Outputs.Errors, t.errors)
+  core.setOutput(Outputs.Flaky, t.flaky)
   core.setOutput(Outputs.Duration, seconds.toFixed(3))
   core.setOutput(Outputs.JunitFile, junitFile)
-  return t
-}
-
-function workspacePath(settings: Settings, file: string): string {
-  const abs = path.resolve(settings.workingDirectory, file)
-  return path.relative(settings.workspace, abs).split(path.sep).join('/')
-}
-
-function annotate(settings: Settings, cases: TestCase[]): void {
-  const failing = cases.filter(c => c.status === 'failed' || c.status === 'error')
-  for (const tc of failing.slice(0, settings.maxAnnotations)) {
-    const loc = failureLocation(tc)
-    core.error(tc.message ?? `${tc.status}`, {
-      title: `${tc.classname ? tc.classname + '.' : ''}${tc.name} ${tc.status === 'error' ? 'errored' : 'failed'}`,
-      file: loc.file ? workspacePath(settings, loc.file) : undefined,
-      startLine: loc.line
-    })
-  }
-  const more = failing.length - settings.maxAnnotations
-  if (more > 0)
-    core.notice(`${more} more failing tests were not annotated (max-annotations: ${settings.maxAnnotations})`)
-}
-
-function report(settings: Settings, cases: TestCase[], seconds: number): void {
-  const t = totals(cases)
-  const ok = t.failed + t.errors === 0
-  summary.heading(
-    `${ok ? '✅' : '❌'} Unit tests: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`
+  core.setOutput(
+    Outputs.Results,
+    results || JSON.stringify({ totals: t, failures: [], flaky: [], truncated: false })
   )
-  summary.table(
-    ['Total', 'Passed', 'Failed', 'Errors', 'Skipped', 'Duration'],
-    [[t.total, t.passed, t.failed, t.errors, t.skipped, `${seconds.toFixed(2)}s`]]
-  )
-  const failing = cases.filter(c => c.status === 'failed' || c.status === 'error')
-  if (failing.length) {
-    summary.heading('Failures', 4)
-    for (const tc of failing) {
-      const loc = failureLocation(tc)
-      const where = loc.file ? ` (${workspacePath(settings, loc.file)}${loc.line ? ':' + loc.line : ''})` : ''
-      summary.paragraph(
-        `**${summary.escapeHtml(tc.classname ? `${tc.classname}.${tc.name}` : tc.name)}**${summary.escapeHtml(where)}: ${summary.code(tc.message ?? tc.status)}`
-      )
-      if (tc.details) summary.details('Traceback', tc.details)
-    }
-  }
-  const slowest = [...cases].sort((a, b) => b.time - a.time).slice(0, 10)
-  if (slowest.length) {
-    summary.heading('Slowest tests', 4)
-    summary.table(
-      ['Test', 'Time'],
-      slowest.map(c => [c.classname ? `${c.classname}.${c.name}` : c.name, `${c.time.toFixed(3)}s`])
-    )
-  }
 }

@@ -3,7 +3,14 @@ import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
+import { checkRelativePath } from '../common/validate.js'
 import { Defaults, Inputs } from './constants.js'
+
+export interface Shard {
+  /** 1-based. */
+  index: number
+  count: number
+}
 
 export interface Settings {
   /** Absolute working directory. */
@@ -13,15 +20,33 @@ export interface Settings {
   install: boolean
   requirements: string[]
   pipArgs: string[]
-  /** The test command as an argument array; the first element is the program. */
+  /** The test command as an argument array; the first element is the program. Empty: report only. */
   command: string[]
   /** Whether the command is pytest, so that --junitxml can be added for it. */
   isPytest: boolean
   /** Whether the command came from the `command` input (else it is `<python> -m pytest`). */
   customCommand: boolean
   junitFile?: string
+  /** Globs of JUnit files (relative to working-directory) read after the command, or instead of one. */
+  reports: string[]
+  sourcePrefix: string
+  shard?: Shard
+  durationsReport?: string
   allowEmpty: boolean
+  failOnFailure: boolean
+  failOnFlaky: boolean
   maxAnnotations: number
+  summary: boolean
+}
+
+export function parseShard(value: string): Shard | undefined {
+  if (!value) return undefined
+  const m = /^(\d+)\/(\d+)$/.exec(value)
+  const index = m ? Number(m[1]) : 0
+  const count = m ? Number(m[2]) : 0
+  if (!m || count < 1 || count > 1000 || index < 1 || index > count)
+    throw new InputError(Inputs.Shard, `must be K/N with 1 <= K <= N <= 1000, such as 2/4, got '${value}'`)
+  return { index, count }
 }
 
 export function getSettings(): Settings {
@@ -36,22 +61,46 @@ export function getSettings(): Settings {
     )
   const python = inputs.str(Inputs.Python, Defaults[Inputs.Python])
   const commandText = inputs.str(Inputs.Command)
-  const command = commandText ? splitArgs(Inputs.Command, commandText) : [python, '-m', 'pytest']
-  if (command.length === 0) throw new InputError(Inputs.Command, 'must name a program')
+  const reports = inputs.lines(Inputs.Reports)
+  for (const r of reports)
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f]/.test(r))
+      throw new InputError(Inputs.Reports, `has a line that is not a path or glob: '${r}'`)
+  // With reports and no command the step only reports (the tests ran elsewhere, such as matrix jobs).
+  const reportOnly = reports.length > 0 && !commandText
+  const command = commandText
+    ? splitArgs(Inputs.Command, commandText)
+    : reportOnly
+      ? []
+      : [python, '-m', 'pytest']
+  if (commandText && command.length === 0) throw new InputError(Inputs.Command, 'must name a program')
   const junit = inputs.str(Inputs.JunitFile)
   const requirements = inputs.list(Inputs.Requirements)
+  const isPytest = command.some(a => /(^|[/\\])(py\.test|pytest)$/.test(a))
+  const shard = parseShard(inputs.str(Inputs.Shard))
+  if (shard && !isPytest)
+    throw new InputError(Inputs.Shard, 'works with pytest only (the default command, or a pytest command)')
+  const durations = inputs.str(Inputs.DurationsReport)
+  const prefix = inputs.str(Inputs.SourcePrefix)
   return {
     workingDirectory,
     workspace,
     python,
-    install: inputs.bool(Inputs.Install, true),
+    install: !reportOnly && inputs.bool(Inputs.Install, true),
     requirements: requirements.length ? requirements : inputs.splitLines(Defaults[Inputs.Requirements]),
     pipArgs: splitArgs(Inputs.PipArgs, inputs.str(Inputs.PipArgs)),
-    command: [...command, ...splitArgs(Inputs.Args, inputs.str(Inputs.Args))],
+    command: command.length ? [...command, ...splitArgs(Inputs.Args, inputs.str(Inputs.Args))] : [],
     customCommand: !!commandText,
-    isPytest: command.some(a => /(^|[/\\])(py\.test|pytest)$/.test(a)),
+    isPytest,
     junitFile: junit ? path.resolve(workingDirectory, junit) : undefined,
+    reports,
+    sourcePrefix: prefix ? checkRelativePath(Inputs.SourcePrefix, prefix) : '',
+    shard,
+    durationsReport: durations ? path.resolve(workingDirectory, durations) : undefined,
     allowEmpty: inputs.bool(Inputs.AllowEmpty, false),
-    maxAnnotations: inputs.int(Inputs.MaxAnnotations, 50, 0, 1000)
+    failOnFailure: inputs.bool(Inputs.FailOnFailure, true),
+    failOnFlaky: inputs.bool(Inputs.FailOnFlaky, false),
+    maxAnnotations: inputs.int(Inputs.MaxAnnotations, 10, 0, 50),
+    summary: inputs.bool(Inputs.Summary, true)
   }
 }

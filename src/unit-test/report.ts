@@ -1,0 +1,160 @@
+// What a reviewer sees: annotations at the failing lines, within GitHub's limits (10 errors, 10 warnings
+// and 10 notices are shown per step), every other failure in the summary with a link to its line, and the
+// summary itself kept under the 1 MiB GitHub accepts (common/summary.ts cuts and says so). Also the
+// `results` output, a JSON document for later steps, kept under GitHub's 1 MB per output.
+import * as core from '@actions/core'
+import * as summary from '../common/summary.js'
+import { ANNOTATIONS_PER_STEP } from './constants.js'
+import type { Problem, TestCase } from './junit.js'
+import { problemLocation, type Workspace } from './locate.js'
+import { failing, fullName, type Totals } from './results.js'
+
+export interface Failure {
+  test: string
+  status: 'failed' | 'error' | 'flaky'
+  file?: string
+  line?: number
+  message: string
+  details?: string
+  report: string
+}
+
+/** One entry per <failure>/<error> element of a failing test (and of a flaky test's failed attempts). */
+export function failures(cases: TestCase[], ws: Workspace): Failure[] {
+  const out: Failure[] = []
+  for (const tc of cases) {
+    if (tc.status !== 'failed' && tc.status !== 'error' && tc.status !== 'flaky') continue
+    const problems: (Problem | undefined)[] = tc.problems.length ? tc.problems : [undefined]
+    for (const p of problems) {
+      const loc = problemLocation(tc, p)
+      const file = ws.resolve(loc.file, tc.classname)
+      out.push({
+        test: fullName(tc),
+        status: tc.status,
+        file,
+        line: file ? loc.line : undefined,
+        message: messageOf(p) ?? tc.status,
+        details: p?.details,
+        report: tc.report
+      })
+    }
+  }
+  return out
+}
+
+/** The message a person reads first: the element's message, else the first lines of its text. */
+function messageOf(p: Problem | undefined): string | undefined {
+  if (!p) return undefined
+  if (p.message) return p.message
+  const lines = (p.details ?? '').trim().split('\n')
+  return lines.slice(0, 3).join('\n') || p.type
+}
+
+export function annotate(list: Failure[], max: number): void {
+  const errors = list.filter(f => f.status !== 'flaky')
+  const flaky = list.filter(f => f.status === 'flaky')
+  for (const f of errors.slice(0, max))
+    core.error(f.message, {
+      title: `${f.test} ${f.status === 'error' ? 'errored' : 'failed'}`,
+      file: f.file,
+      startLine: f.file ? f.line : undefined
+    })
+  const more = errors.length - max
+  if (more > 0)
+    core.notice(
+      `${more} more ${more === 1 ? 'failure is' : 'failures are'} not annotated (max-annotations: ${max}; GitHub shows ${ANNOTATIONS_PER_STEP} per step): the job summary lists every failure with its file and line`
+    )
+  for (const f of flaky.slice(0, max))
+    core.warning(`Flaky: failed, then passed on a retry: ${f.message}`, {
+      title: `${f.test} is flaky`,
+      file: f.file,
+      startLine: f.file ? f.line : undefined
+    })
+}
+
+function link(f: Failure): string {
+  if (!f.file) return ''
+  const where = `${f.file}${f.line ? `:${f.line}` : ''}`
+  const env = process.env
+  if (env.GITHUB_REPOSITORY && env.GITHUB_SHA) {
+    const url = `${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/blob/${env.GITHUB_SHA}/${f.file.split('/').map(encodeURIComponent).join('/')}${f.line ? `#L${f.line}` : ''}`
+    return `<a href="${summary.escapeHtml(url)}">${summary.escapeHtml(where)}</a>`
+  }
+  return summary.code(where)
+}
+
+/** A message on one line, cut to a length a table can show. */
+function short(text: string, max = 300): string {
+  const one = text.replace(/\s*\n\s*/g, ' ⏎ ').trim()
+  return one.length > max ? `${one.slice(0, max)}…` : one
+}
+
+export function writeReport(
+  cases: TestCase[],
+  list: Failure[],
+  t: Totals,
+  seconds: number | undefined
+): void {
+  const bad = t.failed + t.errors
+  summary.heading(
+    `${bad ? '❌' : '✅'} Unit tests: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped${t.flaky ? `, ${t.flaky} flaky` : ''}`
+  )
+  summary.table(
+    ['Total', 'Passed', 'Failed', 'Errors', 'Skipped', 'Flaky', 'Duration'],
+    [[t.total, t.passed, t.failed, t.errors, t.skipped, t.flaky, `${(seconds ?? t.time).toFixed(2)}s`]]
+  )
+  const errors = list.filter(f => f.status !== 'flaky')
+  if (errors.length) {
+    summary.heading('Failures', 4)
+    // every failure, one line each, then the tracebacks of as many as fit
+    for (const f of errors)
+      summary.paragraph(`- **${summary.escapeHtml(f.test)}** ${link(f)}: ${summary.code(short(f.message))}`)
+    for (const f of errors) if (f.details) summary.details(`${f.test}: traceback`, f.details, '', 16 * 1024)
+  }
+  const flaky = list.filter(f => f.status === 'flaky')
+  if (flaky.length) {
+    summary.heading('Flaky tests (failed, then passed on a retry)', 4)
+    const seen = new Set<string>()
+    for (const f of flaky)
+      if (!seen.has(f.test)) {
+        seen.add(f.test)
+        summary.paragraph(`- **${summary.escapeHtml(f.test)}** ${link(f)}: ${summary.code(short(f.message))}`)
+      }
+  }
+  const slowest = [...cases].sort((a, b) => b.time - a.time).slice(0, 10)
+  if (slowest.length && slowest[0].time > 0) {
+    summary.heading('Slowest tests', 4)
+    summary.table(
+      ['Test', 'Time'],
+      slowest.map(c => [fullName(c), `${c.time.toFixed(3)}s`])
+    )
+  }
+}
+
+/** GitHub's limit for one output is 1 MB; the JSON stays under it, saying when the lists were cut. */
+const RESULTS_LIMIT = 900_000
+
+export function resultsJson(cases: TestCase[], list: Failure[], t: Totals): string {
+  const pick = (f: Failure) => ({
+    test: f.test,
+    file: f.file,
+    line: f.line,
+    message: f.message.slice(0, 2000)
+  })
+  const doc = {
+    totals: t,
+    failures: list.filter(f => f.status !== 'flaky').map(pick),
+    flaky: [...new Set(cases.filter(c => c.status === 'flaky').map(fullName))],
+    truncated: false
+  }
+  let json = JSON.stringify(doc)
+  while (json.length > RESULTS_LIMIT && (doc.failures.length > 1 || doc.flaky.length > 1)) {
+    doc.failures = doc.failures.slice(0, Math.ceil(doc.failures.length / 2))
+    doc.flaky = doc.flaky.slice(0, Math.ceil(doc.flaky.length / 2))
+    doc.truncated = true
+    json = JSON.stringify(doc)
+  }
+  return json
+}
+
+export { failing }

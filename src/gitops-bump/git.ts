@@ -83,11 +83,14 @@ export class GitOpsRepo {
     const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }))
     await fs.mkdir(dir, { recursive: true })
     await repo.git(['init', '-q', '-b', settings.branch, '.'], { silent: true })
-    // Only the chart and the values file are checked out, however large the repository.
-    const dirs = [...new Set([settings.chart, path.posix.dirname(settings.valuesFile)])].filter(
+    // Only the charts and the values files are checked out, however large the repository. A kustomization
+    // may name bases anywhere in the repository, so with one the whole tip is checked out.
+    const sparse = settings.targets.every(t => t.kind === 'helm')
+    const dirs = [...new Set(settings.targets.flatMap(t => [t.dir, path.posix.dirname(t.file)]))].filter(
       d => d !== '.'
     )
-    if (dirs.length) await repo.git(['sparse-checkout', 'set', '--cone', '--', ...dirs], { silent: true })
+    if (sparse && dirs.length)
+      await repo.git(['sparse-checkout', 'set', '--cone', '--', ...dirs], { silent: true })
     return repo
   }
 
@@ -137,8 +140,8 @@ export class GitOpsRepo {
     return (await this.git(['rev-parse', 'HEAD'], { silent: true })).stdout.trim()
   }
 
-  async commit(file: string, messageFile: string): Promise<string> {
-    await this.git(['add', '--', file], { silent: true })
+  async commit(files: string[], messageFile: string): Promise<string> {
+    await this.git(['add', '--', ...files], { silent: true })
     await this.git(['commit', '-q', '--no-verify', '--file', messageFile], {
       silent: true,
       label: 'git commit'

@@ -1,8 +1,9 @@
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
-import { checkGitRef, checkRelativePath, checkTag } from '../common/validate.js'
+import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../common/validate.js'
 import { Defaults, Inputs, MODES } from './constants.js'
+import type { Assignment, ValueType } from './values.js'
 
 export interface Remote {
   /** What git is given. */
@@ -14,6 +15,14 @@ export interface Remote {
   githubRepo?: string
 }
 
+export interface TargetSpec {
+  kind: 'helm' | 'kustomize'
+  /** The file edited, relative to the repository. */
+  file: string
+  /** The chart or kustomization folder. */
+  dir: string
+}
+
 export interface Settings {
   remote: Remote
   sshKey: string
@@ -21,12 +30,18 @@ export interface Settings {
   sshStrict: boolean
   token: string
   branch: string
+  /** The first target's file (values-file, or the first line of targets). */
   valuesFile: string
   chart: string
+  targets: TargetSpec[]
+  /** The input the targets came from, for errors: targets, or values-file. */
+  targetsInput: string
+  /** kustomize: the images entry's name; newName and digest when given. */
+  image: string
+  newName: string
+  digest: string
   tag?: string
-  set: [string, string][]
-  /** Keys of `set` that are only set where the file has them (the defaults that come with `tag`). */
-  optional: string[]
+  set: Assignment[]
   validate: boolean
   commitMessage: string
   authorName: string
@@ -70,39 +85,84 @@ export function parseRemote(value: string, useToken: boolean): Remote {
   throw bad('is not a repository address')
 }
 
-export function getSettings(): Settings {
-  const sshKey = inputs.secret(Inputs.SshKey)
-  const token = inputs.secret(Inputs.Token)
-  const remote = parseRemote(inputs.required(Inputs.Repository), !!token && !sshKey)
-  const valuesFile = checkRelativePath(
-    Inputs.ValuesFile,
-    inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile])
-  )
-  const chartInput = inputs.str(Inputs.Chart)
-  const chart = chartInput ? checkRelativePath(Inputs.Chart, chartInput) : path.posix.dirname(valuesFile)
-  const tagInput = inputs.str(Inputs.Tag)
-  const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : undefined
-  let set = inputs.keyValues(Inputs.Set, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
-  if (set.length === 0) {
+const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/
+
+/**
+ * The files to bump: `targets` lines (`<file> [<folder>]`; a kustomization.yaml is a Kustomize target,
+ * any other file a Helm values file whose chart is the folder, by default the file's own), else
+ * values-file with chart. Each path stays inside the repository and cannot be read as an option.
+ */
+export function parseTargets(lines: string[], valuesFile: string, chart: string): TargetSpec[] {
+  const specs = lines.length ? lines.map(l => l.split(/\s+/)) : [[valuesFile, ...(chart ? [chart] : [])]]
+  const input = lines.length ? Inputs.Targets : Inputs.ValuesFile
+  const seen = new Set<string>()
+  return specs.map(parts => {
+    if (parts.length > 2)
+      throw new InputError(Inputs.Targets, `lines are '<file> [<folder>]', got '${parts.join(' ')}'`)
+    const file = checkRelativePath(input, parts[0])
+    if (seen.has(file)) throw new InputError(input, `names ${file} twice`)
+    seen.add(file)
+    const dir = parts[1]
+      ? checkRelativePath(lines.length ? Inputs.Targets : Inputs.Chart, parts[1])
+      : path.posix.dirname(file)
+    return { kind: KUSTOMIZATION.test(file) ? 'kustomize' : 'helm', file, dir }
+  })
+}
+
+/** `dotted.path` with an optional `:type` (str, int, float, bool). */
+const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(:(str|int|float|bool))?$/
+
+/**
+ * The assignments: `set` lines (each key must exist; a value keeps the type of what it replaces unless the
+ * key says `:type`), or with only `tag`, image.tag and, where the file has it, env.appVersion (strings).
+ */
+export function parseSet(lines: [string, string][], tag: string | undefined): Assignment[] {
+  if (lines.length === 0) {
     if (!tag)
       throw new InputError(
         Inputs.Tag,
         'is required when set is empty (it fills image.tag, and env.appVersion where the values file has it)'
       )
-    set = [
-      ['image.tag', tag],
-      ['env.appVersion', tag]
+    return [
+      { path: 'image.tag', value: tag, type: 'str' },
+      { path: 'env.appVersion', value: tag, type: 'str', optional: true }
     ]
   }
-  // With only `tag`, env.appVersion (the seed chart's) is set where it exists; a key named in `set` must exist.
-  const optional = inputs.str(Inputs.Set) ? [] : ['env.appVersion']
-  for (const [key, value] of set)
+  return lines.map(([key, value]) => {
     // eslint-disable-next-line no-control-regex
     if (/[\x00-\x1f\x7f`$]/.test(value))
       throw new InputError(
         Inputs.Set,
         `value of '${key}' has characters that do not belong in a value: '${value}'`
       )
+    const [p, type] = key.split(':') as [string, ValueType | undefined]
+    return { path: p, value, type: type ?? 'auto' }
+  })
+}
+
+export function getSettings(): Settings {
+  const sshKey = inputs.secret(Inputs.SshKey)
+  const token = inputs.secret(Inputs.Token)
+  const remote = parseRemote(inputs.required(Inputs.Repository), !!token && !sshKey)
+  const targets = parseTargets(
+    inputs.lines(Inputs.Targets),
+    inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile]),
+    inputs.str(Inputs.Chart)
+  )
+  const valuesFile = targets[0].file
+  const chart = targets[0].dir
+  const digest = inputs.str(Inputs.Digest)
+  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
+  const image = inputs.str(Inputs.Image)
+  if (image) parseImage(Inputs.Image, image)
+  const newName = inputs.str(Inputs.NewName)
+  if (newName) parseImage(Inputs.NewName, newName)
+  if (targets.some(t => t.kind === 'kustomize') && !image)
+    throw new InputError(Inputs.Image, "is required for a kustomization target (the images entry's name)")
+  const tagInput = inputs.str(Inputs.Tag)
+  const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : undefined
+  const set = parseSet(inputs.keyValues(Inputs.Set, SET_KEY), tag)
   if (remote.transport === 'ssh' && !sshKey && !process.env.SSH_AUTH_SOCK)
     throw new InputError(
       Inputs.SshKey,
@@ -119,7 +179,7 @@ export function getSettings(): Settings {
       .split(/[/:]/)
       .slice(-2)
       .join('/')
-  const prValue = tag ?? set[0][1]
+  const prValue = tag ?? set[0].value
   const prBranch = `gitops-bump/${prValue.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|\.+$/g, '') || 'values'}`
   return {
     remote,
@@ -132,9 +192,13 @@ export function getSettings(): Settings {
     branch: checkGitRef(Inputs.Branch, inputs.str(Inputs.Branch, Defaults[Inputs.Branch])),
     valuesFile,
     chart,
+    targets,
+    targetsInput: inputs.lines(Inputs.Targets).length ? Inputs.Targets : Inputs.ValuesFile,
+    image,
+    newName,
+    digest,
     tag,
     set,
-    optional,
     validate: inputs.bool(Inputs.Validate, true),
     commitMessage: inputs.str(Inputs.CommitMessage),
     authorName: inputs.str(Inputs.AuthorName, Defaults[Inputs.AuthorName]),

@@ -1,20 +1,63 @@
-// Surgical edits of a YAML values file. The `yaml` document API finds each target scalar and its exact
-// source range; only those characters are replaced, so comments, blank lines, quoting, anchors, aliases,
-// block scalars and key order elsewhere stay byte for byte. The result is parsed again and checked.
+// Surgical edits of a YAML file (Helm values, kustomization.yaml). The `yaml` document API finds each
+// target scalar and its exact source range; only those characters are replaced, so comments, blank lines,
+// quoting, anchors, aliases, block scalars, key order, line endings (CRLF) and a byte-order mark elsewhere
+// stay byte for byte. The result is parsed again and checked: the targets read back as intended and
+// nothing else moved.
+//
+// What is written: the type of the value being replaced is kept (a number stays a number when the new
+// value is one and reads back as the same text, a boolean a boolean, anything else a string), unless the
+// assignment states a type (`key:int=3`); values of the `tag` input are always strings. A string is
+// written plain only when YAML 1.1 (how Helm reads values) and YAML 1.2 both read it back as that string,
+// else quoted in the node's own style: `20240101_1200`, `1:20`, `2024-01-01`, `yes`, `0777` get quotes.
 import * as YAML from 'yaml'
 
 import { ValuesError } from './errors.js'
 
 export { ValuesError }
 
+export type ValueType = 'auto' | 'str' | 'int' | 'float' | 'bool'
+
+export interface Assignment {
+  /** Dotted path: `image.tag`, `list.0.name`. */
+  path: string
+  value: string
+  type: ValueType
+  /** Set only where the file has the key (the defaults that come with `tag`); others must exist. */
+  optional?: boolean
+}
+
 export interface Change {
   path: string
   before: unknown
-  after: string
+  after: string | number | boolean
 }
 
 export function splitPath(dotted: string): (string | number)[] {
   return dotted.split('.').map(k => (/^\d+$/.test(k) ? Number(k) : k))
+}
+
+/** The text of a file that must be UTF-8: any other encoding is refused (its bytes would not survive). */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    // ignoreBOM: a byte-order mark is kept as text, so that it is written back as it was
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    let at = 0
+    // find the first byte that is not part of valid UTF-8, for the message
+    for (let lo = 0, hi = bytes.length; lo < hi;) {
+      const mid = (lo + hi) >> 1
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid))
+        lo = mid + 1
+        at = mid
+      } catch {
+        hi = mid
+      }
+    }
+    throw new ValuesError(
+      `${file} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}; Windows-1252 or Latin-1?): save it as UTF-8; nothing was changed`
+    )
+  }
 }
 
 function parse(text: string, file: string): YAML.Document.Parsed {
@@ -28,64 +71,136 @@ function parse(text: string, file: string): YAML.Document.Parsed {
   return doc
 }
 
-/**
- * How a string is written so that YAML reads it back as the same string: in the node's own quoting
- * style, plain only when plain text reads back as that string (so `1.10` or `true` get quotes).
- */
-export function renderScalar(value: string, style: YAML.Scalar['type']): string {
-  if (style === 'QUOTE_SINGLE' && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`
-  if (style === 'PLAIN' && safeParse(value) === value && !/^\s|\s$|[\n\r]/.test(value)) return value
-  return JSON.stringify(value)
+function lineOf(text: string, offset: number): number {
+  let n = 1
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++
+  return n
 }
 
-function safeParse(text: string): unknown {
+/**
+ * The node at a dotted path. A key reached through an alias is refused with the anchor to set instead;
+ * a missing key is refused (never created), naming how far the path got.
+ */
+function nodeAt(
+  doc: YAML.Document.Parsed,
+  text: string,
+  dotted: string,
+  file: string
+): YAML.Node | undefined {
+  const keys = splitPath(dotted)
+  let node: unknown = doc.contents
+  for (let i = 0; i < keys.length; i++) {
+    if (YAML.isAlias(node)) {
+      const anchor = node.resolve(doc)
+      const at = anchor?.range ? text.lastIndexOf(`&${node.source}`, anchor.range[0]) : -1
+      const where = at >= 0 ? ` (line ${lineOf(text, at)})` : ''
+      throw new ValuesError(
+        `'${dotted}' in ${file} is reached through the alias *${node.source} at '${keys.slice(0, i).join('.')}'; set it where the anchor &${node.source}${where} is defined instead`
+      )
+    }
+    if (!YAML.isMap(node) && !YAML.isSeq(node)) return undefined
+    node = (node as YAML.YAMLMap | YAML.YAMLSeq).get(keys[i], true)
+    if (node === undefined) return undefined
+  }
+  return node as YAML.Node
+}
+
+function safeParse(text: string, version: '1.1' | '1.2'): unknown {
   try {
-    return YAML.parse(text)
+    return YAML.parse(text, { version })
   } catch {
     return undefined
   }
 }
 
+/** Whether `value` written plain reads back as the same string under YAML 1.1 and 1.2. */
+export function plainIsSafe(value: string): boolean {
+  if (!value || /^\s|\s$|[\n\r\t]/.test(value)) return false
+  return safeParse(value, '1.2') === value && safeParse(value, '1.1') === value
+}
+
 /**
- * Applies `dotted.path=value` settings to the text of a values file. Every path must exist and name a
- * scalar; nothing is created. Returns the new text and what changed (settings that were already so are
- * left out).
+ * How a string is written so that YAML (1.1 and 1.2) reads it back as the same string: in the node's own
+ * quoting style, plain only when plain text is safe.
+ */
+export function renderScalar(value: string, style: YAML.Scalar['type']): string {
+  if (style === 'QUOTE_SINGLE' && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`
+  if ((style === 'PLAIN' || style === undefined) && plainIsSafe(value)) return value
+  return JSON.stringify(value)
+}
+
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/
+
+/** The typed value an assignment writes, given what the node holds now. */
+function typedValue(a: Assignment, before: unknown): string | number | boolean {
+  const v = a.value
+  switch (a.type) {
+    case 'str':
+      return v
+    case 'int':
+      if (!/^-?(0|[1-9]\d*)$/.test(v))
+        throw new ValuesError(`'${a.path}' is typed int but '${v}' is not an integer`)
+      return Number(v)
+    case 'float':
+      if (!NUMBER.test(v)) throw new ValuesError(`'${a.path}' is typed float but '${v}' is not a number`)
+      return Number(v)
+    case 'bool':
+      if (v !== 'true' && v !== 'false')
+        throw new ValuesError(`'${a.path}' is typed bool but '${v}' is not true or false`)
+      return v === 'true'
+    default:
+      // keep the type of what is there: a number stays a number only when the text survives as one
+      if (typeof before === 'number' && NUMBER.test(v) && String(Number(v)) === v) return Number(v)
+      if (typeof before === 'boolean' && (v === 'true' || v === 'false')) return v === 'true'
+      return v
+  }
+}
+
+function render(value: string | number | boolean, style: YAML.Scalar['type']): string {
+  return typeof value === 'string' ? renderScalar(value, style) : String(value)
+}
+
+/**
+ * Applies assignments to the text of a YAML file. Every path must exist and name a scalar (an optional
+ * one is skipped where missing); nothing is created. Returns the new text and what changed (assignments
+ * that were already so are left out).
  */
 export function applyValues(
   text: string,
-  settings: [string, string][],
-  file = 'values file',
-  optional: readonly string[] = []
+  assignments: Assignment[],
+  file = 'values file'
 ): { text: string; changes: Change[] } {
   const doc = parse(text, file)
   const edits: { start: number; end: number; replacement: string; node: YAML.Scalar }[] = []
   const changes: Change[] = []
-  for (const [dotted, value] of settings) {
-    const path = splitPath(dotted)
-    const node = doc.getIn(path, true)
-    if (node === undefined && optional.includes(dotted)) continue
+  for (const a of assignments) {
+    const node = nodeAt(doc, text, a.path, file)
+    if (node === undefined && a.optional) continue
     if (node === undefined)
-      throw new ValuesError(`${file} has no key '${dotted}' (missing keys are never created)`)
+      throw new ValuesError(`${file} has no key '${a.path}' (missing keys are never created)`)
     if (YAML.isAlias(node))
       throw new ValuesError(
-        `'${dotted}' in ${file} is an alias (*${node.source}); set the anchored value instead`
+        `'${a.path}' in ${file} is an alias (*${node.source}); set the anchored value &${node.source} instead`
       )
     if (!YAML.isScalar(node) || !node.range)
       throw new ValuesError(
-        `'${dotted}' in ${file} is not a single value (found a ${YAML.isMap(node) ? 'mapping' : 'list'})`
+        `'${a.path}' in ${file} is not a single value (found a ${YAML.isMap(node) ? 'mapping' : 'list'})`
       )
     if (node.value !== null && typeof node.value === 'object')
-      throw new ValuesError(`'${dotted}' in ${file} is not a single value`)
-    if (node.value === value) continue
-    if (edits.some(e => e.start === node.range![0])) throw new ValuesError(`'${dotted}' is set twice`)
+      throw new ValuesError(`'${a.path}' in ${file} is not a single value`)
+    const after = typedValue(a, node.value)
+    if (node.value === after) continue
+    if (edits.some(e => e.start === node.range![0])) throw new ValuesError(`'${a.path}' is set twice`)
     const style = node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL' ? 'QUOTE_DOUBLE' : node.type
-    edits.push({
-      start: node.range[0],
-      end: node.range[1],
-      replacement: renderScalar(value, style),
-      node
-    })
-    changes.push({ path: dotted, before: node.value, after: value })
+    const [start, end] = node.range
+    let replacement = render(after, style)
+    if (start === end) {
+      // an empty value (`tag:` or `tag:  # comment`): a space after the colon, and one before a comment
+      if (text[start - 1] === ':') replacement = ' ' + replacement
+      if (text[end] !== undefined && !/[\s,\]}]/.test(text[end])) replacement += ' '
+    }
+    edits.push({ start, end, replacement, node })
+    changes.push({ path: a.path, before: node.value, after })
   }
   let out = text
   for (const e of [...edits].sort((x, y) => y.start - x.start))
@@ -96,9 +211,9 @@ export function applyValues(
     const check = parse(out, file)
     for (const c of changes)
       if (check.getIn(splitPath(c.path)) !== c.after)
-        throw new ValuesError(`Internal error: '${c.path}' did not read back as '${c.after}'`)
+        throw new ValuesError(`Internal error: '${c.path}' did not read back as ${JSON.stringify(c.after)}`)
     // The original document with the target nodes set (aliases of them follow) must equal the new one.
-    edits.forEach((e, i) => (e.node.value = check.getIn(splitPath(changes[i].path))))
+    edits.forEach((e, i) => (e.node.value = changes[i].after))
     if (JSON.stringify(check.toJS()) !== JSON.stringify(doc.toJS()))
       throw new ValuesError('Internal error: the edit changed other values')
   }
@@ -106,8 +221,9 @@ export function applyValues(
 }
 
 export function readValue(text: string, dotted: string, file = 'values file'): unknown {
-  const v = parse(text, file).getIn(splitPath(dotted))
-  return v
+  const doc = parse(text, file)
+  const node = nodeAt(doc, text, dotted, file)
+  return YAML.isScalar(node) ? node.value : node === undefined ? undefined : doc.getIn(splitPath(dotted))
 }
 
 /** The `name` of a Chart.yaml, if it has one. */

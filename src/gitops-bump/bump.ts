@@ -1,0 +1,171 @@
+// One attempt of a bump: read every target at the fetched tip, edit, validate them all (nothing is
+// committed unless every target validates), commit them in one commit and push without force. A push
+// rejected because the branch moved is a RaceError: main fetches the new tip and calls this again.
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { unifiedDiff } from '../common/diff.js'
+import { InputError } from '../common/inputs.js'
+import type { PrivateDir } from '../common/temp.js'
+import type { GitOpsRepo } from './git.js'
+import { isDowngrade, type Settings } from './settings.js'
+import { describe, type Target } from './target.js'
+import { decodeUtf8, type Change } from './values.js'
+
+export interface TargetResult {
+  target: Target
+  previous: string
+  changes: Change[]
+  valuesDiff: string
+  manifestDiff: string
+  skipped?: 'downgrade'
+}
+
+export interface Attempt {
+  changed: boolean
+  commit: string
+  results: TargetResult[]
+  message?: string
+}
+
+const asText = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+
+export async function bumpOnce(
+  settings: Settings,
+  repo: GitOpsRepo,
+  targets: Target[],
+  names: string[],
+  priv: PrivateDir,
+  attempt: number
+): Promise<Attempt> {
+  const results: TargetResult[] = []
+  const pending: { result: TargetResult; before: string; after: string; renderedBefore: Promise<string> }[] =
+    []
+  for (const t of targets) {
+    const bytes = await fs.readFile(path.join(repo.dir, t.file)).catch(() => {
+      throw new InputError(
+        settings.targetsInput,
+        `names ${t.file}, which does not exist in ${settings.remote.url} on ${settings.branch}`
+      )
+    })
+    const before = decodeUtf8(bytes, t.file)
+    const edit = t.edit(before)
+    const result: TargetResult = {
+      target: t,
+      previous: asText(edit.previous),
+      changes: edit.changes,
+      valuesDiff: '',
+      manifestDiff: ''
+    }
+    results.push(result)
+    if (!settings.allowDowngrade && edit.tag && isDowngrade(edit.previous, edit.tag)) {
+      core.warning(
+        `${t.file} has ${result.previous}, from a later run than ${edit.tag}; not rolled back (allow-downgrade: true to force)`
+      )
+      result.skipped = 'downgrade'
+      result.changes = []
+      continue
+    }
+    if (edit.changes.length === 0) {
+      core.info(`${t.file} already has the new values; nothing to do`)
+      continue
+    }
+    pending.push({ result, before, after: edit.text, renderedBefore: Promise.resolve('') })
+  }
+  if (pending.length === 0) return { changed: false, commit: await repo.head(), results }
+
+  // The render before the edit is only for the summary's diff: a target that did not render before does
+  // not stop the bump. Kustomize renders the folder itself, so it goes before the new text is written.
+  for (const p of pending)
+    p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
+  await Promise.all(pending.filter(p => p.result.target.kind === 'kustomize').map(p => p.renderedBefore))
+  for (const p of pending) {
+    await writeAtomic(path.join(repo.dir, p.result.target.file), p.after)
+    p.result.valuesDiff = unifiedDiff(
+      p.before,
+      p.after,
+      `a/${p.result.target.file}`,
+      `b/${p.result.target.file}`
+    )
+  }
+  const rendered = await core.group(
+    `Validate ${pending.map(p => describe(p.result.target)).join(', ')}`,
+    async () => {
+      const out = await Promise.all(pending.map(p => p.result.target.validate(repo.dir)))
+      if (settings.validate) core.info('every target validated')
+      return out
+    }
+  )
+  // After this point a summary that cannot be made never fails the step.
+  const diffs = async () => {
+    for (const [i, p] of pending.entries())
+      try {
+        p.result.manifestDiff = rendered[i]
+          ? unifiedDiff(await p.renderedBefore, rendered[i], 'rendered before', 'rendered after')
+          : ''
+      } catch (err) {
+        core.warning(`The rendered-manifest diff of ${p.result.target.file} could not be made: ${err}`)
+      }
+  }
+
+  if (settings.dryRun) {
+    core.notice(
+      `dry-run: ${pending.map(p => p.result.target.file).join(', ')} would change; nothing committed`
+    )
+    await diffs()
+    return { changed: true, commit: await repo.head(), results }
+  }
+  const message = settings.commitMessage
+    ? settings.commitMessage + '\n'
+    : defaultMessage(
+        settings,
+        names,
+        pending.map(p => p.result)
+      )
+  const messageFile = path.join(priv.path, 'commit-message')
+  await fs.writeFile(messageFile, message)
+  let commit = await repo.commit(
+    pending.map(p => p.result.target.file),
+    messageFile
+  )
+  // push mode: the branch itself. pull-request mode: a branch of the action's own, named after the tag;
+  // when an earlier run left it, the new commit also descends from its tip. Never a force push.
+  let target = settings.branch
+  if (settings.mode === 'pull-request') {
+    target = settings.prBranch
+    const existing = await repo.fetchBranch(target)
+    if (existing) commit = await repo.onTopOf(existing, messageFile)
+  }
+  await core.group(`Push ${commit.slice(0, 7)} to ${target} (attempt ${attempt})`, () =>
+    repo.push(`HEAD:refs/heads/${target}`)
+  )
+  core.info(`Pushed ${commit} to ${target}`)
+  await diffs()
+  return { changed: true, commit, results, message }
+}
+
+function defaultMessage(settings: Settings, names: string[], results: TargetResult[]): string {
+  const env = process.env
+  const tag = settings.tag ?? asText(results[0]?.changes[0]?.after)
+  const lines = [`chore: update ${[...new Set(names)].join(', ')} to ${tag}`, '']
+  for (const r of results)
+    for (const c of r.changes)
+      lines.push(
+        `- ${results.length > 1 ? `${r.target.file}: ` : ''}${c.path}: ${asText(c.before)} -> ${asText(c.after)}`
+      )
+  if (env.GITHUB_REPOSITORY && env.GITHUB_SHA)
+    lines.push('', `Source: ${env.GITHUB_REPOSITORY}@${env.GITHUB_SHA}`)
+  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
+    lines.push(
+      `Run: ${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    )
+  return lines.join('\n') + '\n'
+}
+
+/** Writes through a temporary file and a rename: a killed step never leaves a half-written file. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.gitops-bump.tmp`
+  const mode = (await fs.stat(file)).mode & 0o777
+  await fs.writeFile(tmp, text, { mode })
+  await fs.rename(tmp, file)
+}

@@ -1,0 +1,60 @@
+// The step summary of a bump: what changed in each target, the commit or pull request, and the diffs of
+// the files and of the rendered manifests.
+import * as summary from '../common/summary.js'
+import type { TargetResult } from './bump.js'
+import type { PullRequest } from './pull-request.js'
+import type { Settings } from './settings.js'
+
+export interface Outcome {
+  changed: boolean
+  commit: string
+  results: TargetResult[]
+  attempts: number
+  pullRequest?: PullRequest
+}
+
+const text = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+
+export function report(settings: Settings, o: Outcome, names: string[]): void {
+  const newTag = settings.tag ?? text(o.results.find(r => r.changes.length)?.changes[0]?.after)
+  const name = [...new Set(names)].join(', ')
+  const previous = o.results[0]?.previous ?? ''
+  const allSkipped = o.results.length > 0 && o.results.every(r => r.skipped)
+  const title = allSkipped
+    ? `⏭️ ${name}: not rolled back to ${newTag} (stays at ${previous})`
+    : !o.changed
+      ? `✅ ${name} already at ${newTag || previous}; nothing to push`
+      : settings.dryRun
+        ? `🧪 ${name}: ${previous} → ${newTag} (dry run, not pushed)`
+        : `🚀 ${name}: ${previous} → ${newTag}`
+  summary.heading(title)
+  summary.table(
+    ['Repository', 'Branch', 'Commit', 'Attempts'],
+    [[settings.remote.url, settings.branch, o.commit.slice(0, 12), o.attempts]]
+  )
+  summary.table(
+    ['File', 'Kind', 'Before', 'After', 'Changed'],
+    o.results.map(r => [
+      r.target.file,
+      r.target.kind,
+      r.previous,
+      r.changes.length ? newTag || text(r.changes[0].after) : r.previous,
+      r.skipped ? 'not rolled back' : r.changes.map(c => c.path).join(', ') || 'no'
+    ])
+  )
+  if (o.pullRequest)
+    summary.paragraph(
+      `Pull request #${o.pullRequest.number} (${o.pullRequest.created ? 'opened' : 'updated'}): <a href="${summary.escapeHtml(o.pullRequest.url)}">${summary.escapeHtml(o.pullRequest.url)}</a>, from branch ${summary.code(settings.prBranch)}`
+    )
+  const several = o.results.length > 1
+  for (const r of o.results) {
+    if (r.valuesDiff)
+      summary.details(several ? `${r.target.file}: diff` : 'Values diff', r.valuesDiff, 'diff')
+    if (r.manifestDiff)
+      summary.details(
+        `${several ? `${r.target.file}: ` : ''}Rendered manifests diff (${r.target.kind === 'helm' ? 'helm template' : 'kubectl kustomize'})`,
+        r.manifestDiff,
+        'diff'
+      )
+  }
+}

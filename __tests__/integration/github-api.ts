@@ -1,69 +1,241 @@
-// A local HTTP stand-in of the GitHub REST API's pull-request endpoints, on loopback.
+// A loopback stand-in of the GitHub REST API (and the one GraphQL mutation we use), backed by a real bare
+// git repository: the Git Data calls create real blobs, trees and commits with git's plumbing, and a ref
+// update is a real compare-and-swap that refuses what is not a fast-forward. Each call checks what GitHub's
+// REST documentation says it requires, and answers with the documented status codes:
+//   POST /repos/{o}/{r}/git/blobs      content (required), encoding utf-8|base64            -> 201 {sha}
+//   POST /repos/{o}/{r}/git/trees      tree[] (required: path, mode 100644|100755|040000|160000|120000,
+//                                      type blob|tree|commit, sha), base_tree              -> 201 {sha}
+//   GET  /repos/{o}/{r}/git/commits/{sha}                                                  -> 200 {sha, tree}
+//   POST /repos/{o}/{r}/git/commits    message, tree (required), parents[]; a commit made
+//                                      without author/committer/signature is signed by GitHub -> 201
+//                                      {sha, verification: {verified: true, reason: 'valid'}}
+//   PATCH /repos/{o}/{r}/git/refs/heads/{branch}  sha (required), force -> 200, or 422 "Update is not a
+//                                      fast forward" (GitHub's message) when force is false and it is not
+//   POST /repos/{o}/{r}/git/refs       ref (refs/…, two slashes), sha -> 201, or 422 "Reference already exists"
+//   GET/POST /repos/{o}/{r}/pulls, PATCH /pulls/{n}: head, base (required), title, body, draft -> 201
+//   POST /repos/{o}/{r}/issues/{n}/labels          labels[] (required)                 -> 200
+//   POST /repos/{o}/{r}/pulls/{n}/requested_reviewers  reviewers[] and/or team_reviewers[] -> 201
+//   POST /graphql enablePullRequestAutoMerge(pullRequestId: the PR's node_id, mergeMethod MERGE|SQUASH|REBASE)
+// (variables: id, mergeMethod)
+// Anything else, or a request missing what the docs require, gets 404 or 422 and is recorded as such.
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
 
 export interface ApiRequest {
   method: string
   path: string
   authorization?: string
   body?: Record<string, unknown>
+  status?: number
+}
+
+export interface Pull {
+  number: number
+  node_id: string
+  head: string
+  base: string
+  title: string
+  body: string
+  draft: boolean
+  html_url: string
+  labels: string[]
+  reviewers: string[]
+  team_reviewers: string[]
+  auto_merge?: string
 }
 
 export interface GitHubApi {
   url: string
   requests: ApiRequest[]
-  pulls: { number: number; head: string; base: string; title: string; body: string; html_url: string }[]
+  pulls: Pull[]
+  /** Commits created through the API, with the verification GitHub would give them. */
+  commits: Map<string, { verified: boolean }>
   close(): Promise<void>
 }
 
-export async function githubApi(owner: string, repo: string): Promise<GitHubApi> {
+const MODES = new Set(['100644', '100755', '040000', '160000', '120000'])
+
+export async function githubApi(owner: string, repo: string, bare?: string): Promise<GitHubApi> {
   const requests: ApiRequest[] = []
-  const pulls: GitHubApi['pulls'] = []
+  const pulls: Pull[] = []
+  const commits = new Map<string, { verified: boolean }>()
+  const git = (args: string[], input?: Buffer | string, env: Record<string, string> = {}) =>
+    execFileSync('git', args, { cwd: bare, input, env: { ...process.env, ...env } })
+      .toString()
+      .trim()
+
+  const handle = (method: string, url: URL, body: Record<string, unknown> | undefined): [number, unknown] => {
+    const unprocessable = (message: string): [number, unknown] => [422, { message }]
+    if (url.pathname === '/graphql' && method === 'POST') {
+      const query = String(body?.query ?? '')
+      const vars = (body?.variables ?? {}) as Record<string, string>
+      if (!/enablePullRequestAutoMerge/.test(query)) return unprocessable('unsupported query')
+      const pr = pulls.find(p => p.node_id === vars.id)
+      if (!pr)
+        return [
+          200,
+          { errors: [{ message: `Could not resolve to a node with the global id of '${vars.id}'` }] }
+        ]
+      if (!['MERGE', 'SQUASH', 'REBASE'].includes(vars.mergeMethod)) return unprocessable('bad mergeMethod')
+      pr.auto_merge = vars.mergeMethod
+      return [200, { data: { enablePullRequestAutoMerge: { clientMutationId: null } } }]
+    }
+    const prefix = `/repos/${owner}/${repo}`
+    if (!url.pathname.startsWith(prefix + '/')) return [404, { message: 'Not Found' }]
+    // GitHub takes a ref's slashes plain or encoded (Octokit sends `heads%2Fmain`)
+    const p = decodeURIComponent(url.pathname.slice(prefix.length))
+    let m: RegExpExecArray | null
+    if (bare && p === '/git/blobs' && method === 'POST') {
+      if (typeof body?.content !== 'string') return unprocessable('content is required')
+      const enc = body.encoding ?? 'utf-8'
+      if (enc !== 'utf-8' && enc !== 'base64') return unprocessable('encoding must be utf-8 or base64')
+      const bytes = Buffer.from(body.content, enc === 'base64' ? 'base64' : 'utf8')
+      return [201, { sha: git(['hash-object', '-w', '--stdin'], bytes) }]
+    }
+    if (bare && p === '/git/trees' && method === 'POST') {
+      const entries = body?.tree as
+        { path?: string; mode?: string; type?: string; sha?: string }[] | undefined
+      if (!Array.isArray(entries)) return unprocessable('tree is required')
+      const index = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'api-index-')), 'index')
+      const env = { GIT_INDEX_FILE: index }
+      if (body?.base_tree) git(['read-tree', String(body.base_tree)], undefined, env)
+      for (const e of entries) {
+        if (
+          !e.path ||
+          !MODES.has(e.mode ?? '') ||
+          !['blob', 'tree', 'commit'].includes(e.type ?? '') ||
+          !e.sha
+        )
+          return unprocessable('tree entries need path, mode, type and sha')
+        git(['update-index', '--add', '--cacheinfo', `${e.mode},${e.sha},${e.path}`], undefined, env)
+      }
+      return [201, { sha: git(['write-tree'], undefined, env) }]
+    }
+    if (bare && (m = /^\/git\/commits\/([0-9a-f]{40})$/.exec(p)) && method === 'GET') {
+      const tree = git(['rev-parse', `${m[1]}^{tree}`])
+      return [200, { sha: m[1], tree: { sha: tree } }]
+    }
+    if (bare && p === '/git/commits' && method === 'POST') {
+      if (typeof body?.message !== 'string' || typeof body?.tree !== 'string')
+        return unprocessable('message and tree are required')
+      const parents = (body.parents as string[] | undefined) ?? []
+      const sha = git(['commit-tree', body.tree, ...parents.flatMap(x => ['-p', x])], body.message, {
+        GIT_AUTHOR_NAME: 'github-actions[bot]',
+        GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+        GIT_COMMITTER_NAME: 'GitHub',
+        GIT_COMMITTER_EMAIL: 'noreply@github.com'
+      })
+      // GitHub signs a commit it makes itself: one with no author, committer or signature of the caller's
+      const verified = !body.author && !body.committer && !body.signature
+      commits.set(sha, { verified })
+      return [201, { sha, verification: { verified, reason: verified ? 'valid' : 'unsigned' } }]
+    }
+    if (bare && (m = /^\/git\/refs\/heads\/(.+)$/.exec(p)) && method === 'PATCH') {
+      if (typeof body?.sha !== 'string') return unprocessable('sha is required')
+      const ref = `refs/heads/${m[1]}`
+      let old: string
+      try {
+        old = git(['rev-parse', '--verify', ref])
+      } catch {
+        return unprocessable('Reference does not exist')
+      }
+      try {
+        git(['merge-base', '--is-ancestor', old, body.sha])
+      } catch {
+        if (!body.force) return unprocessable('Update is not a fast forward')
+      }
+      try {
+        git(['update-ref', ref, body.sha, old])
+      } catch {
+        return unprocessable('Update is not a fast forward')
+      }
+      return [200, { ref, object: { sha: body.sha } }]
+    }
+    if (bare && p === '/git/refs' && method === 'POST') {
+      const ref = String(body?.ref ?? '')
+      if (!/^refs\/[^/]+\/.+/.test(ref) || typeof body?.sha !== 'string')
+        return unprocessable('ref must start with refs/ and contain at least two slashes; sha is required')
+      try {
+        git(['update-ref', ref, body.sha, '0'.repeat(40)])
+      } catch {
+        return unprocessable('Reference already exists')
+      }
+      return [201, { ref, object: { sha: body.sha } }]
+    }
+    if (p === '/pulls' && method === 'GET') {
+      const head = url.searchParams.get('head')?.split(':')[1]
+      return [200, pulls.filter(x => x.head === head)]
+    }
+    if (p === '/pulls' && method === 'POST') {
+      if (!body?.head || !body?.base) return unprocessable('head and base are required')
+      const number = pulls.length + 1
+      const pr: Pull = {
+        number,
+        node_id: `PR_kwDO${number.toString().padStart(6, '0')}`,
+        head: String(body.head),
+        base: String(body.base),
+        title: String(body.title ?? ''),
+        body: String(body.body ?? ''),
+        draft: body.draft === true,
+        html_url: `https://github.example/${owner}/${repo}/pull/${number}`,
+        labels: [],
+        reviewers: [],
+        team_reviewers: []
+      }
+      pulls.push(pr)
+      return [201, pr]
+    }
+    if ((m = /^\/pulls\/(\d+)$/.exec(p)) && method === 'PATCH') {
+      const pr = pulls.find(x => x.number === Number(m![1]))
+      if (!pr) return [404, { message: 'Not Found' }]
+      Object.assign(pr, { title: body?.title ?? pr.title, body: body?.body ?? pr.body })
+      return [200, pr]
+    }
+    if ((m = /^\/issues\/(\d+)\/labels$/.exec(p)) && method === 'POST') {
+      const pr = pulls.find(x => x.number === Number(m![1]))
+      if (!pr) return [404, { message: 'Not Found' }]
+      if (!Array.isArray(body?.labels)) return unprocessable('labels is required')
+      pr.labels = [...new Set([...pr.labels, ...(body.labels as string[])])]
+      return [200, pr.labels.map(name => ({ name }))]
+    }
+    if ((m = /^\/pulls\/(\d+)\/requested_reviewers$/.exec(p)) && method === 'POST') {
+      const pr = pulls.find(x => x.number === Number(m![1]))
+      if (!pr) return [404, { message: 'Not Found' }]
+      if (!Array.isArray(body?.reviewers) && !Array.isArray(body?.team_reviewers))
+        return unprocessable('reviewers or team_reviewers is required')
+      pr.reviewers.push(...((body.reviewers as string[]) ?? []))
+      pr.team_reviewers.push(...((body.team_reviewers as string[]) ?? []))
+      return [201, pr]
+    }
+    return [404, { message: 'Not Found' }]
+  }
+
   const server = http.createServer((req, res) => {
     let raw = ''
     req.on('data', d => (raw += d))
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x')
       const body = raw ? JSON.parse(raw) : undefined
-      requests.push({
+      const record: ApiRequest = {
         method: req.method ?? '',
         path: url.pathname + url.search,
         authorization: req.headers.authorization,
         body
-      })
+      }
+      requests.push(record)
       const send = (status: number, data: unknown) => {
+        record.status = status
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(data))
       }
       if (req.headers.authorization !== 'token ghs_test_token')
         return send(401, { message: 'Bad credentials' })
-      const base = `/repos/${owner}/${repo}/pulls`
-      if (req.method === 'GET' && url.pathname === base) {
-        const head = url.searchParams.get('head')?.split(':')[1]
-        return send(
-          200,
-          pulls.filter(p => p.head === head)
-        )
-      }
-      if (req.method === 'POST' && url.pathname === base) {
-        const pr = {
-          number: pulls.length + 1,
-          head: body.head,
-          base: body.base,
-          title: body.title,
-          body: body.body,
-          html_url: `https://github.example/${owner}/${repo}/pull/${pulls.length + 1}`
-        }
-        pulls.push(pr)
-        return send(201, pr)
-      }
-      const m = new RegExp(`^${base}/(\\d+)$`).exec(url.pathname)
-      if (req.method === 'PATCH' && m) {
-        const pr = pulls.find(p => p.number === Number(m[1]))!
-        Object.assign(pr, { title: body.title, body: body.body })
-        return send(200, pr)
-      }
-      send(404, { message: 'Not Found' })
+      const [status, data] = handle(req.method ?? '', url, body)
+      send(status, data)
     })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -72,6 +244,7 @@ export async function githubApi(owner: string, repo: string): Promise<GitHubApi>
     url: `http://127.0.0.1:${port}`,
     requests,
     pulls,
+    commits,
     close: () => new Promise(resolve => server.close(() => resolve()))
   }
 }

@@ -5,6 +5,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import { unifiedDiff } from '../common/diff.js'
+import { commitThroughApi } from './api-commit.js'
 import { InputError } from '../common/inputs.js'
 import type { PrivateDir } from '../common/temp.js'
 import type { GitOpsRepo } from './git.js'
@@ -124,21 +125,27 @@ export async function bumpOnce(
       )
   const messageFile = path.join(priv.path, 'commit-message')
   await fs.writeFile(messageFile, message)
-  let commit = await repo.commit(
-    pending.map(p => p.result.target.file),
-    messageFile
-  )
+  const files = pending.map(p => p.result.target.file)
   // push mode: the branch itself. pull-request mode: a branch of the action's own, named after the tag;
   // when an earlier run left it, the new commit also descends from its tip. Never a force push.
-  let target = settings.branch
-  if (settings.mode === 'pull-request') {
-    target = settings.prBranch
-    const existing = await repo.fetchBranch(target)
+  const target = settings.mode === 'pull-request' ? settings.prBranch : settings.branch
+  const existing = settings.mode === 'pull-request' ? await repo.fetchBranch(target) : undefined
+  let commit: string
+  if (settings.signCommits) {
+    const tip = await repo.head()
+    const parents = existing ? [tip, existing] : [tip]
+    const create = settings.mode === 'pull-request' && !existing
+    commit = await core.group(
+      `Commit through the GitHub API to ${target} (attempt ${attempt}; GitHub signs it)`,
+      () => commitThroughApi(settings, repo.dir, files, message, parents, target, create)
+    )
+  } else {
+    commit = await repo.commit(files, messageFile)
     if (existing) commit = await repo.onTopOf(existing, messageFile)
+    await core.group(`Push ${commit.slice(0, 7)} to ${target} (attempt ${attempt})`, () =>
+      repo.push(`HEAD:refs/heads/${target}`)
+    )
   }
-  await core.group(`Push ${commit.slice(0, 7)} to ${target} (attempt ${attempt})`, () =>
-    repo.push(`HEAD:refs/heads/${target}`)
-  )
   core.info(`Pushed ${commit} to ${target}`)
   await diffs()
   return { changed: true, commit, results, message }

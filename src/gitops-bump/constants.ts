@@ -20,14 +20,23 @@ export const Inputs = {
   Mode: 'mode',
   DryRun: 'dry-run',
   MaxAttempts: 'max-attempts',
-  AllowDowngrade: 'allow-downgrade'
+  AllowDowngrade: 'allow-downgrade',
+  SignCommits: 'sign-commits',
+  SigningKey: 'signing-key',
+  Labels: 'labels',
+  Reviewers: 'reviewers',
+  Draft: 'draft',
+  AutoMerge: 'auto-merge'
 } as const
+
+export const MERGE_METHODS = ['merge', 'squash', 'rebase'] as const
 
 export const Outputs = {
   Changed: 'changed',
   Commit: 'commit',
   PreviousTag: 'previous-tag',
-  PullRequest: 'pull-request'
+  PullRequest: 'pull-request',
+  PullRequestNumber: 'pull-request-number'
 } as const
 
 export const State = {

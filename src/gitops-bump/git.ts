@@ -34,7 +34,9 @@ export class GitOpsRepo {
   private constructor(
     readonly dir: string,
     private readonly settings: Settings,
-    private readonly git: ReturnType<typeof tool>
+    private readonly git: ReturnType<typeof tool>,
+    /** git's SSH commit signing, when a signing key is given (its file is in the private folder). */
+    private readonly signing: string[]
   ) {}
 
   static async prepare(settings: Settings, priv: PrivateDir): Promise<GitOpsRepo> {
@@ -79,8 +81,13 @@ export class GitOpsRepo {
         `[http "https://${settings.remote.host}/"]\n\textraheader = AUTHORIZATION: basic ${basic}\n`
       )
     }
+    const signing: string[] = []
+    if (settings.signingKey) {
+      const key = await priv.write('signing_key', settings.signingKey.replace(/\r\n/g, '\n').trimEnd() + '\n')
+      signing.push('-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`)
+    }
     const dir = path.join(priv.path, 'repo')
-    const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }))
+    const repo = new GitOpsRepo(dir, settings, tool('git', { env, cwd: dir }), signing)
     await fs.mkdir(dir, { recursive: true })
     await repo.git(['init', '-q', '-b', settings.branch, '.'], { silent: true })
     // Only the charts and the values files are checked out, however large the repository. A kustomization
@@ -129,8 +136,9 @@ export class GitOpsRepo {
   async onTopOf(other: string, messageFile: string): Promise<string> {
     const tree = (await this.git(['rev-parse', 'HEAD^{tree}'], { silent: true })).stdout.trim()
     const base = (await this.git(['rev-parse', 'HEAD~1'], { silent: true })).stdout.trim()
+    const sign = this.signing.length ? [...this.signing, 'commit-tree', '-S'] : ['commit-tree']
     const commit = (
-      await this.git(['commit-tree', tree, '-p', base, '-p', other, '-F', messageFile], { silent: true })
+      await this.git([...sign, tree, '-p', base, '-p', other, '-F', messageFile], { silent: true })
     ).stdout.trim()
     await this.git(['reset', '-q', '--soft', commit], { silent: true })
     return commit
@@ -142,7 +150,8 @@ export class GitOpsRepo {
 
   async commit(files: string[], messageFile: string): Promise<string> {
     await this.git(['add', '--', ...files], { silent: true })
-    await this.git(['commit', '-q', '--no-verify', '--file', messageFile], {
+    const sign = this.signing.length ? [...this.signing, 'commit', '-S'] : ['commit']
+    await this.git([...sign, '-q', '--no-verify', '--file', messageFile], {
       silent: true,
       label: 'git commit'
     })

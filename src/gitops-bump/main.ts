@@ -82,6 +82,7 @@ export async function main(): Promise<void> {
     core.setOutput(Outputs.Commit, outcome.commit)
     core.setOutput(Outputs.PreviousTag, outcome.results[0]?.previous ?? '')
     core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
+    core.setOutput(Outputs.PullRequestNumber, outcome.pullRequest ? String(outcome.pullRequest.number) : '')
     try {
       report(settings, outcome, names)
     } catch (err) {

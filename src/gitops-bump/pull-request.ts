@@ -1,6 +1,9 @@
 // Pull-request mode, for protected branches: the bump is pushed to a branch of its own and a pull
-// request is opened, or updated when one is already open for that branch. @actions/github is loaded
-// only here, so push mode (and start-up) never pays for Octokit.
+// request is opened (as a draft when asked), or updated when one is already open for that branch; then
+// its labels and reviewers are added, and auto-merge is enabled (GraphQL: the REST API has no call for
+// it). @actions/github is loaded only here and in api-commit.ts, so push mode never pays for Octokit.
+// Note: a pull request opened with the workflow's GITHUB_TOKEN triggers no workflow run (GitHub's rule
+// against recursive runs); checks on it need a GitHub App token or a personal access token.
 import type { Settings } from './settings.js'
 
 export interface PullRequest {
@@ -29,13 +32,43 @@ export async function openPullRequest(
       head: `${owner}:${head}`,
       base: settings.branch
     })
+    let pr: { html_url: string; number: number; node_id: string }
+    let created = false
     if (open.data.length) {
-      const pr = open.data[0]
+      pr = open.data[0]
       await octokit.rest.pulls.update({ owner, repo, pull_number: pr.number, title, body })
-      return { url: pr.html_url, number: pr.number, created: false }
+    } else {
+      pr = (
+        await octokit.rest.pulls.create({
+          owner,
+          repo,
+          head,
+          base: settings.branch,
+          title,
+          body,
+          draft: settings.draft
+        })
+      ).data
+      created = true
     }
-    const pr = await octokit.rest.pulls.create({ owner, repo, head, base: settings.branch, title, body })
-    return { url: pr.data.html_url, number: pr.data.number, created: true }
+    if (settings.labels.length)
+      await octokit.rest.issues.addLabels({ owner, repo, issue_number: pr.number, labels: settings.labels })
+    if (settings.reviewers.length || settings.teamReviewers.length)
+      await octokit.rest.pulls.requestReviewers({
+        owner,
+        repo,
+        pull_number: pr.number,
+        reviewers: settings.reviewers,
+        team_reviewers: settings.teamReviewers
+      })
+    if (settings.autoMerge)
+      await octokit.graphql(
+        `mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $mergeMethod}) { clientMutationId }
+        }`,
+        { id: pr.node_id, mergeMethod: settings.autoMerge.toUpperCase() }
+      )
+    return { url: pr.html_url, number: pr.number, created }
   } catch (err) {
     const e = err as { status?: number; message?: string }
     throw new Error(

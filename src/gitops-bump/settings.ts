@@ -2,7 +2,7 @@ import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../common/validate.js'
-import { Defaults, Inputs, MODES } from './constants.js'
+import { Defaults, Inputs, MERGE_METHODS, MODES } from './constants.js'
 import type { Assignment, ValueType } from './values.js'
 
 export interface Remote {
@@ -54,6 +54,16 @@ export interface Settings {
   dryRun: boolean
   maxAttempts: number
   allowDowngrade: boolean
+  /** Commit through GitHub's API, so that GitHub signs the commit (needs token). */
+  signCommits: boolean
+  /** An SSH private key git signs commits with. */
+  signingKey: string
+  /** pull-request mode */
+  labels: string[]
+  reviewers: string[]
+  teamReviewers: string[]
+  draft: boolean
+  autoMerge: '' | (typeof MERGE_METHODS)[number]
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -143,6 +153,12 @@ export function parseSet(lines: [string, string][], tag: string | undefined): As
 export function getSettings(): Settings {
   const sshKey = inputs.secret(Inputs.SshKey)
   const token = inputs.secret(Inputs.Token)
+  const signingKey = inputs.secret(Inputs.SigningKey)
+  if (signingKey && !/^-----BEGIN OPENSSH PRIVATE KEY-----/.test(signingKey.trim()))
+    throw new InputError(
+      Inputs.SigningKey,
+      'must be an SSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)'
+    )
   const remote = parseRemote(inputs.required(Inputs.Repository), !!token && !sshKey)
   const targets = parseTargets(
     inputs.lines(Inputs.Targets),
@@ -169,6 +185,35 @@ export function getSettings(): Settings {
       `is required for the ssh address ${remote.url} (or give 'token' with an https address)`
     )
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
+  const signCommits = inputs.bool(Inputs.SignCommits, false)
+  if (signCommits && !token)
+    throw new InputError(
+      Inputs.Token,
+      'is required with sign-commits: true (the commit is made through the API)'
+    )
+  if (signCommits && signingKey)
+    throw new InputError(
+      Inputs.SigningKey,
+      'and sign-commits cannot both be given: GitHub signs API commits itself'
+    )
+  const people = inputs.list(Inputs.Reviewers)
+  for (const p of people)
+    if (!/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/.test(p))
+      throw new InputError(Inputs.Reviewers, `must be user names or org/team slugs, got '${p}'`)
+  const labels = inputs.list(Inputs.Labels)
+  const autoMerge = inputs.oneOf(Inputs.AutoMerge, ['', ...MERGE_METHODS] as const, '')
+  const draft = inputs.bool(Inputs.Draft, false)
+  if (mode !== 'pull-request' && (labels.length || people.length || autoMerge || draft))
+    throw new InputError(
+      labels.length
+        ? Inputs.Labels
+        : people.length
+          ? Inputs.Reviewers
+          : autoMerge
+            ? Inputs.AutoMerge
+            : Inputs.Draft,
+      'applies to mode: pull-request only'
+    )
   if (mode === 'pull-request' && !token)
     throw new InputError(Inputs.Token, 'is required in pull-request mode (for the API)')
   // On GitHub the API repository is the remote's; elsewhere (GitHub Enterprise Server) its last two path segments.
@@ -206,7 +251,14 @@ export function getSettings(): Settings {
     mode,
     dryRun: inputs.bool(Inputs.DryRun, false),
     maxAttempts: inputs.int(Inputs.MaxAttempts, 5, 1, 50),
-    allowDowngrade: inputs.bool(Inputs.AllowDowngrade, false)
+    allowDowngrade: inputs.bool(Inputs.AllowDowngrade, false),
+    signCommits,
+    signingKey,
+    labels,
+    reviewers: people.filter(p => !p.includes('/')),
+    teamReviewers: people.filter(p => p.includes('/')).map(p => p.split('/')[1]),
+    draft,
+    autoMerge
   }
 }
 

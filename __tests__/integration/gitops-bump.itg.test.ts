@@ -1,6 +1,9 @@
 // The committed gitops-bump bundle against a real SSH git host (receive.denyNonFastForwards on) and real helm.
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
+import YAML from 'yaml'
 import { expectNowhere } from './secrets.js'
 import { ROOT, runMain, runMainAndPost, runPost } from '../../scripts/lib/runner.mjs'
 import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
@@ -130,7 +133,9 @@ describe('gitops-bump bundle', () => {
       { 'values-file': 'helm/none.yaml', chart: 'helm/demo-flask-app' },
       /Input 'values-file' names helm\/none.yaml, which does not exist in ssh:.* on main/
     ],
-    [{ 'max-attempts': '0' }, /Input 'max-attempts' must be a whole number from 1 to 50/]
+    [{ 'max-attempts': '0' }, /Input 'max-attempts' must be a whole number from 1 to 1000/],
+    [{ timeout: '10 minutes' }, /Input 'timeout' must be a duration such as 180s, 3m or 1m30s/],
+    [{ timeout: '7h' }, /Input 'timeout' must be from 1s to 6h/]
   ])('bad input %o: a clear error and nothing pushed', async (bad, message) => {
     const repo = exampleRepo()
     const head = repo.head()
@@ -183,7 +188,9 @@ describe('gitops-bump bundle', () => {
     )
     const r = await runMain('gitops-bump', { repository: repo.url, tag: TAG, ...sshInputs() }, opts())
     expect(r.exitCode).toBe(0)
-    expect(r.commands.some(c => c.command === 'warning' && /Attempt 1 of 5/.test(c.message))).toBe(true)
+    expect(r.stdout).toMatch(/^Attempt 1: The push was rejected/m)
+    // the tip did not move: the chart and values are as validated, so the retry only pushes
+    expect(r.stdout).toContain('Validation: unchanged since the last attempt')
     expect(repo.show(VALUES)).toContain(TAG)
     expect(repo.count()).toBe(2)
   })
@@ -199,7 +206,6 @@ describe('gitops-bump bundle', () => {
     const common = {
       repository: repo.url,
       chart: 'helm/demo-flask-app',
-      'max-attempts': '30',
       ...sshInputs()
     }
     const runs = [
@@ -234,14 +240,91 @@ describe('gitops-bump bundle', () => {
       .split('\n')
       .filter(s => s.includes('v3.0.0-ccccccc'))
     expect(tagCommits).toHaveLength(6)
-    const attempts = results.reduce(
-      (n, r) => n + r.commands.filter(c => c.command === 'warning' && /^Attempt/.test(c.message)).length,
-      0
-    )
+    const attempts = results.reduce((n, r) => n + (r.stdout.match(/^Attempt \d+: /gm) ?? []).length, 0)
+    // a lost race is a line of the log, not a warning annotation (GitHub shows 10 per step)
+    expect(results.every(r => r.commands.every(c => c.command !== 'warning'))).toBe(true)
     console.log(
       `20 concurrent bumps: ${results.length} landed, ${attempts} retries, ${Math.max(...results.map(r => r.ms))} ms`
     )
     fs.rmSync(envDir, { recursive: true, force: true })
+  })
+
+  test('every fetch and push of a step share one SSH connection, ended with the step', async () => {
+    // an sshd of this test's own (same configuration, its own port and log), so connections are counted exactly
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshd-'))
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const log = path.join(dir, 'sshd.log')
+    const sshd = spawn('/usr/sbin/sshd', [
+      '-D',
+      '-f',
+      path.join(infra.DEMO_ACTIONS_INFRA, 'ssh', 'sshd_config'),
+      '-p',
+      String(port),
+      '-o',
+      `PidFile=${path.join(dir, 'pid')}`,
+      '-E',
+      log
+    ])
+    try {
+      for (
+        let i = 0;
+        i < 50 && !(fs.existsSync(log) && /Server listening/.test(fs.readFileSync(log, 'utf8')));
+        i++
+      )
+        await new Promise(r => setTimeout(r, 100))
+      const repo = exampleRepo()
+      const marker = path.join(repo.bare, 'rejected-once')
+      fs.writeFileSync(
+        path.join(repo.bare, 'hooks', 'pre-receive'),
+        `#!/bin/sh\nif [ ! -e '${marker}' ]; then touch '${marker}'; echo "error: cannot lock ref 'refs/heads/main': is at 0000 but expected 1111" >&2; exit 1; fi\n`,
+        { mode: 0o755 }
+      )
+      const hostKey = fs.readFileSync(path.join(infra.DEMO_ACTIONS_INFRA, 'ssh', 'host_ed25519.pub'), 'utf8')
+      const { main, post } = await runMainAndPost(
+        'gitops-bump',
+        {
+          repository: repo.url.replace(`:${infra.SSH_PORT}/`, `:${port}/`),
+          tag: TAG,
+          'ssh-key': sshInputs()['ssh-key'],
+          'ssh-known-hosts': `[127.0.0.1]:${port} ${hostKey.split(' ').slice(0, 2).join(' ')}`
+        },
+        opts()
+      )
+      expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+      expect(main.exitCode).toBe(0)
+      expect(post.exitCode).toBe(0)
+      // fetch, a rejected push, the refetch and the push that landed: one connection
+      expect(main.stdout).toMatch(/^Attempt 1: /m)
+      expect(fs.readFileSync(log, 'utf8').match(/Accepted publickey/g)).toHaveLength(1)
+      // and no SSH master outlives the step
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      expect(ps.split('\n').filter(l => l.includes(main.runnerTemp))).toEqual([])
+    } finally {
+      sshd.kill()
+    }
+  })
+
+  test('10 racing runs of one key, started in random order, end at run 10 and all succeed', async () => {
+    const repo = exampleRepo()
+    const order = Array.from({ length: 10 }, (_, i) => i + 1).sort(() => Math.random() - 0.5)
+    const results = await Promise.all(
+      order.map(async (n, i) => {
+        await new Promise(r => setTimeout(r, i * 40))
+        return runMain(
+          'gitops-bump',
+          { repository: repo.url, tag: `v2.0.0-aaaaaaa-${n}`, ...sshInputs() },
+          opts()
+        )
+      })
+    )
+    expect(results.map(r => r.exitCode)).toEqual(order.map(() => 0))
+    expect(YAML.parse(repo.show(VALUES)).image.tag).toBe('v2.0.0-aaaaaaa-10')
+    // every commit on main moved the tag forward (no force push can rewrite it: denyNonFastForwards)
+    const tags = git(['log', '--format=%s', '--reverse', 'main'], repo.bare)
+      .split('\n')
+      .slice(1)
+      .map(l => Number(/-(\d+)$/.exec(l)?.[1]))
+    expect(tags).toEqual([...tags].sort((a, b) => a - b))
   })
 
   test('post removes the private folder even when main was killed', async () => {

@@ -87,7 +87,6 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
               tag: TAG,
               token: TOKEN,
               'sign-commits': 'true',
-              'max-attempts': '20',
               ...sshInputs()
             },
             { env }

@@ -1,9 +1,9 @@
 // Retry with exponential backoff and full jitter, bounded both in attempts and in total time.
 export interface RetryOptions {
   attempts: number
-  /** First delay ceiling in ms; doubles each attempt up to maxDelayMs. */
-  baseDelayMs?: number
-  maxDelayMs?: number
+  /** First delay ceiling in ms (or a function read at each retry); doubles each attempt up to maxDelayMs. */
+  baseDelayMs?: number | (() => number)
+  maxDelayMs?: number | (() => number)
   /** Give up once this much time has passed since the first attempt, whatever attempts remain. */
   deadlineMs?: number
   /** Whether an error is worth another attempt; others are thrown at once. */
@@ -28,7 +28,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
     try {
       return await fn(attempt)
     } catch (err) {
-      const delay = backoffDelay(attempt, baseDelayMs, maxDelayMs, random)
+      const value = (v: number | (() => number)) => (typeof v === 'function' ? v() : v)
+      const delay = backoffDelay(attempt, value(baseDelayMs), value(maxDelayMs), random)
       const outOfTime = Date.now() - start + delay > deadlineMs
       if (attempt >= attempts || outOfTime || (opts.retryable && !opts.retryable(err))) throw err
       opts.onRetry?.(err, attempt, delay)

@@ -22,6 +22,14 @@ export interface TargetResult {
   skipped?: 'downgrade'
 }
 
+/** What a target was validated with in an earlier attempt of the step, and what it rendered. */
+export interface Validated {
+  key: string
+  after: string
+  rendered: string
+  renderedBefore: Promise<string>
+}
+
 export interface Attempt {
   changed: boolean
   commit: string
@@ -37,7 +45,8 @@ export async function bumpOnce(
   targets: Target[],
   names: string[],
   priv: PrivateDir,
-  attempt: number
+  attempt: number,
+  cache: Map<Target, Validated>
 ): Promise<Attempt> {
   const results: TargetResult[] = []
   const pending: { result: TargetResult; before: string; after: string; renderedBefore: Promise<string> }[] =
@@ -75,11 +84,27 @@ export async function bumpOnce(
   }
   if (pending.length === 0) return { changed: false, commit: await repo.head(), results }
 
+  // What a target's validation depends on, at this tip: its folder's tree and its file's blob (a
+  // kustomization may read anything, so the whole tree). After a lost race, a target whose inputs are
+  // what was validated before is not validated again: the edit gives the same text, so the same result.
+  const keys = await Promise.all(
+    pending.map(async p => {
+      const t = p.result.target
+      return (await repo.ids(t.kind === 'helm' ? [t.dir, t.file] : ['.'])).join(' ')
+    })
+  )
+  const reused = pending.map((p, i) => {
+    const c = cache.get(p.result.target)
+    return c && keys[i] && c.key === keys[i] && c.after === p.after ? c : undefined
+  })
   // The render before the edit is only for the summary's diff: a target that did not render before does
-  // not stop the bump. Kustomize renders the folder itself, so it goes before the new text is written.
-  for (const p of pending)
-    p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
-  await Promise.all(pending.filter(p => p.result.target.kind === 'kustomize').map(p => p.renderedBefore))
+  // not stop the bump. Kustomize renders the folder itself, so it goes before the new text is written;
+  // Helm renders a copy of the old values later, while the commit is pushed (the cores are free then).
+  for (const [i, p] of pending.entries())
+    if (reused[i]) p.renderedBefore = reused[i]!.renderedBefore
+    else if (p.result.target.kind === 'kustomize')
+      p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
+  await Promise.all(pending.map(p => p.renderedBefore))
   for (const p of pending) {
     await writeAtomic(path.join(repo.dir, p.result.target.file), p.after)
     p.result.valuesDiff = unifiedDiff(
@@ -89,14 +114,33 @@ export async function bumpOnce(
       `b/${p.result.target.file}`
     )
   }
+  const fresh = pending.filter((_, i) => !reused[i]).map(p => describe(p.result.target))
   const rendered = await core.group(
-    `Validate ${pending.map(p => describe(p.result.target)).join(', ')}`,
+    fresh.length ? `Validate ${fresh.join(', ')}` : 'Validation: unchanged since the last attempt',
     async () => {
-      const out = await Promise.all(pending.map(p => p.result.target.validate(repo.dir)))
-      if (settings.validate) core.info('every target validated')
+      const out = await Promise.all(
+        pending.map((p, i) =>
+          reused[i] ? Promise.resolve(reused[i]!.rendered) : p.result.target.validate(repo.dir)
+        )
+      )
+      if (settings.validate && fresh.length) core.info(`validated: ${fresh.join(', ')}`)
+      if (fresh.length < pending.length)
+        core.info(
+          'targets whose chart and values are as validated in the last attempt were not validated again'
+        )
       return out
     }
   )
+  for (const [i, p] of pending.entries()) {
+    if (!reused[i] && p.result.target.kind === 'helm')
+      p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
+    cache.set(p.result.target, {
+      key: keys[i],
+      after: p.after,
+      rendered: rendered[i],
+      renderedBefore: p.renderedBefore
+    })
+  }
   // After this point a summary that cannot be made never fails the step.
   const diffs = async () => {
     for (const [i, p] of pending.entries())

@@ -20,6 +20,7 @@ export const Inputs = {
   Mode: 'mode',
   DryRun: 'dry-run',
   MaxAttempts: 'max-attempts',
+  Timeout: 'timeout',
   AllowDowngrade: 'allow-downgrade',
   SignCommits: 'sign-commits',
   SigningKey: 'signing-key',
@@ -51,8 +52,8 @@ export const Defaults = {
   [Inputs.AuthorName]: 'github-actions[bot]',
   [Inputs.AuthorEmail]: '41898282+github-actions[bot]@users.noreply.github.com',
   [Inputs.Mode]: 'push',
+  [Inputs.Timeout]: '5m',
   [Inputs.DryRun]: 'false',
-  [Inputs.MaxAttempts]: '5',
   [Inputs.AllowDowngrade]: 'false'
 } as const
 

@@ -3,7 +3,7 @@
 // the token header): nothing secret is in .git/config, an argument, or an environment variable.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { tool, ToolError, type RunResult } from '../common/exec.js'
+import { run, tool, ToolError, type RunResult } from '../common/exec.js'
 import { maskSecret } from '../common/inputs.js'
 import type { PrivateDir } from '../common/temp.js'
 import { GITHUB_KNOWN_HOSTS } from './constants.js'
@@ -29,6 +29,24 @@ export function isRace(result: Pick<RunResult, 'stdout' | 'stderr'>): boolean {
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`
 }
+
+/** The SSH connection-sharing socket of a step's private folder (short: socket paths are limited to ~100 bytes). */
+export function controlPath(privDir: string): string {
+  return path.join(privDir, 'cm')
+}
+
+/** Ends the SSH master of a step, if one is running (main's finally, and post after a killed main). */
+export async function closeSshMaster(privDir: string): Promise<void> {
+  const socket = controlPath(privDir)
+  if (!(await fs.stat(socket).catch(() => undefined))) return
+  await run('ssh', ['-O', 'exit', '-o', `ControlPath=${socket}`, 'gitops-bump'], {
+    silent: true,
+    ignoreReturnCode: true
+  }).catch(() => undefined)
+}
+
+/** Tree (or blob) ids of paths at HEAD, in order; '' for a path that is not there. */
+export type TreeIds = string[]
 
 export class GitOpsRepo {
   private constructor(
@@ -67,6 +85,16 @@ export class GitOpsRepo {
         'GlobalKnownHostsFile=/dev/null',
         '-o',
         `StrictHostKeyChecking=${settings.sshStrict ? 'yes' : 'accept-new'}`
+      )
+      // One SSH connection for the whole step: every fetch and push after the first reuses it. The socket
+      // is in the private folder; close() (in finally, and again in post) ends the master.
+      sshArgs.push(
+        '-o',
+        'ControlMaster=auto',
+        '-o',
+        `ControlPath=${shellQuote(controlPath(priv.path))}`,
+        '-o',
+        'ControlPersist=120'
       )
       env.GIT_SSH_COMMAND = sshArgs.join(' ')
       env.GIT_SSH_VARIANT = 'ssh'
@@ -144,6 +172,17 @@ export class GitOpsRepo {
     return commit
   }
 
+  /** The object ids of paths at HEAD (a folder's tree, a file's blob), to tell whether they changed. */
+  async ids(paths: string[]): Promise<TreeIds> {
+    const r = await this.git(['rev-parse', ...paths.map(p => `HEAD:${p === '.' ? '' : p}`)], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    // a path that is not there fails the whole call: then nothing counts as unchanged
+    const out = r.exitCode === 0 ? r.stdout.split('\n') : []
+    return paths.map((_, i) => (/^[0-9a-f]{40,64}$/.test(out[i] ?? '') ? out[i] : ''))
+  }
+
   async head(): Promise<string> {
     return (await this.git(['rev-parse', 'HEAD'], { silent: true })).stdout.trim()
   }
@@ -158,12 +197,17 @@ export class GitOpsRepo {
     return this.head()
   }
 
+  /** How long the last push took, ms: the scale of the backoff when the branch is contended. */
+  lastPushMs = 0
+
   /** Push without force; a rejection because the branch moved becomes a RaceError. */
   async push(refspec: string): Promise<void> {
+    const started = Date.now()
     const r = await this.git(['push', '--porcelain', this.settings.remote.url, refspec], {
       ignoreReturnCode: true,
       silent: true
     })
+    this.lastPushMs = Date.now() - started
     if (r.exitCode === 0) return
     const why = `${r.stdout}\n${r.stderr}`
       .trim()

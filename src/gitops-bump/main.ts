@@ -6,10 +6,10 @@ import { checkInside, checkRegularFile } from '../common/paths.js'
 import { retry } from '../common/retry.js'
 import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
-import { bumpOnce } from './bump.js'
+import { bumpOnce, type Validated } from './bump.js'
 import { Inputs, Outputs, State } from './constants.js'
 import { ValuesError } from './errors.js'
-import { GitOpsRepo, RaceError } from './git.js'
+import { closeSshMaster, GitOpsRepo, RaceError } from './git.js'
 import { Helm, ValidationError } from './helm.js'
 import { HelmValuesTarget } from './helm-values.js'
 import { KustomizeTarget } from './kustomize.js'
@@ -20,6 +20,7 @@ import type { Target } from './target.js'
 
 export async function main(): Promise<void> {
   const settings = getSettings()
+  const started = Date.now()
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
   try {
@@ -44,27 +45,31 @@ export async function main(): Promise<void> {
       targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
     )
 
+    // Retries are bounded by time (timeout) and, when given, by max-attempts. The backoff is scaled to
+    // the push round trip just measured: rivals need about that long to land their push.
     let attempts = 0
+    const cache = new Map<Target, Validated>()
     const attempt = await retry(
       async n => {
         attempts = n
         if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
-        return bumpOnce(settings, repo, targets, names, priv, n)
+        return bumpOnce(settings, repo, targets, names, priv, n, cache)
       },
       {
-        attempts: settings.maxAttempts,
-        baseDelayMs: 200,
-        maxDelayMs: 3000,
+        attempts: settings.maxAttempts ?? Infinity,
+        deadlineMs: settings.timeoutMs,
+        baseDelayMs: () => Math.max(50, repo.lastPushMs),
+        maxDelayMs: () => Math.max(1000, 8 * repo.lastPushMs),
         retryable: err => err instanceof RaceError,
         onRetry: (err, n, delay) =>
-          core.warning(
-            `Attempt ${n} of ${settings.maxAttempts}: ${(err as Error).message.split('\n')[0]}; retrying in ${delay} ms`
+          core.info(
+            `Attempt ${n}: ${(err as Error).message.split('\n')[0]}; fetching the new tip in ${delay} ms`
           )
       }
     ).catch(err => {
       if (err instanceof RaceError)
         throw new Error(
-          `${settings.branch} kept moving: ${attempts} pushes were rejected (max-attempts: ${settings.maxAttempts}). Last: ${err.message}`
+          `${settings.branch} kept moving: ${attempts} pushes were rejected in ${((Date.now() - started) / 1000).toFixed(0)} s (timeout: ${settings.timeoutMs / 1000} s${settings.maxAttempts ? `, max-attempts: ${settings.maxAttempts}` : ''}). Last: ${err.message}`
         )
       throw err
     })
@@ -95,6 +100,7 @@ export async function main(): Promise<void> {
       throw new InputError(settings.targetsInput, `cannot be updated: ${err.message}`)
     throw err
   } finally {
+    await closeSshMaster(priv.path)
     await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
     await priv.remove()
   }

@@ -1,5 +1,11 @@
+import { getState } from '@actions/core'
 import { removeSavedPrivateDir } from '../common/temp.js'
 import { State } from './constants.js'
+import { closeSshMaster } from './git.js'
 
-/** Removes the step's private folder again, in case main was killed before its `finally`. */
-export const post = (): Promise<void> => removeSavedPrivateDir(State.PrivateDir)
+/** Ends the SSH master and removes the step's private folder again, in case main was killed before its `finally`. */
+export async function post(): Promise<void> {
+  const dir = getState(State.PrivateDir)
+  if (dir) await closeSshMaster(dir)
+  await removeSavedPrivateDir(State.PrivateDir)
+}

@@ -52,7 +52,9 @@ export interface Settings {
   /** owner/name for the API in pull-request mode. */
   apiRepo: string
   dryRun: boolean
-  maxAttempts: number
+  /** An optional cap on pushes; the time limit is what bounds retries normally. */
+  maxAttempts?: number
+  timeoutMs: number
   allowDowngrade: boolean
   /** Commit through GitHub's API, so that GitHub signs the commit (needs token). */
   signCommits: boolean
@@ -117,6 +119,14 @@ export function parseTargets(lines: string[], valuesFile: string, chart: string)
       : path.posix.dirname(file)
     return { kind: KUSTOMIZATION.test(file) ? 'kustomize' : 'helm', file, dir }
   })
+}
+
+/** How long the step keeps retrying a branch that moves (default 5 minutes, at most 6 hours). */
+function timeout(): number {
+  const ms = inputs.duration(Inputs.Timeout, Defaults[Inputs.Timeout])
+  if (ms < 1000 || ms > 6 * 3_600_000)
+    throw new InputError(Inputs.Timeout, `must be from 1s to 6h, got '${inputs.str(Inputs.Timeout)}'`)
+  return ms
 }
 
 /** `dotted.path` with an optional `:type` (str, int, float, bool). */
@@ -250,7 +260,8 @@ export function getSettings(): Settings {
     authorEmail: inputs.str(Inputs.AuthorEmail, Defaults[Inputs.AuthorEmail]),
     mode,
     dryRun: inputs.bool(Inputs.DryRun, false),
-    maxAttempts: inputs.int(Inputs.MaxAttempts, 5, 1, 50),
+    maxAttempts: inputs.str(Inputs.MaxAttempts) ? inputs.int(Inputs.MaxAttempts, 0, 1, 1000) : undefined,
+    timeoutMs: timeout(),
     allowDowngrade: inputs.bool(Inputs.AllowDowngrade, false),
     signCommits,
     signingKey,

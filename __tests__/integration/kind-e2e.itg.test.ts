@@ -5,7 +5,14 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { ROOT, runMain, runPost, uniqueName, type StepOptions } from '../../scripts/lib/runner.mjs'
+import {
+  ROOT,
+  runMain,
+  runMainAndPost,
+  runPost,
+  uniqueName,
+  type StepOptions
+} from '../../scripts/lib/runner.mjs'
 import { infra, manifestDigest } from './registry.js'
 
 const STANDINS = path.join(ROOT, '__tests__/fixtures/standins')
@@ -61,7 +68,8 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
     expect(main.stderr).toBe('')
     expect(main.exitCode).toBe(0)
     const name = main.outputs['cluster-name']
-    expect(name).toBe('e2e-9000000017-1-pipeline')
+    // run, attempt, job, and a random part: matrix legs share GITHUB_JOB
+    expect(name).toMatch(/^e2e-9000000017-1-pipeline-[0-9a-f]{6}$/)
     expect(main.outputs.result).toBe('passed')
     expect(s.of('kind', 'create cluster')[0].args).toEqual([
       'create',
@@ -71,9 +79,21 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
       '--kubeconfig',
       expect.stringMatching(/kubeconfig$/),
       '--wait',
-      '120s'
+      '120s',
+      '--image',
+      'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a'
     ])
-    expect(s.of('kind', 'load docker-image')[0].args).toEqual(['load', 'docker-image', IMAGE, '--name', name])
+    // one platform saved with docker save, loaded as an archive (kind #3795, #4224)
+    expect(s.of('kind', 'load image-archive')[0].args).toEqual([
+      'load',
+      'image-archive',
+      expect.stringMatching(/image\.tar$/),
+      '--name',
+      name
+    ])
+    expect(JSON.parse(fs.readFileSync(path.join(s.dir, 'loaded.json'), 'utf8'))).toEqual([IMAGE])
+    // the node image is kind v0.30.0's, pinned by digest
+    expect(s.of('kind', 'create cluster')[0].args).toEqual(expect.arrayContaining(['--image']))
     const helm = s.of('helm', 'upgrade')[0]
     expect(helm.args).toEqual([
       'upgrade',
@@ -94,6 +114,8 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
     expect(s.of('kubectl', 'rollout status')[0].args.slice(0, 2)).toEqual(['rollout', 'status'])
     expect(s.of('kubectl', 'port-forward')[0].args).toContain('service/demo-flask-app')
     expect(s.of('kind', 'delete cluster')).toHaveLength(1)
+    expect(s.of('kind', 'delete cluster')[0].args).toEqual(expect.arrayContaining(['--kubeconfig']))
+    expect(fs.existsSync(path.join(s.dir, 'shared-kubeconfig-edited'))).toBe(false)
     expect(s.clusters()).toEqual([])
     expect(main.summary).toMatch(/GET \/healthz<\/td><td>200 \+ &#39;ok&#39;<\/td><td>200<\/td>/)
     const post = await runPost('kind-e2e', main, s.opts)
@@ -152,6 +174,7 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
       }
     )
     expect(main.signal).toBe('SIGKILL')
+    expect(main.state.created).toBe('pending')
     expect(s.clusters()).toHaveLength(1)
     const post = await runPost('kind-e2e', main, s.opts)
     expect(post.exitCode).toBe(0)
@@ -200,7 +223,14 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
       s.opts
     )
     expect(main.exitCode).toBe(0)
-    expect(s.of('kubectl', 'apply')[0].args).toEqual(['apply', '--namespace', 'demo-app', '-f', manifests])
+    expect(s.of('kubectl', 'apply')[0].args).toEqual([
+      'apply',
+      '--namespace',
+      'demo-app',
+      '--recursive',
+      '-f',
+      expect.stringMatching(/manifests$/)
+    ])
     expect(s.of('helm', '')).toHaveLength(0)
     expect(main.summary).toContain('GET /nope')
   })
@@ -260,5 +290,238 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
     expect(main.exitCode).toBe(1)
     expect(main.commands.find(c => c.command === 'error')?.message).toMatch(message)
     expect(s.calls()).toEqual([])
+  })
+})
+
+// Issue #14: the real tools' behaviour, each imitated by the stand-ins (see standin.py's header for the
+// upstream behaviour and where it is documented).
+describe('kind-e2e on real runners (stand-ins that fail as the real tools do)', () => {
+  test('a cluster name that already exists is refused and never deleted', async () => {
+    const s = sandbox()
+    const name = uniqueName('taken')
+    fs.mkdirSync(path.join(s.dir, 'clusters'), { recursive: true })
+    fs.writeFileSync(path.join(s.dir, 'clusters', name), '')
+    const { main, post } = await runMainAndPost(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART, 'cluster-name': name },
+      s.opts
+    )
+    expect(main.exitCode).toBe(1)
+    expect(main.commands.find(c => c.command === 'error')?.message).toMatch(
+      new RegExp(`A kind cluster named ${name} already exists. This step did not create it`)
+    )
+    expect(post.exitCode).toBe(0)
+    expect(s.of('kind', 'delete cluster')).toEqual([])
+    expect(s.clusters()).toEqual([name])
+  })
+
+  test("Docker's containerd image store: the image goes in as a one-platform archive", async () => {
+    const s = sandbox({ STANDIN_CONTAINERD_STORE: '1' })
+    const main = await runMain('kind-e2e', { image: IMAGE, chart: CHART }, s.opts)
+    expect(main.exitCode).toBe(0)
+    expect(s.of('kind', 'load docker-image')).toEqual([])
+    expect(s.of('kind', 'load image-archive')).toHaveLength(1)
+  })
+
+  test('ignore-failed-clean: a cluster post cannot delete is a warning, not a failed job', async () => {
+    const s = sandbox({ STANDIN_DELETE_FAIL: '1' })
+    const { main, post } = await runMainAndPost(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART, 'ignore-failed-clean': 'true' },
+      s.opts
+    )
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    expect(post.commands.some(c => c.command === 'warning' && /ignore-failed-clean/.test(c.message))).toBe(
+      true
+    )
+    const strict = sandbox({ STANDIN_DELETE_FAIL: '1' })
+    const r = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART }, strict.opts)
+    expect(r.post.exitCode).toBe(1)
+  })
+
+  test('port-forward that ends at a forwarding error is started again, and the smoke tests pass', async () => {
+    const s = sandbox({ STANDIN_PF_DIE_AFTER: '1' })
+    const main = await runMain('kind-e2e', { image: IMAGE, chart: CHART }, s.opts)
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(s.of('kubectl', 'port-forward').length).toBeGreaterThan(1)
+    expect(main.stdout).toMatch(
+      /kubectl port-forward ended \(.*lost connection to pod.*\); starting it again/
+    )
+  })
+
+  test("the Service is found from the release (helm create's <release>-<chart>), not guessed", async () => {
+    const s = sandbox()
+    const main = await runMain('kind-e2e', { image: IMAGE, chart: CHART, release: 'demo' }, s.opts)
+    expect(main.exitCode).toBe(0)
+    expect(s.of('kubectl', 'port-forward')[0].args).toContain('service/demo-demo-flask-app')
+  })
+
+  test('digest references: repo@sha256 is loaded under a tag of its own, checked against the digest', async () => {
+    const s = sandbox()
+    const repo = `${infra.REGISTRY}/e2e/digest-${uniqueName('d')}`
+    execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, `${repo}:v1`])
+    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
+    execFileSync(
+      'docker',
+      ['--config', cfg, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
+      {
+        input: infra.REGISTRY_PASSWORD,
+        stdio: ['pipe', 'ignore', 'ignore']
+      }
+    )
+    execFileSync('docker', ['--config', cfg, 'push', '-q', `${repo}:v1`], { stdio: 'ignore' })
+    // only the digest reference is left locally, as after a pull by digest
+    execFileSync('docker', ['rmi', `${repo}:v1`], { stdio: 'ignore' })
+    const digest = (await manifestDigest(repo.slice(infra.REGISTRY.length + 1), 'v1'))!
+    const main = await runMain(
+      'kind-e2e',
+      {
+        image: `${repo}@${digest}`,
+        chart: CHART,
+        username: infra.REGISTRY_USER,
+        password: infra.REGISTRY_PASSWORD
+      },
+      s.opts
+    )
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    const tag = `sha256-${digest.slice(7, 19)}`
+    expect(JSON.parse(fs.readFileSync(path.join(s.dir, 'loaded.json'), 'utf8'))).toEqual([`${repo}:${tag}`])
+    expect(s.of('helm', 'upgrade')[0].args).toEqual(
+      expect.arrayContaining([`image.tag=${tag}`, 'image.pullPolicy=Never'])
+    )
+  })
+
+  test('manifests mode: the image and pull policy are substituted, folders applied recursively', async () => {
+    const s = sandbox()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'))
+    fs.mkdirSync(path.join(dir, 'nested'))
+    fs.writeFileSync(
+      path.join(dir, 'nested', 'deploy.yaml'),
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: demo}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${infra.REGISTRY}/e2e/demo:latest\n        imagePullPolicy: Always\n      - name: sidecar\n        image: busybox:1.36\n---\napiVersion: v1\nkind: Service\nmetadata: {name: demo}\n`
+    )
+    const main = await runMain('kind-e2e', { image: IMAGE, manifests: dir }, s.opts)
+    expect(main.exitCode).toBe(0)
+    const applied = fs.readFileSync(path.join(s.dir, 'applied', '000-deploy.yaml'), 'utf8')
+    expect(applied).toContain(`image: ${IMAGE}\n`)
+    expect(applied).toContain('imagePullPolicy: Never')
+    expect(applied).toContain('image: busybox:1.36')
+    expect(s.of('kubectl', 'port-forward')[0].args).toContain('service/demo')
+  })
+
+  test('image-keys: a Bitnami-style chart gets the registry and the repository apart', async () => {
+    const s = sandbox()
+    const main = await runMain(
+      'kind-e2e',
+      {
+        image: IMAGE,
+        chart: CHART,
+        'image-keys':
+          'registry=image.registry\nrepository=image.repository\ntag=image.tag\npullPolicy=image.pullPolicy'
+      },
+      s.opts
+    )
+    expect(main.exitCode).toBe(0)
+    expect(s.of('helm', 'upgrade')[0].args).toEqual(
+      expect.arrayContaining([`image.registry=${infra.REGISTRY}`, 'image.repository=e2e/demo'])
+    )
+  })
+
+  test('keep-cluster: the kubeconfig outlives the step and is an output', async () => {
+    const s = sandbox()
+    const { main, post } = await runMainAndPost(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART, 'keep-cluster': 'true' },
+      s.opts
+    )
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    expect(fs.readFileSync(main.outputs.kubeconfig, 'utf8')).toContain(`kind-${main.outputs['cluster-name']}`)
+    expect(s.clusters()).toEqual([main.outputs['cluster-name']])
+  })
+
+  test('StatefulSets and Jobs of the release are waited for too', async () => {
+    const s = sandbox({ STANDIN_STATEFULSET: '1', STANDIN_JOB: '1' })
+    const main = await runMain('kind-e2e', { image: IMAGE, chart: CHART }, s.opts)
+    expect(main.exitCode).toBe(0)
+    expect(s.of('kubectl', 'rollout status').map(c => c.args[2])).toEqual([
+      'deployment.apps/demo-flask-app',
+      'statefulset.apps/demo-db'
+    ])
+    expect(s.of('kubectl', 'wait')[0].args.slice(0, 3)).toEqual([
+      'wait',
+      '--for=condition=complete',
+      'job.batch/demo-migrate'
+    ])
+  })
+
+  test('kind-version is honoured: a kind of another version on PATH is passed over for the cached release', async () => {
+    const s = sandbox({ STANDIN_KIND_VERSION: 'v0.29.0' })
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'toolcache-'))
+    for (const v of ['0.30.0', 'v0.30.0']) {
+      const dir = path.join(cache, 'kind', v, 'x64')
+      fs.mkdirSync(dir, { recursive: true })
+      // the cached "release": the stand-in, reporting the requested version
+      fs.writeFileSync(
+        path.join(dir, 'kind'),
+        `#!/bin/sh\nSTANDIN_KIND_VERSION=v0.30.0 exec '${path.join(STANDINS, 'kind')}' "$@"\n`,
+        { mode: 0o755 }
+      )
+      fs.writeFileSync(`${dir}.complete`, '')
+    }
+    const main = await runMain(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART },
+      { env: { ...s.opts.env, RUNNER_TOOL_CACHE: cache } }
+    )
+    expect(main.exitCode).toBe(0)
+    expect(main.state.kind.startsWith(cache)).toBe(true)
+    expect(main.stdout).toMatch(/kind v0\.29\.0; v0\.30\.0 was asked for/)
+  })
+
+  test('wait-timeout is one validated budget', async () => {
+    const s = sandbox()
+    const r = await runMain('kind-e2e', { image: IMAGE, chart: CHART, 'wait-timeout': '700h' }, s.opts)
+    expect(r.exitCode).toBe(1)
+    expect(r.commands.find(c => c.command === 'error')?.message).toMatch(
+      /Input 'wait-timeout' must be from 1s to 6h/
+    )
+    expect(s.of('kind', 'create cluster')).toEqual([])
+  })
+
+  test('a non-default docker context is carried into the step (pull and save talk to the daemon kind uses)', async () => {
+    const s = sandbox()
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'home-'))
+    const env = { ...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker') }
+    execFileSync('docker', ['context', 'create', 'other', '--docker', 'host=unix:///var/run/docker.sock'], {
+      env,
+      stdio: 'ignore'
+    })
+    execFileSync('docker', ['context', 'use', 'other'], { env, stdio: 'ignore' })
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-wrap-'))
+    const log = path.join(bin, 'contexts.log')
+    const docker = execFileSync('which', ['docker'], { encoding: 'utf8' }).trim()
+    fs.writeFileSync(
+      path.join(bin, 'docker'),
+      `#!/bin/sh\necho "$DOCKER_CONTEXT $1" >> '${log}'\nexec '${docker}' "$@"\n`,
+      { mode: 0o755 }
+    )
+    const main = await runMain(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART },
+      {
+        env: {
+          ...s.opts.env,
+          PATH: `${bin}:${s.opts.env!.PATH}`,
+          HOME: home,
+          DOCKER_CONFIG: path.join(home, '.docker')
+        }
+      }
+    )
+    expect(main.exitCode).toBe(0)
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n')
+    expect(lines.filter(l => / (image|save)$/.test(l)).every(l => l.startsWith('other '))).toBe(true)
   })
 })

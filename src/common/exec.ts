@@ -145,6 +145,8 @@ export interface Background {
   /** Resolves with the first line of output that matches, or rejects when the process ends or time runs out. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>
   output(): string
+  /** Whether the process has ended (by itself or by stop()). */
+  exited(): boolean
   stop(): Promise<void>
 }
 
@@ -179,6 +181,7 @@ export async function spawnBackground(
   })
   return {
     output: () => out,
+    exited: () => exited,
     waitFor(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(

@@ -20,6 +20,11 @@ export interface PinnedTool {
   archive?: 'tar.gz' | 'zip'
   /** Path of the binary inside the archive. */
   pathInArchive?: (platform: string, arch: string) => string
+  /**
+   * The version of a copy found on PATH; when given, a copy of another version is not used and the pinned
+   * one is installed instead (kind: the requested kind-version, not whatever the runner image has).
+   */
+  versionOnPath?: (binary: string) => Promise<string | undefined>
 }
 
 export async function fileDigest(file: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<string> {
@@ -34,7 +39,12 @@ export async function ensureTool(
   arch: string = process.arch
 ): Promise<string> {
   const onPath = await io.which(tool.name, false)
-  if (onPath) return onPath
+  if (onPath) {
+    if (!tool.versionOnPath) return onPath
+    const found = await tool.versionOnPath(onPath).catch(() => undefined)
+    if (found === tool.version) return onPath
+    core.info(`${onPath} is ${tool.name} ${found ?? '(version unknown)'}; ${tool.version} was asked for`)
+  }
   const key = `${platform}-${arch}`
   const expected = tool.digests[key]
   if (!expected) throw new Error(`${tool.name} is not on PATH and no pinned build exists for ${key}`)

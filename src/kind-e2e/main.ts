@@ -1,6 +1,8 @@
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { writeFenced } from '../common/exec.js'
+import { run, tool, writeFenced } from '../common/exec.js'
 import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
 import { ensureTool } from '../common/tools.js'
@@ -16,35 +18,75 @@ async function findTools(settings: Settings): Promise<Tools> {
   return { kind, kubectl, helm }
 }
 
+/**
+ * docker for the pull and the save, with a per-step config (credentials stay in the private folder) that
+ * keeps the user's current docker context: without it, pull and save could talk to another daemon than
+ * the one kind uses (self-hosted runners with a non-default context).
+ */
+async function dockerFor(privDir: string): Promise<ReturnType<typeof tool>> {
+  const context = (
+    await run('docker', ['context', 'show'], { silent: true, ignoreReturnCode: true })
+  ).stdout.trim()
+  const userConfig = process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')
+  const contexts = path.join(userConfig, 'contexts')
+  if (context && context !== 'default' && (await fs.stat(contexts).catch(() => undefined)))
+    await fs.symlink(contexts, path.join(privDir, 'contexts'))
+  return tool('docker', {
+    env: { DOCKER_CONFIG: privDir, DOCKER_CONTEXT: context && context !== 'default' ? context : undefined }
+  })
+}
+
 export async function main(): Promise<void> {
   const settings = getSettings()
   const tools = await findTools(settings)
   const priv = await PrivateDir.create('kind-e2e')
+  // with keep-cluster the kubeconfig outlives the step, for later steps: beside, not inside, the private folder
+  const kubeconfig = settings.keepCluster
+    ? path.join(path.dirname(priv.path), `kind-${settings.clusterName}.kubeconfig`)
+    : path.join(priv.path, 'kubeconfig')
   core.saveState(State.PrivateDir, priv.path)
   core.saveState(State.Kind, tools.kind)
   core.saveState(State.KeepCluster, String(settings.keepCluster))
-  // Saved before the cluster exists, so post deletes it even if main dies while creating it.
+  core.saveState(State.IgnoreFailedClean, String(settings.ignoreFailedClean))
   core.saveState(State.ClusterName, settings.clusterName)
   core.setOutput(Outputs.ClusterName, settings.clusterName)
 
-  const cluster = new Cluster(tools, settings, path.join(priv.path, 'kubeconfig'))
+  const cluster = new Cluster(tools, settings, kubeconfig)
   let result = 'failed'
   let rolloutSeconds: number | undefined
   let smoke: SmokeResult[] = []
+  let service = settings.service
   let failure: unknown
+  // One budget, wait-timeout, for the rollout and the smoke tests together.
+  let deadline = 0
   try {
-    await core.group(`Create kind cluster ${settings.clusterName}`, () => cluster.create())
-    await core.group(`Load ${settings.image} into the cluster`, () => cluster.loadImage(priv.path))
+    await core.group(`Create kind cluster ${settings.clusterName}`, async () => {
+      // A cluster that already exists is never this step's to delete. A free name is marked 'pending'
+      // before kind starts, so post deletes a half-made cluster if main dies while creating it.
+      if (await cluster.exists())
+        throw new Error(
+          `A kind cluster named ${settings.clusterName} already exists. This step did not create it, so it leaves it alone (not deleted); choose another cluster-name, or delete it yourself`
+        )
+      core.saveState(State.Created, 'pending')
+      try {
+        await cluster.create()
+      } finally {
+        core.saveState(State.Created, String(cluster.created))
+      }
+    })
+    const docker = await dockerFor(priv.path)
+    await core.group(`Load ${settings.image} into the cluster`, () => cluster.loadImage(docker, priv.path))
     await core.group(
       `Deploy ${settings.chart ? `chart ${settings.release}` : 'manifests'} to ${settings.namespace}`,
-      () => cluster.deploy()
+      () => cluster.deploy(priv.path)
     )
+    deadline = Date.now() + settings.waitTimeoutMs
     const rolloutStart = Date.now()
-    const waitStart = Date.now()
-    await core.group('Wait for the rollout', () => cluster.waitForRollout(waitStart + settings.waitTimeoutMs))
+    await core.group('Wait for the rollout', () => cluster.waitForRollout(deadline))
     rolloutSeconds = (Date.now() - rolloutStart) / 1000
-    smoke = await core.group(`Smoke tests against service/${settings.service}:${settings.port}`, async () => {
-      const r = await cluster.smokeTests(Date.now() + settings.waitTimeoutMs)
+    service = await cluster.findService()
+    smoke = await core.group(`Smoke tests against service/${service}:${settings.port}`, async () => {
+      const r = await cluster.smokeTests(service, deadline)
       for (const t of r)
         core.info(
           `${t.ok ? 'ok  ' : 'FAIL'} GET ${t.path} -> ${t.got} (expected ${t.status}${t.contains ? ` with '${t.contains}'` : ''})`
@@ -59,27 +101,34 @@ export async function main(): Promise<void> {
     result = 'passed'
   } catch (err) {
     failure = err
-    const diag = await core.group('Diagnostics', async () => {
-      const text = await cluster.diagnostics().catch(e => `diagnostics failed: ${e}`)
-      writeFenced(text)
-      return text
-    })
-    summary.details('Diagnostics: pods, events and logs', diag)
+    if (cluster.created) {
+      const diag = await core.group('Diagnostics', async () => {
+        const text = await cluster.diagnostics().catch(e => `diagnostics failed: ${e}`)
+        writeFenced(text)
+        return text
+      })
+      summary.details('Diagnostics: pods, events and logs', diag)
+    }
   } finally {
     core.setOutput(Outputs.Result, result)
-    report(settings, result, rolloutSeconds, smoke)
-    if (!settings.keepCluster) {
+    report(settings, service, result, rolloutSeconds, smoke)
+    if (cluster.created && !settings.keepCluster) {
       await core
         .group(`Delete kind cluster ${settings.clusterName}`, async () => {
-          await deleteCluster(tools.kind, settings.clusterName)
-          core.saveState(State.ClusterName, '')
+          await deleteCluster(tools.kind, settings.clusterName, kubeconfig)
+          core.saveState(State.Created, 'false')
         })
         .catch(err =>
           core.warning(
             `Cluster ${settings.clusterName} was not deleted; post will try again: ${(err as Error).message}`
           )
         )
-    } else core.notice(`keep-cluster: cluster ${settings.clusterName} left running`)
+    } else if (cluster.created) {
+      core.setOutput(Outputs.Kubeconfig, kubeconfig)
+      core.notice(
+        `keep-cluster: cluster ${settings.clusterName} left running; its kubeconfig is ${kubeconfig}`
+      )
+    }
     await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
     await priv.remove()
   }
@@ -88,18 +137,20 @@ export async function main(): Promise<void> {
 
 function report(
   settings: Settings,
+  service: string,
   result: string,
   rolloutSeconds: number | undefined,
   smoke: SmokeResult[]
 ): void {
   summary.heading(`${result === 'passed' ? '✅' : '❌'} kind e2e ${result}: ${settings.image}`)
   summary.table(
-    ['Cluster', 'Image', 'Namespace', 'Rollout'],
+    ['Cluster', 'Image', 'Namespace', 'Service', 'Rollout'],
     [
       [
         settings.clusterName,
         settings.image,
         settings.namespace,
+        service,
         rolloutSeconds === undefined ? '—' : `${rolloutSeconds.toFixed(1)}s`
       ]
     ]

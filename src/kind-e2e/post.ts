@@ -1,16 +1,33 @@
 import * as core from '@actions/core'
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { removeSavedPrivateDir } from '../common/temp.js'
 import { deleteCluster } from './cluster.js'
 import { State } from './constants.js'
 
-/** Deletes the cluster again (idempotent: kind treats a missing cluster as deleted) unless keep-cluster. */
+/**
+ * Deletes the cluster again, if this step created it and main did not delete it (main killed, or its
+ * delete failed), unless keep-cluster. kind treats a missing cluster as deleted. A delete that still
+ * fails fails the step, unless ignore-failed-clean (helm/kind-action #54).
+ */
 export async function post(): Promise<void> {
   try {
     const name = core.getState(State.ClusterName)
     const kind = core.getState(State.Kind)
-    if (name && kind && core.getState(State.KeepCluster) !== 'true') {
+    // 'pending': main died while kind was creating a cluster under a name that was free, so it is ours
+    const created = ['true', 'pending'].includes(core.getState(State.Created))
+    if (name && kind && created && core.getState(State.KeepCluster) !== 'true') {
       core.info(`Deleting kind cluster ${name}`)
-      await deleteCluster(kind, name)
+      // a kubeconfig of post's own: kind edits the one it is given, and must not take ~/.kube/config's lock
+      const kubeconfig = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `kind-e2e-post-${name}.kubeconfig`)
+      try {
+        await deleteCluster(kind, name, kubeconfig)
+        await fs.rm(kubeconfig, { force: true })
+      } catch (err) {
+        if (core.getState(State.IgnoreFailedClean) !== 'true') throw err
+        core.warning(`Cluster ${name} could not be deleted (ignore-failed-clean): ${(err as Error).message}`)
+      }
     }
   } finally {
     await removeSavedPrivateDir(State.PrivateDir)

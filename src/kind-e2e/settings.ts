@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
-import { Defaults, Inputs } from './constants.js'
+import { Defaults, Inputs, KIND_RELEASES, MAX_WAIT_MS } from './constants.js'
 
 export interface SmokeTest {
   path: string
@@ -30,6 +31,38 @@ export interface Settings {
   port: number
   smokeTests: SmokeTest[]
   keepCluster: boolean
+  ignoreFailedClean: boolean
+  /** The chart's value keys for the image's parts: repository, tag, pullPolicy, and optionally registry, digest. */
+  imageKeys: ImageKeys
+  /** Whether the Service was named (else it is found among the release's Services). */
+  serviceGiven: boolean
+}
+
+export interface ImageKeys {
+  repository: string
+  tag: string
+  pullPolicy: string
+  registry?: string
+  digest?: string
+}
+
+export function parseImageKeys(lines: string[]): ImageKeys {
+  const keys: Record<string, string> = {}
+  for (const line of lines
+    .flatMap(l => l.split(','))
+    .map(l => l.trim())
+    .filter(Boolean)) {
+    const m = /^(repository|tag|pullPolicy|registry|digest)=([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)$/.exec(line)
+    if (!m)
+      throw new InputError(
+        Inputs.ImageKeys,
+        `lines must look like <part>=<values.key> with part repository, tag, pullPolicy, registry or digest, got '${line}'`
+      )
+    keys[m[1]] = m[2]
+  }
+  for (const part of ['repository', 'tag', 'pullPolicy'])
+    if (!keys[part]) throw new InputError(Inputs.ImageKeys, `must map ${part} to a values key`)
+  return keys as unknown as ImageKeys
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
@@ -46,16 +79,19 @@ export function parseSmokeTests(lines: string[]): SmokeTest[] {
   })
 }
 
-/** Unique per run, attempt and job, so two runs on one machine never share a cluster. */
-export function defaultClusterName(env = process.env): string {
+/**
+ * Unique per step: run, attempt and job, and a random part, since the legs of a matrix share GITHUB_JOB
+ * and may share one Docker host (self-hosted runners).
+ */
+export function defaultClusterName(env = process.env, random = randomBytes(3).toString('hex')): string {
   const parts = ['e2e', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB].filter(Boolean) as string[]
-  if (parts.length === 1) parts.push(String(process.pid), Date.now().toString(36))
-  return parts
+  const base = parts
     .join('-')
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
-    .slice(0, 40)
+    .slice(0, 33)
     .replace(/-+$/, '')
+  return `${base}-${random}`
 }
 
 /** The chart's name from Chart.yaml (a top-level `name:` line), else the folder's name. */
@@ -95,31 +131,48 @@ export function getSettings(): Settings {
   const release = inputs.str(Inputs.Release) || (chart ? chartName(chartPath) : 'app')
   if (!DNS_LABEL.test(release)) throw new InputError(Inputs.Release, `must be a DNS label, got '${release}'`)
   const service = inputs.str(Inputs.Service) || release
+  const waitTimeoutMs = inputs.duration(Inputs.WaitTimeout, Defaults[Inputs.WaitTimeout])
+  if (waitTimeoutMs < 1000 || waitTimeoutMs > MAX_WAIT_MS)
+    throw new InputError(
+      Inputs.WaitTimeout,
+      `must be from 1s to 6h (the longest a job runs), got '${inputs.str(Inputs.WaitTimeout)}'`
+    )
   if (!DNS_LABEL.test(service)) throw new InputError(Inputs.Service, `must be a DNS label, got '${service}'`)
   const set = inputs.lines(Inputs.Set)
   for (const s of set)
     if (!/^[^=\s]+=/.test(s)) throw new InputError(Inputs.Set, `lines must look like key=value, got '${s}'`)
   const smoke = inputs.lines(Inputs.SmokeTests)
+  const kindVersion = inputs.str(Inputs.KindVersion, Defaults[Inputs.KindVersion])
+  if (!/^v\d+\.\d+\.\d+$/.test(kindVersion))
+    throw new InputError(Inputs.KindVersion, `must be a release such as v0.30.0, got '${kindVersion}'`)
   return {
     image,
     ref,
     username: inputs.str(Inputs.Username),
     password: inputs.secret(Inputs.Password),
     clusterName,
-    kindVersion: inputs.str(Inputs.KindVersion, Defaults[Inputs.KindVersion]),
+    kindVersion,
+    // the node image the requested kind release names, by digest, unless one is given
     nodeImage: inputs.str(Inputs.NodeImage)
       ? parseImage(Inputs.NodeImage, inputs.str(Inputs.NodeImage)) && inputs.str(Inputs.NodeImage)
-      : '',
+      : (KIND_RELEASES[kindVersion]?.nodeImage ?? ''),
     config: config ? path.resolve(workspace, config) : '',
     chart: chartPath,
     manifests: manifests.map(m => path.resolve(workspace, m)),
     release,
     namespace,
     set,
-    waitTimeoutMs: inputs.duration(Inputs.WaitTimeout, Defaults[Inputs.WaitTimeout]),
+    waitTimeoutMs,
     service,
     port: inputs.int(Inputs.Port, 80, 1, 65535),
     smokeTests: parseSmokeTests(smoke.length ? smoke : inputs.splitLines(Defaults[Inputs.SmokeTests])),
-    keepCluster: inputs.bool(Inputs.KeepCluster, false)
+    keepCluster: inputs.bool(Inputs.KeepCluster, false),
+    ignoreFailedClean: inputs.bool(Inputs.IgnoreFailedClean, false),
+    imageKeys: parseImageKeys(
+      inputs.lines(Inputs.ImageKeys).length
+        ? inputs.lines(Inputs.ImageKeys)
+        : inputs.splitLines(Defaults[Inputs.ImageKeys])
+    ),
+    serviceGiven: !!inputs.str(Inputs.Service)
   }
 }

@@ -1,0 +1,32 @@
+// Which reference goes into the cluster and what the workloads are told. kind loads images by name, and
+// the kubelet (imagePullPolicy: Never) finds them by name, so a digest reference gets a local tag of its
+// own: `repo@sha256:<hex>` is loaded as `repo:sha256-<first 12 hex>`, and `repo:tag@sha256:<hex>` as
+// `repo:tag` once the local image is checked to be that digest.
+import type { ImageRef } from '../common/validate.js'
+import type { ImageKeys } from './settings.js'
+
+export interface Loaded {
+  /** The reference loaded into the nodes and written into the workloads. */
+  ref: string
+  repository: string
+  tag: string
+}
+
+export function loadedRef(image: ImageRef): Loaded {
+  const tag = image.tag ?? `sha256-${image.digest!.slice('sha256:'.length, 'sha256:'.length + 12)}`
+  return { ref: `${image.repository}:${tag}`, repository: image.repository, tag }
+}
+
+/** `--set` values for a chart: the image's parts under the keys the chart uses (image-keys). */
+export function imageValues(loaded: Loaded, image: ImageRef, keys: ImageKeys): string[] {
+  const sets: string[] = []
+  if (keys.registry && image.registry) {
+    sets.push(`${keys.registry}=${image.registry}`)
+    sets.push(`${keys.repository}=${loaded.repository.slice(image.registry.length + 1)}`)
+  } else sets.push(`${keys.repository}=${loaded.repository}`)
+  sets.push(`${keys.tag}=${loaded.tag}`, `${keys.pullPolicy}=Never`)
+  // the digest key stays empty: the loaded image is found by its local tag (a digest would make the
+  // kubelet look for a repo digest that a loaded image does not carry)
+  if (keys.digest) sets.push(`${keys.digest}=`)
+  return sets
+}

@@ -8,6 +8,7 @@ import {
   type Settings
 } from '../../src/build-push/settings.js'
 import { failedLine, failureReason, instructions } from '../../src/build-push/dockerfile.js'
+import { tagsFromRules } from '../../src/build-push/tags.js'
 
 const ctx: RunContext = {
   sha: '3F1C2D4E5B6A79880123456789ABCDEF01234567',
@@ -33,7 +34,15 @@ const settings: Settings = {
   platforms: [],
   cache: 'auto',
   builder: 'auto',
-  provenance: ''
+  provenance: '',
+  secrets: { values: [], files: [], envs: [], ssh: [] },
+  target: '',
+  buildContexts: [],
+  annotations: [],
+  sbom: '',
+  noCache: false,
+  cacheRef: '',
+  summary: true
 }
 
 test('the tag is <version>-<sha7>-<run>', () => {
@@ -75,7 +84,7 @@ test('buildx arguments', () => {
   expect(args).toContain('PIP_INDEX=x')
   expect(args.join(' ')).toContain('--platform linux/amd64,linux/arm64')
   expect(args.join(' ')).toContain(
-    '--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app --cache-to type=gha,mode=max,scope=ghcr.io/banicr/demo-flask-app'
+    '--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app --cache-to type=gha,mode=max,scope=ghcr.io/banicr/demo-flask-app,ignore-error=true'
   )
   expect(args).toContain('--provenance=false')
   expect(args.slice(-4)).toEqual(['--metadata-file', '/tmp/m.json', '--push', 'app'])
@@ -136,6 +145,53 @@ describe('Dockerfile failure location', () => {
     ).toBe('process "/bin/sh -c make" did not complete successfully: exit code: 2')
     expect(failureReason("The command '/bin/sh -c make' returned a non-zero code: 2")).toBe(
       "The command '/bin/sh -c make' returned a non-zero code: 2"
+    )
+  })
+})
+
+describe('tag rules', () => {
+  const ctx = (ref: string, defaultBranch = 'main') => ({
+    ref,
+    sha: '3f1c2d4e5b6a79880123456789abcdef01234567',
+    runNumber: '17',
+    defaultBranch
+  })
+  const seed = () => 'v2.0.0-3f1c2d4-17'
+  const rules = [
+    'type=semver,pattern={{version}}',
+    'type=semver,pattern={{major}}.{{minor}}',
+    'type=semver,pattern={{major}}',
+    'type=ref,event=branch',
+    'type=ref,event=pr',
+    'type=sha',
+    'type=raw,value=latest,enable={{is_default_branch}}'
+  ]
+  test('a release tag v1.2.3: 1.2.3, 1.2, 1 and the sha', () => {
+    expect(tagsFromRules(rules, ctx('refs/tags/v1.2.3'), seed)).toEqual(['1.2.3', '1.2', '1', 'sha-3f1c2d4'])
+  })
+  test('a pre-release moves neither 1 nor 1.2', () => {
+    expect(tagsFromRules(rules, ctx('refs/tags/v1.3.0-rc.1'), seed)).toEqual(['1.3.0-rc.1', 'sha-3f1c2d4'])
+  })
+  test('the default branch gets its name and latest; another branch only its (sanitised) name', () => {
+    expect(tagsFromRules(rules, ctx('refs/heads/main'), seed)).toEqual(['main', 'sha-3f1c2d4', 'latest'])
+    expect(tagsFromRules(rules, ctx('refs/heads/feature/x'), seed)).toEqual(['feature-x', 'sha-3f1c2d4'])
+  })
+  test('a pull request: pr-<number>', () => {
+    expect(tagsFromRules(rules, ctx('refs/pull/42/merge'), seed)).toEqual(['pr-42', 'sha-3f1c2d4'])
+  })
+  test('seed, prefixes and suffixes; bad rules name the input', () => {
+    expect(
+      tagsFromRules(
+        ['type=seed', 'type=sha,prefix=', 'type=raw,value=edge,suffix=-amd64'],
+        ctx('refs/heads/dev'),
+        seed
+      )
+    ).toEqual(['v2.0.0-3f1c2d4-17', '3f1c2d4', 'edge-amd64'])
+    expect(() => tagsFromRules(['type=nope'], ctx('refs/heads/dev'), seed)).toThrow(
+      /^Input 'tags' line 1 needs type=/
+    )
+    expect(() => tagsFromRules(['type=raw,value=a b'], ctx('refs/heads/dev'), seed)).toThrow(
+      /^Input 'tags' must be a valid image tag/
     )
   })
 })

@@ -14,14 +14,27 @@ export const Inputs = {
   Platforms: 'platforms',
   Cache: 'cache',
   Builder: 'builder',
-  Provenance: 'provenance'
+  Provenance: 'provenance',
+  Tags: 'tags',
+  Secrets: 'secrets',
+  SecretFiles: 'secret-files',
+  SecretEnvs: 'secret-envs',
+  Ssh: 'ssh',
+  Target: 'target',
+  BuildContexts: 'build-contexts',
+  Annotations: 'annotations',
+  Sbom: 'sbom',
+  NoCache: 'no-cache',
+  CacheRef: 'cache-ref',
+  Summary: 'summary'
 } as const
 
 export const Outputs = {
   Tag: 'tag',
   Tags: 'tags',
   Image: 'image',
-  Digest: 'digest'
+  Digest: 'digest',
+  Metadata: 'metadata'
 } as const
 
 export const State = {
@@ -31,11 +44,11 @@ export const State = {
 export const Defaults = {
   [Inputs.Context]: '.',
   [Inputs.Version]: 'v1.0.0',
-  [Inputs.ExtraTags]: 'latest',
+  [Inputs.ExtraTags]: '',
   [Inputs.Push]: 'true',
   [Inputs.Cache]: 'auto',
   [Inputs.Builder]: 'auto'
 } as const
 
-export const CACHE_MODES = ['auto', 'gha', 'inline', 'none'] as const
+export const CACHE_MODES = ['auto', 'gha', 'inline', 'registry', 'none'] as const
 export const BUILDERS = ['auto', 'buildx', 'classic'] as const

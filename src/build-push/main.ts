@@ -7,8 +7,18 @@ import { tool, ToolError, type RunResult } from '../common/exec.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { failedLine, failureReason } from './dockerfile.js'
-import { Outputs, State } from './constants.js'
-import { buildxArgs, cacheBackend, classicArgs, getSettings, runContext, type Settings } from './settings.js'
+import { Inputs, Outputs, State } from './constants.js'
+import {
+  buildxArgs,
+  cacheBackend,
+  classicArgs,
+  getSettings,
+  imageLabels,
+  runContext,
+  type Settings
+} from './settings.js'
+import { hasSecrets, secretArgs } from './secrets.js'
+import { InputError } from '../common/inputs.js'
 
 export async function main(): Promise<void> {
   const ctx = runContext()
@@ -32,15 +42,26 @@ export async function main(): Promise<void> {
     const started = Date.now()
     let digest = ''
     let pushSeconds = 0
+    let meta: Record<string, unknown> = {}
     if (builder === 'buildx') {
       const metadata = path.join(dir.path, 'metadata.json')
       const cache = cacheBackend(settings.cache, builder)
+      const args = buildxArgs(settings, ctx, metadata, cache)
+      // secrets go in before the context (the last argument); the values are files in the private folder
+      args.splice(args.length - 1, 0, ...(await secretArgs(settings.secrets, dir)))
+      // a secret-envs variable is given to buildx on purpose (the child-environment rules drop secrets)
+      const secretEnv = Object.fromEntries(settings.secrets.envs.map(([, name]) => [name, process.env[name]]))
       await core.group(`Build${settings.push ? ' and push' : ''} ${settings.refs.join(', ')} (buildx)`, () =>
-        build(settings, docker, buildxArgs(settings, ctx, metadata, cache))
+        build(settings, docker, args, secretEnv)
       )
-      if (settings.push)
-        digest = JSON.parse(await fs.readFile(metadata, 'utf8'))['containerimage.digest'] ?? ''
+      meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
+      if (settings.push) digest = String(meta['containerimage.digest'] ?? '')
     } else {
+      if (hasSecrets(settings.secrets))
+        throw new InputError(
+          Inputs.Secrets,
+          'needs BuildKit (builder: buildx or auto with the buildx plugin); the classic builder has no build secrets'
+        )
       await core.group(`Build ${settings.refs.join(', ')} (classic builder)`, () =>
         build(settings, docker, classicArgs(settings, ctx), { DOCKER_BUILDKIT: '0' })
       )
@@ -58,7 +79,19 @@ export async function main(): Promise<void> {
     core.setOutput(Outputs.Tags, settings.refs.join('\n'))
     core.setOutput(Outputs.Image, settings.refs[0])
     core.setOutput(Outputs.Digest, digest)
+    core.setOutput(
+      Outputs.Metadata,
+      JSON.stringify({
+        image: settings.image,
+        tags: settings.refs,
+        labels: Object.fromEntries(imageLabels(settings, ctx)),
+        annotations: settings.annotations,
+        digest,
+        imageId: String(meta['containerimage.config.digest'] ?? '')
+      })
+    )
 
+    if (!settings.summary) return
     const size = await imageSize(docker, settings.refs[0])
     summary.heading(`📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`)
     summary.table(
@@ -129,7 +162,7 @@ async function build(
   settings: Settings,
   docker: Docker,
   args: string[],
-  env: Record<string, string> = {}
+  env: Record<string, string | undefined> = {}
 ): Promise<void> {
   try {
     await docker(args, { env, label: 'docker build' })

@@ -4,6 +4,8 @@ import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkTag, parseImage } from '../common/validate.js'
 import { BUILDERS, CACHE_MODES, Defaults, Inputs } from './constants.js'
+import { parseBuildSecrets, type BuildSecrets } from './secrets.js'
+import { gitContext, isDefaultBranch, tagsFromRules } from './tags.js'
 
 export interface Settings {
   /** Repository with registry, lower-case: ghcr.io/owner/app. */
@@ -23,6 +25,14 @@ export interface Settings {
   cache: (typeof CACHE_MODES)[number]
   builder: (typeof BUILDERS)[number]
   provenance: string
+  secrets: BuildSecrets
+  target: string
+  buildContexts: [string, string][]
+  annotations: string[]
+  sbom: string
+  noCache: boolean
+  cacheRef: string
+  summary: boolean
 }
 
 export interface RunContext {
@@ -64,15 +74,29 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     )
   const version = checkTag(Inputs.Version, inputs.str(Inputs.Version, Defaults[Inputs.Version]))
   const tagInput = inputs.str(Inputs.Tag)
-  const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx)
+  const seed = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx))
+  const git = gitContext()
+  const rules = inputs.lines(Inputs.Tags)
+  // Without rules: the tag (or the seed's <version>-<sha7>-<run>), and latest only on the default branch.
+  const fromRules = rules.length
+    ? tagsFromRules(rules, git, seed)
+    : [seed(), ...(isDefaultBranch(git) ? ['latest'] : [])]
   const extra = inputs.list(Inputs.ExtraTags).map(t => checkTag(Inputs.ExtraTags, t))
-  const tags = [...new Set([tag, ...extra])]
+  const tags = [...new Set([...fromRules, ...extra])]
+  if (tags.length === 0)
+    throw new InputError(
+      Inputs.Tags,
+      `gives no tag for this event (${git.ref || 'no GITHUB_REF'}); add a rule that applies, such as type=sha`
+    )
+  const tag = tags[0]
   const context = checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
   const fileInput = inputs.str(Inputs.File)
   const file = checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
   const registry = inputs.str(Inputs.Registry)
   if (registry) checkRegistry(Inputs.Registry, registry)
   const push = inputs.bool(Inputs.Push, true)
+  if (inputs.str(Inputs.Cache) === 'registry' && !inputs.str(Inputs.CacheRef))
+    throw new InputError(Inputs.CacheRef, 'is required with cache: registry (an image reference for the cache)')
   const password = inputs.secret(Inputs.Password)
   return {
     image: ref.repository,
@@ -89,7 +113,25 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     platforms: inputs.list(Inputs.Platforms),
     cache: inputs.oneOf(Inputs.Cache, CACHE_MODES, Defaults[Inputs.Cache]),
     builder: inputs.oneOf(Inputs.Builder, BUILDERS, Defaults[Inputs.Builder]),
-    provenance: inputs.str(Inputs.Provenance)
+    provenance: inputs.str(Inputs.Provenance),
+    secrets: parseBuildSecrets(name => (name === Inputs.Secrets ? secretLines(name) : inputs.lines(name))),
+    target: checkName(Inputs.Target, inputs.str(Inputs.Target)),
+    buildContexts: inputs.keyValues(Inputs.BuildContexts, /^[A-Za-z0-9][A-Za-z0-9_.\/-]*$/).map(([k, v]) => {
+      if (!v || v.startsWith('-'))
+        throw new InputError(Inputs.BuildContexts, `'${k}' needs a value that is not an option, got '${v}'`)
+      return [k, v] as [string, string]
+    }),
+    annotations: inputs.lines(Inputs.Annotations).map(a => {
+      if (!/^[A-Za-z0-9_.:\[\],-]+=/.test(a))
+        throw new InputError(Inputs.Annotations, `lines must look like key=value, got '${a}'`)
+      return a
+    }),
+    sbom: inputs.str(Inputs.Sbom),
+    noCache: inputs.bool(Inputs.NoCache, false),
+    cacheRef: inputs.str(Inputs.CacheRef)
+      ? (parseImage(Inputs.CacheRef, inputs.str(Inputs.CacheRef)), inputs.str(Inputs.CacheRef))
+      : '',
+    summary: inputs.bool(Inputs.Summary, true)
   }
 }
 
@@ -126,6 +168,19 @@ function checkRegistry(input: string, value: string): void {
     )
 }
 
+/** A secret input's lines, as given (a value's spaces are its own). */
+function secretLines(name: string): string[] {
+  const raw = inputs.secret(name)
+  return raw.split(/\r?\n/).filter(l => l.trim() && !l.trim().startsWith('#'))
+}
+
+/** A name passed as an option's value (a Dockerfile stage): never something a tool would read as an option. */
+function checkName(input: string, value: string): string {
+  if (value && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value))
+    throw new InputError(input, `must be a name (letters, digits, '_', '.', '-'), got '${value}'`)
+  return value
+}
+
 /** OCI labels first, the user's after, so the user's win on conflict. */
 export function imageLabels(settings: Settings, ctx: RunContext): [string, string][] {
   const oci: [string, string][] = [
@@ -144,7 +199,7 @@ export function buildArgs(settings: Settings): [string, string][] {
   return [['APP_VERSION', settings.tag], ...user]
 }
 
-export type CacheBackend = 'gha' | 'inline' | 'none'
+export type CacheBackend = 'gha' | 'inline' | 'registry' | 'none'
 
 /** `auto` uses the GitHub Actions cache when buildx runs and the cache service is reachable. */
 export function cacheBackend(
@@ -174,13 +229,23 @@ export function buildxArgs(
       '--cache-from',
       `type=gha,scope=${settings.image}`,
       '--cache-to',
-      `type=gha,mode=max,scope=${settings.image}`
+      // a cache outage never fails a good build (build-push-action #545, #975, #1100)
+      `type=gha,mode=max,scope=${settings.image},ignore-error=true`
     )
   if (cache === 'inline') {
     for (const ref of settings.refs) args.push('--cache-from', ref)
     args.push('--cache-to', 'type=inline')
   }
+  if (cache === 'registry' && settings.cacheRef) {
+    args.push('--cache-from', `type=registry,ref=${settings.cacheRef}`)
+    args.push('--cache-to', `type=registry,ref=${settings.cacheRef},mode=max,ignore-error=true`)
+  }
   if (settings.provenance) args.push(`--provenance=${settings.provenance}`)
+  if (settings.sbom) args.push(`--sbom=${settings.sbom}`)
+  if (settings.target) args.push(`--target=${settings.target}`)
+  for (const [k, v] of settings.buildContexts) args.push('--build-context', `${k}=${v}`)
+  for (const a of settings.annotations) args.push('--annotation', a)
+  if (settings.noCache) args.push('--no-cache')
   args.push('--metadata-file', metadataFile)
   args.push(settings.push ? '--push' : '--load')
   args.push(settings.context)
@@ -193,6 +258,8 @@ export function classicArgs(settings: Settings, ctx: RunContext): string[] {
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
+  if (settings.target) args.push(`--target=${settings.target}`)
+  if (settings.noCache) args.push('--no-cache')
   args.push(settings.context)
   return args
 }

@@ -1,0 +1,164 @@
+// Issue #15 through the committed build-push bundle, the real Docker engine (buildx, docker driver) and the
+// TLS registry with a password: build secrets that end up nowhere, tag rules from git, the metadata
+// output, target, and the summary switch.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
+import { infra, manifestDigest } from './registry.js'
+import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
+
+const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
+
+function context(dockerfile: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-ctx-'))
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile)
+  return dir
+}
+
+describe('build-push: build secrets', () => {
+  test('secrets, secret-files and secret-envs reach RUN --mount and appear in no layer, history, log, output or summary', async () => {
+    const value = `s3cr3t-${randomBytes(12).toString('hex')}`
+    const fileValue = `f1le-${randomBytes(12).toString('hex')}`
+    const envValue = `env-${randomBytes(12).toString('hex')}`
+    const secretFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'secret-file-')), 'token')
+    fs.writeFileSync(secretFile, fileValue)
+    const ctx = context(
+      [
+        `FROM ${infra.BUSYBOX_IMAGE}`,
+        // the build proves it read each secret by writing only a hash of it
+        'RUN --mount=type=secret,id=token --mount=type=secret,id=file --mount=type=secret,id=env \\',
+        '    cat /run/secrets/token /run/secrets/file /run/secrets/env | sha256sum > /secrets.sha',
+        ''
+      ].join('\n')
+    )
+    const repository = `itg/${uniqueName('secrets')}`
+    const image = `${infra.REGISTRY}/${repository}`
+    const { main, post } = await runMainAndPost(
+      'build-push',
+      {
+        image,
+        context: ctx,
+        ...login(),
+        secrets: `token=${value}`,
+        'secret-files': `file=${secretFile}`,
+        'secret-envs': 'env=BUILD_ENV_SECRET',
+        // BuildKit does not key its cache on a secret's content: an earlier run's layer would be reused
+        'no-cache': 'true'
+      },
+      { env: { BUILD_ENV_SECRET: envValue } }
+    )
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    const ref = main.outputs.image
+    // the build did read them
+    const hash = execFileSync('docker', ['run', '--rm', ref, 'cat', '/secrets.sha'], {
+      encoding: 'utf8'
+    }).split(' ')[0]
+    const expected = execFileSync('sha256sum', {
+      input: value + fileValue + envValue,
+      encoding: 'utf8'
+    }).split(' ')[0]
+    expect(hash).toBe(expected)
+    // and they are nowhere
+    const history = execFileSync('docker', ['history', '--no-trunc', ref], { encoding: 'utf8' })
+    const saved = execFileSync('docker', ['save', ref], { maxBuffer: 1 << 28 }).toString('latin1')
+    for (const v of [value, fileValue, envValue]) {
+      expect(leaksIn(history, v)).toEqual([])
+      expect(leaksIn(saved, v)).toEqual([])
+      expectNowhere(v, main, post)
+      expect(filesLeaking(main.runnerTemp, v)).toEqual([])
+    }
+    expect(main.commands.some(c => c.command === 'add-mask' && c.message === value)).toBe(true)
+  })
+
+  test('a secret with the classic builder is refused by name; a secret-envs variable that is not set too', async () => {
+    const ctx = context(`FROM ${infra.BUSYBOX_IMAGE}\n`)
+    const r = await runMain('build-push', {
+      image: `${infra.REGISTRY}/itg/x`,
+      context: ctx,
+      builder: 'classic',
+      push: 'false',
+      secrets: 'a=b'
+    })
+    expect(r.exitCode).toBe(1)
+    expect(r.commands.find(c => c.command === 'error')?.message).toMatch(/Input 'secrets' needs BuildKit/)
+    const e = await runMain('build-push', {
+      image: `${infra.REGISTRY}/itg/x`,
+      context: ctx,
+      push: 'false',
+      'secret-envs': 'a=NOT_SET_ANYWHERE'
+    })
+    expect(e.commands.find(c => c.command === 'error')?.message).toMatch(
+      /Input 'secret-envs' 'a' must name a variable/
+    )
+  })
+})
+
+describe('build-push: tags from git, metadata, target, switches', () => {
+  test('a release tag v1.2.3 pushes 1.2.3, 1.2, 1 and sha-<sha7>, all one digest; metadata says so', async () => {
+    const repository = `itg/${uniqueName('semver')}`
+    const image = `${infra.REGISTRY}/${repository}`
+    const r = await runMain(
+      'build-push',
+      {
+        image,
+        context: context(`FROM ${infra.BUSYBOX_IMAGE}\nRUN echo hi > /hi\n`),
+        ...login(),
+        tags: 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}\ntype=sha\ntype=raw,value=latest,enable={{is_default_branch}}'
+      },
+      { env: { GITHUB_REF: 'refs/tags/v1.2.3', GITHUB_REF_NAME: 'v1.2.3' } }
+    )
+    expect(r.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(r.exitCode).toBe(0)
+    const tags = ['1.2.3', '1.2', '1', 'sha-3f1c2d4']
+    expect(r.outputs.tags.split('\n')).toEqual(tags.map(t => `${image}:${t}`))
+    for (const t of tags) expect(await manifestDigest(repository, t)).toBe(r.outputs.digest)
+    expect(await manifestDigest(repository, 'latest')).toBeUndefined()
+    const meta = JSON.parse(r.outputs.metadata)
+    expect(meta).toMatchObject({ image, tags: tags.map(t => `${image}:${t}`), digest: r.outputs.digest })
+    expect(meta.labels['org.opencontainers.image.version']).toBe('1.2.3')
+    expect(meta.imageId).toMatch(/^sha256:[0-9a-f]{64}$/)
+  })
+
+  test('latest only on the default branch: a feature branch pushes the seed tag alone', async () => {
+    const repository = `itg/${uniqueName('branch')}`
+    const r = await runMain(
+      'build-push',
+      {
+        image: `${infra.REGISTRY}/${repository}`,
+        context: context(`FROM ${infra.BUSYBOX_IMAGE}\n`),
+        ...login()
+      },
+      { env: { GITHUB_REF: 'refs/heads/feature/x' } }
+    )
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs.tags.split('\n')).toEqual([`${infra.REGISTRY}/${repository}:v1.0.0-3f1c2d4-17`])
+  })
+
+  test('target builds one stage; no-cache; summary: false writes nothing', async () => {
+    const ctx = context(
+      `FROM ${infra.BUSYBOX_IMAGE} AS first\nRUN echo first > /stage\nFROM ${infra.BUSYBOX_IMAGE} AS second\nRUN echo second > /stage\n`
+    )
+    const image = `${infra.REGISTRY}/itg/${uniqueName('target')}`
+    const r = await runMain('build-push', {
+      image,
+      context: ctx,
+      push: 'false',
+      target: 'first',
+      'no-cache': 'true',
+      summary: 'false'
+    })
+    expect(r.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(r.exitCode).toBe(0)
+    expect(
+      execFileSync('docker', ['run', '--rm', r.outputs.image, 'cat', '/stage'], { encoding: 'utf8' }).trim()
+    ).toBe('first')
+    expect(r.summary).toBe('')
+    const bad = await runMain('build-push', { image, context: ctx, push: 'false', target: '--help' })
+    expect(bad.commands.find(c => c.command === 'error')?.message).toMatch(/Input 'target' must be a name/)
+  })
+})

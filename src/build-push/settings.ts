@@ -96,7 +96,10 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
   if (registry) checkRegistry(Inputs.Registry, registry)
   const push = inputs.bool(Inputs.Push, true)
   if (inputs.str(Inputs.Cache) === 'registry' && !inputs.str(Inputs.CacheRef))
-    throw new InputError(Inputs.CacheRef, 'is required with cache: registry (an image reference for the cache)')
+    throw new InputError(
+      Inputs.CacheRef,
+      'is required with cache: registry (an image reference for the cache)'
+    )
   const password = inputs.secret(Inputs.Password)
   return {
     image: ref.repository,
@@ -116,13 +119,13 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     provenance: inputs.str(Inputs.Provenance),
     secrets: parseBuildSecrets(name => (name === Inputs.Secrets ? secretLines(name) : inputs.lines(name))),
     target: checkName(Inputs.Target, inputs.str(Inputs.Target)),
-    buildContexts: inputs.keyValues(Inputs.BuildContexts, /^[A-Za-z0-9][A-Za-z0-9_.\/-]*$/).map(([k, v]) => {
+    buildContexts: inputs.keyValues(Inputs.BuildContexts, /^[A-Za-z0-9][A-Za-z0-9_./-]*$/).map(([k, v]) => {
       if (!v || v.startsWith('-'))
         throw new InputError(Inputs.BuildContexts, `'${k}' needs a value that is not an option, got '${v}'`)
       return [k, v] as [string, string]
     }),
     annotations: inputs.lines(Inputs.Annotations).map(a => {
-      if (!/^[A-Za-z0-9_.:\[\],-]+=/.test(a))
+      if (!/^[A-Za-z0-9_.:[\],-]+=/.test(a))
         throw new InputError(Inputs.Annotations, `lines must look like key=value, got '${a}'`)
       return a
     }),

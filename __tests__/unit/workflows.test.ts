@@ -1,5 +1,6 @@
 // Every workflow and action.yml, parsed by GitHub's own parser (@actions/workflow-parser), and every
 // `with:` given to one of this repository's actions checked against the inputs that action declares.
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
@@ -13,6 +14,7 @@ const actionFiles = ['action.yml', ...STAGES.map(s => `${s}/action.yml`)]
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8')
 
 type Step = { uses?: string; with?: Record<string, unknown> }
+const EXAMPLES = ['docs/examples/service-pipeline.yml']
 function steps(file: string): Step[] {
   const doc = YAML.parse(read(file))
   if (doc.jobs)
@@ -20,9 +22,9 @@ function steps(file: string): Step[] {
   return doc.runs?.steps ?? []
 }
 
-/** The stage a `uses:` names, when it is one of ours. */
+/** The stage a `uses:` names, when it is one of ours (`./.demo-actions/<stage>` is the reusable workflow's checkout). */
 function ourStage(uses: string): string | undefined {
-  const m = /^(?:\.\/|banicr\/demo-actions\/)([\w-]+)(?:@.+)?$/.exec(uses)
+  const m = /^(?:\.\/(?:\.demo-actions\/)?|banicr\/demo-actions\/)([\w-]+)(?:@.+)?$/.exec(uses)
   return m && STAGES.includes(m[1]) ? m[1] : undefined
 }
 
@@ -35,6 +37,64 @@ describe.each(workflows)('.github/workflows/%s', file => {
     expect(result.context.errors.getErrors().map(e => e.message)).toEqual([])
     expect(result.value).toBeDefined()
   })
+})
+
+describe.each(EXAMPLES)('%s (a caller of the reusable workflow)', file => {
+  test('parses, and gives the callable only the inputs and secrets it declares, with the types it declares', () => {
+    const result = parseWorkflow({ name: file, content: read(file) }, new NoOperationTraceWriter())
+    expect(result.context.errors.getErrors().map(e => e.message)).toEqual([])
+    const callable = YAML.parse(read('.github/workflows/pipeline.yml')).on.workflow_call
+    const caller = YAML.parse(read(file)).jobs.pipeline
+    expect(caller.uses).toBe('banicr/demo-actions/.github/workflows/pipeline.yml@v1')
+    for (const [k, v] of Object.entries(caller.with ?? {})) {
+      expect({ input: k, declared: k in callable.inputs }).toEqual({ input: k, declared: true })
+      const type = callable.inputs[k].type
+      expect({ input: k, type: typeof v }).toEqual({
+        input: k,
+        type: type === 'boolean' ? 'boolean' : type === 'number' ? 'number' : 'string'
+      })
+    }
+    for (const k of Object.keys(caller.secrets ?? {}))
+      expect({ secret: k, declared: k in callable.secrets }).toEqual({ secret: k, declared: true })
+    const required = Object.entries(callable.inputs as Record<string, { required?: boolean }>).filter(
+      ([, i]) => i.required
+    )
+    for (const [k] of required) expect(Object.keys(caller.with ?? {})).toContain(k)
+    // the caller grants what the called jobs ask for (a called job cannot have more than its caller)
+    expect(caller.permissions).toEqual({ contents: 'read', packages: 'write' })
+  })
+
+  test('is at most about five lines of job', () => {
+    expect(
+      YAML.stringify(YAML.parse(read(file)).jobs)
+        .trim()
+        .split('\n').length
+    ).toBeLessThanOrEqual(12)
+  })
+})
+
+test('the reusable workflow declares its interface and runs the stages of the ref it was called at', () => {
+  const doc = YAML.parse(read('.github/workflows/pipeline.yml'))
+  const call = doc.on.workflow_call
+  expect(Object.keys(call.inputs).sort()).toEqual(
+    [
+      'actions-ref',
+      'app-directory',
+      'chart',
+      'gitops-repository',
+      'image',
+      'skip-e2e',
+      'values-file',
+      'version'
+    ].sort()
+  )
+  expect(Object.keys(call.secrets).sort()).toEqual(['gitops-deploy-key', 'gitops-token'])
+  expect(Object.keys(call.outputs).sort()).toEqual(['digest', 'gitops-commit', 'tag'])
+  expect(doc.on.push).toEqual({ branches: ['main'] })
+  const uses = steps('.github/workflows/pipeline.yml')
+    .map(s => s.uses)
+    .filter(u => u && ourStage(u))
+  expect(uses).toEqual(STAGES.map(s => `./.demo-actions/${s}`))
 })
 
 describe.each(actionFiles)('%s', file => {
@@ -99,4 +159,48 @@ test('the parser does catch mistakes (so the checks above mean something)', () =
     new NoOperationTraceWriter()
   )
   expect(badAction.context.errors.getErrors().length).toBeGreaterThan(0)
+})
+
+describe('repository hygiene', () => {
+  const files = [
+    'LICENSE',
+    'SECURITY.md',
+    'CONTRIBUTING.md',
+    'CHANGELOG.md',
+    'docs/migration.md',
+    'docs/releasing.md'
+  ]
+  test.each(files)('%s exists and the README links it', file => {
+    expect(fs.existsSync(path.join(ROOT, file))).toBe(true)
+    expect(read('README.md')).toContain(`](${file})`)
+  })
+
+  test('the licence is the one package.json names', () => {
+    expect(JSON.parse(read('package.json')).license).toBe('MIT')
+    expect(read('LICENSE')).toMatch(/^MIT License/)
+  })
+
+  test('Dependabot keeps npm and the sha-pinned actions fresh', () => {
+    const doc = YAML.parse(read('.github/dependabot.yml'))
+    expect(doc.version).toBe(2)
+    expect(doc.updates.map((u: { 'package-ecosystem': string }) => u['package-ecosystem']).sort()).toEqual([
+      'github-actions',
+      'npm'
+    ])
+  })
+
+  test("release.yml's notes come from the CHANGELOG section of the tag", () => {
+    const release = YAML.parse(read('.github/workflows/release.yml'))
+    const script = release.jobs.release.steps.find(
+      (s: { name?: string }) => s.name === 'Release notes from CHANGELOG.md'
+    ).run
+    const top = /^## (v\d+\.\d+\.\d+)$/m.exec(read('CHANGELOG.md'))![1]
+    const notes = execFileSync('bash', ['-c', script.replace(/> notes\.md[\s\S]*/, '')], {
+      cwd: ROOT,
+      env: { ...process.env, TAG: top },
+      encoding: 'utf8'
+    })
+    expect(notes.trim().length).toBeGreaterThan(50)
+    expect(notes).not.toMatch(/^## v/m)
+  })
 })

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { childEnv } from './secrets.js'
+import { childEnv, redact } from './secrets.js'
 
 export interface RunOptions {
   cwd?: string
@@ -76,7 +76,23 @@ class Capture {
   }
 }
 
+/**
+ * Debug logging (ACTIONS_STEP_DEBUG / RUNNER_DEBUG): every tool's command line and the output of the calls
+ * that are otherwise silent are shown, fenced, with the step's secrets replaced by ***.
+ */
+function debugging(): boolean {
+  return process.env.RUNNER_DEBUG === '1' || process.env.ACTIONS_STEP_DEBUG === 'true'
+}
+
+function commandLine(tool: string, args: string[]): string {
+  return [tool, ...args]
+    .map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ')
+}
+
 export async function run(tool: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const debug = debugging()
+  if (debug) writeFenced(`[command]${redact(commandLine(tool, args))}${opts.cwd ? `  (in ${opts.cwd})` : ''}`)
   const token = opts.silent ? '' : randomBytes(16).toString('hex')
   if (token) process.stdout.write(`::stop-commands::${token}\n`)
   let result: RunResult
@@ -125,6 +141,10 @@ export async function run(tool: string, args: string[], opts: RunOptions = {}): 
     })
   } finally {
     if (token) process.stdout.write(`::${token}::\n`)
+  }
+  if (debug && opts.silent) {
+    const out = `${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`.trim()
+    writeFenced(`[exit ${result.exitCode}]${out ? `\n${redact(out)}` : ''}`)
   }
   if (result.exitCode !== 0 && !opts.ignoreReturnCode) {
     const what = opts.label ?? `${path.basename(tool)} ${args[0] ?? ''}`.trim()

@@ -64,3 +64,10 @@ export function childEnv(extra: Record<string, string | undefined> = {}): Record
   }
   return env
 }
+
+/** Text with every secret of the step replaced by ***, longest first (for debug logs of tool calls). */
+export function redact(text: string): string {
+  let out = text
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('***')
+  return out
+}

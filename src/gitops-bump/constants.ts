@@ -27,7 +27,8 @@ export const Inputs = {
   Labels: 'labels',
   Reviewers: 'reviewers',
   Draft: 'draft',
-  AutoMerge: 'auto-merge'
+  AutoMerge: 'auto-merge',
+  Summary: 'summary'
 } as const
 
 export const MERGE_METHODS = ['merge', 'squash', 'rebase'] as const
@@ -37,7 +38,8 @@ export const Outputs = {
   Commit: 'commit',
   PreviousTag: 'previous-tag',
   PullRequest: 'pull-request',
-  PullRequestNumber: 'pull-request-number'
+  PullRequestNumber: 'pull-request-number',
+  Result: 'result'
 } as const
 
 export const State = {

@@ -88,8 +88,24 @@ export async function main(): Promise<void> {
     core.setOutput(Outputs.PreviousTag, outcome.results[0]?.previous ?? '')
     core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
     core.setOutput(Outputs.PullRequestNumber, outcome.pullRequest ? String(outcome.pullRequest.number) : '')
+    core.setOutput(
+      Outputs.Result,
+      JSON.stringify({
+        changed: outcome.changed,
+        commit: outcome.commit,
+        attempts: outcome.attempts,
+        pullRequest: outcome.pullRequest ?? null,
+        targets: outcome.results.map(r => ({
+          file: r.target.file,
+          kind: r.target.kind,
+          previous: r.previous,
+          changes: r.changes,
+          skipped: r.skipped ?? null
+        }))
+      })
+    )
     try {
-      report(settings, outcome, names)
+      if (settings.summary) report(settings, outcome, names)
     } catch (err) {
       core.warning(`The job summary could not be made: ${err}`)
     }

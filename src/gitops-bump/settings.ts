@@ -66,6 +66,7 @@ export interface Settings {
   teamReviewers: string[]
   draft: boolean
   autoMerge: '' | (typeof MERGE_METHODS)[number]
+  summary: boolean
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -269,7 +270,8 @@ export function getSettings(): Settings {
     reviewers: people.filter(p => !p.includes('/')),
     teamReviewers: people.filter(p => p.includes('/')).map(p => p.split('/')[1]),
     draft,
-    autoMerge
+    autoMerge,
+    summary: inputs.bool(Inputs.Summary, true)
   }
 }
 

@@ -19,13 +19,15 @@ export const Inputs = {
   SmokeTests: 'smoke-tests',
   KeepCluster: 'keep-cluster',
   IgnoreFailedClean: 'ignore-failed-clean',
-  ImageKeys: 'image-keys'
+  ImageKeys: 'image-keys',
+  Summary: 'summary'
 } as const
 
 export const Outputs = {
   ClusterName: 'cluster-name',
   Result: 'result',
-  Kubeconfig: 'kubeconfig'
+  Kubeconfig: 'kubeconfig',
+  Report: 'report'
 } as const
 
 export const State = {

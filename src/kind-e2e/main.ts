@@ -111,7 +111,27 @@ export async function main(): Promise<void> {
     }
   } finally {
     core.setOutput(Outputs.Result, result)
-    report(settings, service, result, rolloutSeconds, smoke)
+    core.setOutput(
+      Outputs.Report,
+      JSON.stringify({
+        result,
+        cluster: settings.clusterName,
+        image: settings.image,
+        loaded: cluster.loaded.ref,
+        namespace: settings.namespace,
+        service,
+        rolloutSeconds: rolloutSeconds ?? null,
+        smoke: smoke.map(t => ({
+          path: t.path,
+          expected: t.status,
+          got: t.got,
+          ok: t.ok,
+          attempts: t.attempts
+        })),
+        portForwardRestarts: cluster.portForwardRestarts.length
+      })
+    )
+    if (settings.summary) report(settings, service, result, rolloutSeconds, smoke)
     if (cluster.created && !settings.keepCluster) {
       await core
         .group(`Delete kind cluster ${settings.clusterName}`, async () => {

@@ -36,6 +36,7 @@ export interface Settings {
   imageKeys: ImageKeys
   /** Whether the Service was named (else it is found among the release's Services). */
   serviceGiven: boolean
+  summary: boolean
 }
 
 export interface ImageKeys {
@@ -173,6 +174,7 @@ export function getSettings(): Settings {
         ? inputs.lines(Inputs.ImageKeys)
         : inputs.splitLines(Defaults[Inputs.ImageKeys])
     ),
-    serviceGiven: !!inputs.str(Inputs.Service)
+    serviceGiven: !!inputs.str(Inputs.Service),
+    summary: inputs.bool(Inputs.Summary, true)
   }
 }

@@ -1,0 +1,52 @@
+// Issue #16: with debug logging on (ACTIONS_STEP_DEBUG, which the runner turns into RUNNER_DEBUG=1), every
+// tool's command line and the output of otherwise silent calls are in the log, and no secret is.
+import * as path from 'node:path'
+import { ROOT, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
+import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { infra } from './registry.js'
+import { expectNowhere } from './secrets.js'
+
+test('gitops-bump under RUNNER_DEBUG=1 shows git, ssh-using fetches and helm, and no key', async () => {
+  const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
+  const { main, post } = await runMainAndPost(
+    'gitops-bump',
+    { repository: repo.url, tag: 'v2.0.0-3f1c2d4-17', ...sshInputs() },
+    { env: { PATH: helmPath(), RUNNER_DEBUG: '1' } }
+  )
+  expect(main.exitCode).toBe(0)
+  expect(main.stdout).toMatch(/^\[command\]git fetch --depth=1 --no-tags ssh:\/\//m)
+  expect(main.stdout).toMatch(/^\[command\]\S*helm lint --strict --values=/m)
+  expect(main.stdout).toMatch(/^\[command\]git push --porcelain /m)
+  expect(main.stdout).toMatch(/^\[exit 0\]/m)
+  expectNowhere(sshInputs()['ssh-key'], main, post)
+  // and without debug, none of it
+  const quiet = await runMainAndPost(
+    'gitops-bump',
+    {
+      repository: hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') }).url,
+      tag: 'v2.0.0-3f1c2d4-18',
+      ...sshInputs()
+    },
+    { env: { PATH: helmPath() } }
+  )
+  expect(quiet.main.stdout).not.toContain('[command]')
+})
+
+test('build-push under ACTIONS_STEP_DEBUG=true shows docker login without the password', async () => {
+  const { main, post } = await runMainAndPost(
+    'build-push',
+    {
+      image: `${infra.REGISTRY}/itg/${uniqueName('debug')}`,
+      context: '__tests__/fixtures/docker/tiny',
+      username: infra.REGISTRY_USER,
+      password: infra.REGISTRY_PASSWORD
+    },
+    { env: { ACTIONS_STEP_DEBUG: 'true' } }
+  )
+  expect(main.exitCode).toBe(0)
+  expect(main.stdout).toContain(
+    `[command]docker login --username ${infra.REGISTRY_USER} --password-stdin ${infra.REGISTRY}`
+  )
+  expect(main.stdout).toMatch(/^\[command\]docker buildx build /m)
+  expectNowhere(infra.REGISTRY_PASSWORD, main, post)
+})

@@ -525,3 +525,54 @@ describe('kind-e2e on real runners (stand-ins that fail as the real tools do)', 
     expect(lines.filter(l => / (image|save)$/.test(l)).every(l => l.startsWith('other '))).toBe(true)
   })
 })
+
+describe('kind-e2e: what the anchors have that users ask for', () => {
+  test('values-files, helm test and a test command with the kubeconfig run after the smoke tests', async () => {
+    const s = sandbox()
+    const values = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'values-')), 'ci.yaml')
+    fs.writeFileSync(values, 'replicaCount: 1\n')
+    const out = path.join(s.dir, 'test-command.out')
+    const main = await runMain(
+      'kind-e2e',
+      {
+        image: IMAGE,
+        chart: CHART,
+        'values-files': values,
+        'helm-test': 'true',
+        'test-command': `${infra.PYTHON} -c "import os; open(os.environ['TEST_OUT'], 'w').write(os.environ['KUBECONFIG'])"`
+      },
+      { env: { ...s.opts.env, TEST_OUT: out } }
+    )
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(s.of('helm', 'upgrade')[0].args).toContain(`--values=${values}`)
+    expect(s.of('helm', 'test')[0].args.slice(0, 4)).toEqual([
+      'test',
+      'demo-flask-app',
+      '--namespace',
+      'demo-app'
+    ])
+    expect(fs.readFileSync(out, 'utf8')).toMatch(/kind-e2e-.*\/kubeconfig$/)
+  })
+
+  test('on failure, kind export logs goes to a folder given as an output', async () => {
+    const s = sandbox({ STANDIN_HELM_TEST: 'fail' })
+    const main = await runMain('kind-e2e', { image: IMAGE, chart: CHART, 'helm-test': 'true' }, s.opts)
+    expect(main.exitCode).toBe(1)
+    expect(
+      fs.existsSync(
+        path.join(main.outputs['logs-dir'], `${main.outputs['cluster-name']}-control-plane`, 'kubelet.log')
+      )
+    ).toBe(true)
+    expect(main.summary).toContain('kind export logs')
+    expect(s.clusters()).toEqual([])
+  })
+
+  test('install-only puts kind, kubectl and helm on PATH for later steps, and makes no cluster', async () => {
+    const s = sandbox()
+    const main = await runMain('kind-e2e', { image: 'x', 'install-only': 'true' }, s.opts)
+    expect(main.exitCode).toBe(0)
+    expect(s.of('kind', 'create cluster')).toEqual([])
+    expect(fs.readFileSync(main.env.GITHUB_PATH, 'utf8')).toContain(STANDINS)
+  })
+})

@@ -155,6 +155,8 @@ export class Cluster {
         s.namespace,
         '--create-namespace'
       ]
+      // values files first, so that the image parts set below win over them
+      for (const f of s.valuesFiles) args.push(`--values=${f}`)
       for (const v of [...imageValues(this.loaded, s.ref, s.imageKeys), ...s.set]) args.push('--set', v)
       await this.helm!(args, { label: 'helm upgrade --install' })
       return
@@ -315,6 +317,34 @@ export class Cluster {
     } finally {
       await forward.pf.stop()
     }
+  }
+
+  /** `helm test` of the release: the chart's own test pods, with their logs. */
+  async helmTest(deadline: number): Promise<void> {
+    const s = this.settings
+    const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+    await this.helm!(['test', s.release, '--namespace', s.namespace, '--logs', `--timeout=${seconds}s`], {
+      label: `helm test ${s.release}`
+    })
+  }
+
+  /** The user's own test command, with the cluster's kubeconfig (an argument array: no shell). */
+  async testCommand(cwd: string): Promise<void> {
+    const [program, ...args] = this.settings.testCommand
+    await run(program, args, {
+      cwd,
+      env: { KUBECONFIG: this.kubeconfig, KIND_CLUSTER_NAME: this.settings.clusterName },
+      label: `test-command ${program}`
+    })
+  }
+
+  /** kind's own logs of the nodes (kubelet, containerd, pods) into `dir`, for a failed run. */
+  async exportLogs(dir: string): Promise<string | undefined> {
+    const r = await this.kind(['export', 'logs', dir, '--name', this.settings.clusterName], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    return r.exitCode === 0 ? dir : undefined
   }
 
   /** Pods, describe of the failing ones, events and container logs. */

@@ -20,14 +20,20 @@ export const Inputs = {
   KeepCluster: 'keep-cluster',
   IgnoreFailedClean: 'ignore-failed-clean',
   ImageKeys: 'image-keys',
-  Summary: 'summary'
+  Summary: 'summary',
+  ValuesFiles: 'values-files',
+  HelmTest: 'helm-test',
+  TestCommand: 'test-command',
+  ExportLogs: 'export-logs',
+  InstallOnly: 'install-only'
 } as const
 
 export const Outputs = {
   ClusterName: 'cluster-name',
   Result: 'result',
   Kubeconfig: 'kubeconfig',
-  Report: 'report'
+  Report: 'report',
+  LogsDir: 'logs-dir'
 } as const
 
 export const State = {

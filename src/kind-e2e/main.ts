@@ -7,7 +7,9 @@ import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
 import { ensureTool } from '../common/tools.js'
 import { Cluster, deleteCluster, type SmokeResult, type Tools } from './cluster.js'
-import { HELM, kindTool, KUBECTL, Outputs, State } from './constants.js'
+import { Defaults, HELM, Inputs, kindTool, KUBECTL, Outputs, State } from './constants.js'
+import * as inputs from '../common/inputs.js'
+import { InputError } from '../common/inputs.js'
 import { getSettings, type Settings } from './settings.js'
 
 /** kind, kubectl and helm from PATH, else pinned releases checked against their published digests. */
@@ -36,7 +38,20 @@ async function dockerFor(privDir: string): Promise<ReturnType<typeof tool>> {
   })
 }
 
+/** install-only: kind (the requested version), kubectl and helm on PATH for later steps, no cluster. */
+async function installOnly(): Promise<void> {
+  const version = inputs.str(Inputs.KindVersion, Defaults[Inputs.KindVersion])
+  if (!/^v\d+\.\d+\.\d+$/.test(version))
+    throw new InputError(Inputs.KindVersion, `must be a release such as v0.30.0, got '${version}'`)
+  for (const t of [kindTool(version), KUBECTL, HELM]) {
+    const bin = await ensureTool(t)
+    core.addPath(path.dirname(bin))
+    core.info(`${t.name}: ${bin}`)
+  }
+}
+
 export async function main(): Promise<void> {
+  if (inputs.bool(Inputs.InstallOnly, false)) return installOnly()
   const settings = getSettings()
   const tools = await findTools(settings)
   const priv = await PrivateDir.create('kind-e2e')
@@ -98,6 +113,12 @@ export async function main(): Promise<void> {
       throw new Error(
         `${failed.length} of ${smoke.length} smoke tests failed: ${failed.map(t => `GET ${t.path} -> ${t.got}`).join('; ')}`
       )
+    if (settings.helmTest && settings.chart)
+      await core.group(`helm test ${settings.release}`, () => cluster.helmTest(deadline))
+    if (settings.testCommand.length)
+      await core.group(`Test command: ${settings.testCommand.join(' ')}`, () =>
+        cluster.testCommand(process.env.GITHUB_WORKSPACE || process.cwd())
+      )
     result = 'passed'
   } catch (err) {
     failure = err
@@ -108,6 +129,16 @@ export async function main(): Promise<void> {
         return text
       })
       summary.details('Diagnostics: pods, events and logs', diag)
+      if (settings.exportLogs) {
+        // kubelet and containerd logs of the nodes, beside the private folder (it outlives the step)
+        const dir = await cluster.exportLogs(
+          path.join(path.dirname(priv.path), `kind-logs-${settings.clusterName}`)
+        )
+        if (dir) {
+          core.setOutput(Outputs.LogsDir, dir)
+          summary.paragraph(`kind export logs: ${summary.code(dir)} (upload it with actions/upload-artifact)`)
+        }
+      }
     }
   } finally {
     core.setOutput(Outputs.Result, result)

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
+import { splitArgs } from '../common/argv.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
 import { Defaults, Inputs, KIND_RELEASES, MAX_WAIT_MS } from './constants.js'
 
@@ -37,6 +38,13 @@ export interface Settings {
   /** Whether the Service was named (else it is found among the release's Services). */
   serviceGiven: boolean
   summary: boolean
+  /** Extra values files for the chart (absolute). */
+  valuesFiles: string[]
+  helmTest: boolean
+  /** A command run after the smoke tests with KUBECONFIG set (an argument array, never a shell). */
+  testCommand: string[]
+  exportLogs: boolean
+  installOnly: boolean
 }
 
 export interface ImageKeys {
@@ -175,6 +183,17 @@ export function getSettings(): Settings {
         : inputs.splitLines(Defaults[Inputs.ImageKeys])
     ),
     serviceGiven: !!inputs.str(Inputs.Service),
-    summary: inputs.bool(Inputs.Summary, true)
+    summary: inputs.bool(Inputs.Summary, true),
+    valuesFiles: inputs.lines(Inputs.ValuesFiles).map(f => {
+      const abs = path.resolve(workspace, f)
+      if (!chart) throw new InputError(Inputs.ValuesFiles, 'applies to a chart only')
+      if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile())
+        throw new InputError(Inputs.ValuesFiles, `names '${f}', which is not a file`)
+      return abs
+    }),
+    helmTest: inputs.bool(Inputs.HelmTest, false),
+    testCommand: splitArgs(Inputs.TestCommand, inputs.str(Inputs.TestCommand)),
+    exportLogs: inputs.bool(Inputs.ExportLogs, true),
+    installOnly: inputs.bool(Inputs.InstallOnly, false)
   }
 }

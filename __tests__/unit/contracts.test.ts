@@ -1,6 +1,8 @@
 // Each action.yml and its constants say the same: every input and output named once in the code, and
 // the defaults the code falls back to are the ones the runner applies.
-import { actionMetadata } from '../../scripts/lib/runner.mjs'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { actionMetadata, ROOT } from '../../scripts/lib/runner.mjs'
 import * as unitTest from '../../src/unit-test/constants.js'
 import * as buildPush from '../../src/build-push/constants.js'
 import * as kindE2e from '../../src/kind-e2e/constants.js'
@@ -45,4 +47,9 @@ describe.each([...Object.keys(stages), '.'])('%s/README.md', stage => {
     const text = fs.readFileSync(`${stage}/README.md`, 'utf8')
     expect(text).toBe(withTables(text, stage))
   })
+})
+
+test('the example image pins gunicorn below 25.1 (its control socket under $HOME fails on a read-only root filesystem)', () => {
+  const req = fs.readFileSync(path.join(ROOT, 'example/demo-app/requirements.txt'), 'utf8')
+  expect(req).toMatch(/^gunicorn>=20\.1,<25\.1\b/m)
 })

@@ -42,7 +42,9 @@ const settings: Settings = {
   sbom: '',
   noCache: false,
   cacheRef: '',
-  summary: true
+  summary: true,
+  mode: 'build',
+  digests: []
 }
 
 test('the tag is <version>-<sha7>-<run>', () => {
@@ -194,4 +196,15 @@ describe('tag rules', () => {
       /^Input 'tags' must be a valid image tag/
     )
   })
+})
+
+test('push-by-digest: no tags, an image output pushed by digest', () => {
+  const args = buildxArgs({ ...settings, mode: 'push-by-digest' }, ctx, '/m', 'none')
+  expect(args).not.toContain('--tag')
+  expect(args).not.toContain('--push')
+  expect(args.slice(-3)).toEqual([
+    '--output',
+    'type=image,name=ghcr.io/banicr/demo-flask-app,push-by-digest=true,name-canonical=true,push=true',
+    'app'
+  ])
 })

@@ -26,8 +26,12 @@ export const Inputs = {
   Sbom: 'sbom',
   NoCache: 'no-cache',
   CacheRef: 'cache-ref',
-  Summary: 'summary'
+  Summary: 'summary',
+  Mode: 'mode',
+  Digests: 'digests'
 } as const
+
+export const MODES = ['build', 'push-by-digest', 'merge'] as const
 
 export const Outputs = {
   Tag: 'tag',
@@ -47,7 +51,8 @@ export const Defaults = {
   [Inputs.ExtraTags]: '',
   [Inputs.Push]: 'true',
   [Inputs.Cache]: 'auto',
-  [Inputs.Builder]: 'auto'
+  [Inputs.Builder]: 'auto',
+  [Inputs.Mode]: 'build'
 } as const
 
 export const CACHE_MODES = ['auto', 'gha', 'inline', 'registry', 'none'] as const

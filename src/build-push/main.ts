@@ -23,6 +23,9 @@ import { InputError } from '../common/inputs.js'
 export async function main(): Promise<void> {
   const ctx = runContext()
   const settings = getSettings(ctx)
+  if (settings.mode === 'merge') return merge(settings, ctx)
+  if (settings.mode === 'push-by-digest' && settings.builder === 'classic')
+    throw new InputError(Inputs.Mode, 'push-by-digest needs buildx (builder: buildx or auto)')
   // A per-step DOCKER_CONFIG: credentials never touch the user's docker config, and go with the folder.
   const dir = await PrivateDir.create('build-push')
   core.saveState(State.PrivateDir, dir.path)
@@ -114,6 +117,49 @@ export async function main(): Promise<void> {
   }
 }
 
+/**
+ * mode: merge — the multi-platform index of the matrix legs' digests, pushed under every tag through the
+ * registry's API (no builder, no docker login: the credentials go straight to the registry's auth).
+ */
+async function merge(settings: Settings, ctx: ReturnType<typeof runContext>): Promise<void> {
+  const { RegistryClient } = await import('./registry.js')
+  const { mergeDigests } = await import('./merge.js')
+  const registry = settings.registry
+  const repository = settings.image.startsWith(`${registry}/`)
+    ? settings.image.slice(registry.length + 1)
+    : settings.image
+  const tags = settings.refs.map(r => r.slice(settings.image.length + 1))
+  const client = new RegistryClient(registry, settings.username, settings.password)
+  const merged = await core.group(
+    `Merge ${settings.digests.length} digests into ${settings.refs.join(', ')}`,
+    () => mergeDigests(client, repository, settings.digests, tags)
+  )
+  core.info(`${settings.image}@${merged.digest}: ${merged.platforms.join(', ')}`)
+  core.setOutput(Outputs.Tag, settings.tag)
+  core.setOutput(Outputs.Tags, settings.refs.join('\n'))
+  core.setOutput(Outputs.Image, settings.refs[0])
+  core.setOutput(Outputs.Digest, merged.digest)
+  core.setOutput(
+    Outputs.Metadata,
+    JSON.stringify({
+      image: settings.image,
+      tags: settings.refs,
+      labels: Object.fromEntries(imageLabels(settings, ctx)),
+      annotations: settings.annotations,
+      digest: merged.digest,
+      manifests: settings.digests,
+      platforms: merged.platforms
+    })
+  )
+  if (!settings.summary) return
+  summary.heading(`📦 Merged ${settings.digests.length} images into ${settings.refs[0]}`)
+  summary.table(
+    ['Image', 'Tags', 'Index digest', 'Platforms'],
+    [[settings.image, tags.join(', '), merged.digest, merged.platforms.join(', ')]]
+  )
+  await summary.writeSummary()
+}
+
 /** Where the docker CLI looks for plugins (besides DOCKER_CONFIG/cli-plugins), per its documentation. */
 const PLUGIN_DIRS = [
   '/usr/local/lib/docker/cli-plugins',
@@ -168,6 +214,11 @@ async function build(
     await docker(args, { env, label: 'docker build' })
   } catch (err) {
     if (!(err instanceof ToolError)) throw err
+    if (/push-by-digest is currently not implemented/i.test(err.result.stderr))
+      throw new InputError(
+        Inputs.Mode,
+        'push-by-digest needs a builder that can push by digest: the default docker driver cannot; create a docker-container builder first (docker/setup-buildx-action)'
+      )
     await annotateBuildFailure(settings, err.result)
     throw err
   }

@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkTag, parseImage } from '../common/validate.js'
-import { BUILDERS, CACHE_MODES, Defaults, Inputs } from './constants.js'
+import { BUILDERS, CACHE_MODES, Defaults, Inputs, MODES } from './constants.js'
 import { parseBuildSecrets, type BuildSecrets } from './secrets.js'
 import { gitContext, isDefaultBranch, tagsFromRules } from './tags.js'
 
@@ -33,6 +33,10 @@ export interface Settings {
   noCache: boolean
   cacheRef: string
   summary: boolean
+  /** build (and push the tags), push-by-digest (a matrix leg: no tag), merge (the legs' digests into one index). */
+  mode: (typeof MODES)[number]
+  /** merge: the legs' digests. */
+  digests: string[]
 }
 
 export interface RunContext {
@@ -89,9 +93,24 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
       `gives no tag for this event (${git.ref || 'no GITHUB_REF'}); add a rule that applies, such as type=sha`
     )
   const tag = tags[0]
-  const context = checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
+  const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
+  const digests = inputs.list(Inputs.Digests)
+  for (const d of digests)
+    if (!/^sha256:[a-f0-9]{64}$/.test(d))
+      throw new InputError(Inputs.Digests, `must be sha256:<64 hex> digests, got '${d}'`)
+  if (mode === 'merge' && digests.length === 0)
+    throw new InputError(Inputs.Digests, 'is required with mode: merge (the digests the matrix legs output)')
+  if (mode !== 'merge' && digests.length) throw new InputError(Inputs.Digests, 'applies to mode: merge only')
+  // a merge builds nothing: no context or Dockerfile is read
+  const context =
+    mode === 'merge'
+      ? '.'
+      : checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
   const fileInput = inputs.str(Inputs.File)
-  const file = checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
+  const file =
+    mode === 'merge'
+      ? ''
+      : checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
   const registry = inputs.str(Inputs.Registry)
   if (registry) checkRegistry(Inputs.Registry, registry)
   const push = inputs.bool(Inputs.Push, true)
@@ -134,7 +153,9 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     cacheRef: inputs.str(Inputs.CacheRef)
       ? (parseImage(Inputs.CacheRef, inputs.str(Inputs.CacheRef)), inputs.str(Inputs.CacheRef))
       : '',
-    summary: inputs.bool(Inputs.Summary, true)
+    summary: inputs.bool(Inputs.Summary, true),
+    mode,
+    digests
   }
 }
 
@@ -250,6 +271,16 @@ export function buildxArgs(
   for (const a of settings.annotations) args.push('--annotation', a)
   if (settings.noCache) args.push('--no-cache')
   args.push('--metadata-file', metadataFile)
+  if (settings.mode === 'push-by-digest') {
+    // a matrix leg: the image goes to the repository with no tag; the merge job tags the index
+    while (args.includes('--tag')) args.splice(args.indexOf('--tag'), 2)
+    args.push(
+      '--output',
+      `type=image,name=${settings.image},push-by-digest=true,name-canonical=true,push=true`
+    )
+    args.push(settings.context)
+    return args
+  }
   args.push(settings.push ? '--push' : '--load')
   args.push(settings.context)
   return args

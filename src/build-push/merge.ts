@@ -1,0 +1,45 @@
+// The matrix's last job: the legs each built one platform and pushed it by digest; `mode: merge` makes the
+// multi-platform index from their digests and pushes it under every tag (what `docker buildx imagetools
+// create` does, through the registry's API, so it needs no builder). A leg that is itself an index (built
+// with several platforms, or with attestations) contributes its entries as they are.
+import { createHash } from 'node:crypto'
+import type { RegistryClient } from './registry.js'
+
+export const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json'
+
+export interface Merged {
+  digest: string
+  platforms: string[]
+}
+
+export async function mergeDigests(
+  client: RegistryClient,
+  repository: string,
+  digests: string[],
+  tags: string[]
+): Promise<Merged> {
+  const manifests: Record<string, unknown>[] = []
+  const platforms: string[] = []
+  for (const d of digests) {
+    const m = await client.manifest(repository, d)
+    if (Array.isArray(m.json.manifests)) {
+      for (const entry of m.json.manifests as Record<string, unknown>[]) {
+        manifests.push(entry)
+        const p = entry.platform as { os?: string; architecture?: string } | undefined
+        if (p?.os && p.os !== 'unknown') platforms.push(`${p.os}/${p.architecture}`)
+      }
+      continue
+    }
+    const config = await client.blob(repository, String((m.json.config as { digest: string }).digest))
+    const platform: Record<string, string> = {
+      architecture: String(config.architecture),
+      os: String(config.os)
+    }
+    if (config.variant) platform.variant = String(config.variant)
+    manifests.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform })
+    platforms.push(`${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`)
+  }
+  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX_TYPE, manifests }))
+  for (const tag of tags) await client.putManifest(repository, tag, body, INDEX_TYPE)
+  return { digest: `sha256:${createHash('sha256').update(body).digest('hex')}`, platforms }
+}

@@ -47,15 +47,6 @@ test('two legs merged into one index whose manifest lists both digests, pushed u
   expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/)
   for (const tag of ['1.4.0', 'latest']) expect(await manifestDigest(repository, tag)).toBe(digest)
   // the index as the registry serves it
-  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
-  execFileSync(
-    'docker',
-    ['--config', cfg, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
-    {
-      input: infra.REGISTRY_PASSWORD,
-      stdio: ['pipe', 'ignore', 'ignore']
-    }
-  )
   const index = JSON.parse(
     execFileSync(
       'curl',

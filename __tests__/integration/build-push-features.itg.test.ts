@@ -162,3 +162,57 @@ describe('build-push: tags from git, metadata, target, switches', () => {
     expect(bad.commands.find(c => c.command === 'error')?.message).toMatch(/Input 'target' must be a name/)
   })
 })
+
+describe('build-push: several images and registries', () => {
+  test('one build pushed to two registries, one login each, the same digest everywhere, no password anywhere', async () => {
+    const name = `itg/${uniqueName('two')}`
+    const { main, post } = await runMainAndPost('build-push', {
+      image: `${infra.REGISTRY}/${name}`,
+      images: `${infra.REGISTRY2}/${name}`,
+      context: context(`FROM ${infra.BUSYBOX_IMAGE}\nRUN echo two > /two\n`),
+      ...login(),
+      logins: `${infra.REGISTRY2} ${infra.REGISTRY2_USER} ${infra.REGISTRY2_PASSWORD}`
+    })
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    const tags = ['v1.0.0-3f1c2d4-17', 'latest']
+    expect(main.outputs.tags.split('\n')).toEqual([
+      ...tags.map(t => `${infra.REGISTRY}/${name}:${t}`),
+      ...tags.map(t => `${infra.REGISTRY2}/${name}:${t}`)
+    ])
+    for (const t of tags) expect(await manifestDigest(name, t)).toBe(main.outputs.digest)
+    const second = execFileSync(
+      'curl',
+      [
+        '-sfI',
+        '--cacert',
+        infra.REGISTRY2_CA,
+        '-u',
+        `${infra.REGISTRY2_USER}:${infra.REGISTRY2_PASSWORD}`,
+        '-H',
+        'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+        `https://${infra.REGISTRY2}/v2/${name}/manifests/latest`
+      ],
+      { encoding: 'utf8' }
+    )
+    expect(second.toLowerCase()).toContain(`docker-content-digest: ${main.outputs.digest}`)
+    for (const p of [infra.REGISTRY_PASSWORD, infra.REGISTRY2_PASSWORD]) {
+      expectNowhere(p, main, post)
+      expect(filesLeaking(main.runnerTemp, p)).toEqual([])
+    }
+  })
+
+  test('a logins line that is not three fields is refused without showing it', async () => {
+    const r = await runMain('build-push', {
+      image: `${infra.REGISTRY}/itg/x`,
+      context: context(`FROM ${infra.BUSYBOX_IMAGE}\n`),
+      push: 'false',
+      logins: 'only-two secretvalue-123'
+    })
+    expect(r.exitCode).toBe(1)
+    const error = r.commands.find(c => c.command === 'error')?.message ?? ''
+    expect(error).toMatch(/Input 'logins' line 1 must be '<registry> <username> <password>'/)
+    expect(error).not.toContain('secretvalue')
+  })
+})

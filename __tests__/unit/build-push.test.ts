@@ -44,7 +44,9 @@ const settings: Settings = {
   cacheRef: '',
   summary: true,
   mode: 'build',
-  digests: []
+  digests: [],
+  images: [],
+  logins: []
 }
 
 test('the tag is <version>-<sha7>-<run>', () => {

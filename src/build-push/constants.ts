@@ -28,7 +28,9 @@ export const Inputs = {
   CacheRef: 'cache-ref',
   Summary: 'summary',
   Mode: 'mode',
-  Digests: 'digests'
+  Digests: 'digests',
+  Images: 'images',
+  Logins: 'logins'
 } as const
 
 export const MODES = ['build', 'push-by-digest', 'merge'] as const

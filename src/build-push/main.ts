@@ -101,8 +101,11 @@ export async function main(): Promise<void> {
       ['Image', 'Tags', 'Digest', 'Size', 'Builder', builder === 'buildx' ? 'Build + push' : 'Build', 'Push'],
       [
         [
-          settings.image,
-          settings.refs.map(r => r.slice(settings.image.length + 1)).join(', '),
+          [settings.image, ...settings.images].join(', '),
+          settings.refs
+            .filter(r => r.startsWith(`${settings.image}:`))
+            .map(r => r.slice(settings.image.length + 1))
+            .join(', '),
           digest || '(not pushed)',
           size,
           builder,
@@ -195,13 +198,23 @@ async function linkUserPlugins(configDir: string): Promise<void> {
   }
 }
 
+/** One login per registry into the per-step docker config: registry/username/password, then `logins`. */
 async function login(settings: Settings, docker: Docker): Promise<void> {
-  if (!settings.password) {
+  const all = [
+    ...(settings.password
+      ? [{ registry: settings.registry, username: settings.username, password: settings.password }]
+      : []),
+    ...settings.logins
+  ]
+  if (all.length === 0) {
     core.info(`No password given; pushing to ${settings.registry} with no login`)
     return
   }
-  await dockerLogin(docker, settings.registry, settings.username, settings.password)
-  core.info(`Logged in to ${settings.registry} as ${settings.username}`)
+  // one after another: each `docker login` rewrites the same config.json, and concurrent ones lose logins
+  for (const l of all) {
+    await dockerLogin(docker, l.registry, l.username, l.password)
+    core.info(`Logged in to ${l.registry} as ${l.username}`)
+  }
 }
 
 async function build(

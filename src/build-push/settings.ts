@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
-import { InputError } from '../common/inputs.js'
+import { InputError, maskSecret } from '../common/inputs.js'
 import { checkTag, parseImage } from '../common/validate.js'
 import { BUILDERS, CACHE_MODES, Defaults, Inputs, MODES } from './constants.js'
 import { parseBuildSecrets, type BuildSecrets } from './secrets.js'
@@ -37,6 +37,36 @@ export interface Settings {
   mode: (typeof MODES)[number]
   /** merge: the legs' digests. */
   digests: string[]
+  /** More repositories (other registries) that get every tag, besides `image`. */
+  images: string[]
+  /** Logins besides registry/username/password: one per other registry (passwords masked). */
+  logins: Login[]
+}
+
+export interface Login {
+  registry: string
+  username: string
+  password: string
+}
+
+/** `logins`: a secret input, one `<registry> <username> <password>` per line. */
+function parseLogins(raw: string): Login[] {
+  return raw
+    .split(/\r?\n/)
+    .map(l => l.trim())
+    .filter(l => l && !l.startsWith('#'))
+    .map((line, i) => {
+      const parts = line.split(/\s+/)
+      if (parts.length !== 3)
+        throw new InputError(
+          Inputs.Logins,
+          `line ${i + 1} must be '<registry> <username> <password>' (the line is not shown: it holds a password)`
+        )
+      const [registry, username, password] = parts
+      checkRegistry(Inputs.Logins, registry)
+      maskSecret(password)
+      return { registry, username, password }
+    })
 }
 
 export interface RunContext {
@@ -93,7 +123,15 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
       `gives no tag for this event (${git.ref || 'no GITHUB_REF'}); add a rule that applies, such as type=sha`
     )
   const tag = tags[0]
+  const images = inputs.lines(Inputs.Images).map(i => {
+    const r = parseImage(Inputs.Images, i.toLowerCase())
+    if (r.tag || r.digest)
+      throw new InputError(Inputs.Images, `must be repositories without tag or digest, got '${i}'`)
+    return r.repository
+  })
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
+  if (images.length && mode === 'merge')
+    throw new InputError(Inputs.Images, 'is not used with mode: merge (merge one repository per step)')
   const digests = inputs.list(Inputs.Digests)
   for (const d of digests)
     if (!/^sha256:[a-f0-9]{64}$/.test(d))
@@ -126,7 +164,7 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     context,
     file,
     tag,
-    refs: tags.map(t => `${ref.repository}:${t}`),
+    refs: [ref.repository, ...images].flatMap(repo => tags.map(t => `${repo}:${t}`)),
     push,
     username: inputs.str(Inputs.Username),
     password,
@@ -155,7 +193,9 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
       : '',
     summary: inputs.bool(Inputs.Summary, true),
     mode,
-    digests
+    digests,
+    images,
+    logins: parseLogins(inputs.secret(Inputs.Logins))
   }
 }
 

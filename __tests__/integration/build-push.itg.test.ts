@@ -97,7 +97,11 @@ describe('build-push bundle', () => {
     })
     expect(r.exitCode).toBe(1)
     const error = r.commands.find(c => c.command === 'error')!.message
-    expect(error).toMatch(new RegExp(`Login to ${infra.REGISTRY.replace(/\./g, '\\.')} as 'ci' was refused`))
+    expect(error).toMatch(
+      new RegExp(
+        `The registry refused the push: check the credentials for ${infra.REGISTRY.replace(/\./g, '\\.')} as 'ci'`
+      )
+    )
     expect(error).not.toContain('not-the-password')
     expect(await manifestDigest(repository, TAG)).toBeUndefined()
   })

@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { dockerLogin, type Docker } from '../common/docker.js'
-import { tool, ToolError, type RunResult } from '../common/exec.js'
+import { authRefused, writeDockerAuths, type Docker } from '../common/docker.js'
+import { tail, tool, ToolError, type RunResult } from '../common/exec.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { failedLine, failureReason } from './dockerfile.js'
@@ -39,7 +39,7 @@ export async function main(): Promise<void> {
     // The builder probe and the login are independent: one round trip instead of two.
     const [builder] = await Promise.all([
       chooseBuilder(settings, docker, dir.path),
-      settings.push ? login(settings, docker) : undefined
+      settings.push ? login(settings, dir.path) : undefined
     ])
 
     const started = Date.now()
@@ -199,7 +199,7 @@ async function linkUserPlugins(configDir: string): Promise<void> {
 }
 
 /** One login per registry into the per-step docker config: registry/username/password, then `logins`. */
-async function login(settings: Settings, docker: Docker): Promise<void> {
+async function login(settings: Settings, configDir: string): Promise<void> {
   const all = [
     ...(settings.password
       ? [{ registry: settings.registry, username: settings.username, password: settings.password }]
@@ -210,11 +210,11 @@ async function login(settings: Settings, docker: Docker): Promise<void> {
     core.info(`No password given; pushing to ${settings.registry} with no login`)
     return
   }
-  // one after another: each `docker login` rewrites the same config.json, and concurrent ones lose logins
-  for (const l of all) {
-    await dockerLogin(docker, l.registry, l.username, l.password)
-    core.info(`Logged in to ${l.registry} as ${l.username}`)
-  }
+  // written straight into the per-step config (no `docker login` process, no round trip before the build);
+  // a refusal is reported when the push meets it
+  await writeDockerAuths(configDir, all)
+  for (const l of all)
+    core.info(`Credentials for ${l.registry} as ${l.username} are in the step's docker config`)
 }
 
 async function build(
@@ -227,6 +227,15 @@ async function build(
     await docker(args, { env, label: 'docker build' })
   } catch (err) {
     if (!(err instanceof ToolError)) throw err
+    if (settings.push && authRefused(`${err.result.stdout}\n${err.result.stderr}`)) {
+      const who = [
+        settings.password ? `${settings.registry} as '${settings.username}'` : '',
+        ...settings.logins.map(l => `${l.registry} as '${l.username}'`)
+      ].filter(Boolean)
+      throw new Error(
+        `The registry refused the push: ${who.length ? `check the credentials for ${who.join(', ')}` : 'no credentials were given (username/password, or logins)'}:\n${tail(err.result, 5)}`
+      )
+    }
     if (/push-by-digest is currently not implemented/i.test(err.result.stderr))
       throw new InputError(
         Inputs.Mode,
@@ -262,11 +271,38 @@ async function pushAll(settings: Settings, docker: Docker): Promise<string> {
   return [...digests][0] ?? ''
 }
 
+/**
+ * The image's size for the summary. Asked of the Engine API over its local socket (no docker CLI process:
+ * a third of the fixed cost of a cached rebuild); where DOCKER_HOST or a docker context points elsewhere,
+ * or the socket does not answer, `docker image inspect` asks.
+ */
 async function imageSize(docker: Docker, ref: string): Promise<string> {
+  const mib = (bytes: number) => (bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'unknown')
+  if (!process.env.DOCKER_HOST && !process.env.DOCKER_CONTEXT) {
+    const size = await engineImageSize('/var/run/docker.sock', ref).catch(() => undefined)
+    if (size !== undefined) return mib(size)
+  }
   const r = await docker(['image', 'inspect', '--format', '{{.Size}}', ref], {
     silent: true,
     ignoreReturnCode: true
   })
-  const bytes = Number(r.stdout.trim())
-  return r.exitCode === 0 && bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'unknown'
+  return r.exitCode === 0 ? mib(Number(r.stdout.trim())) : 'unknown'
+}
+
+async function engineImageSize(socketPath: string, ref: string): Promise<number | undefined> {
+  const http = await import('node:http')
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { socketPath, path: `/images/${encodeURIComponent(ref)}/json`, timeout: 2000 },
+      res => {
+        let body = ''
+        res.on('data', d => (body += d))
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(Number(JSON.parse(body).Size)) : resolve(undefined)
+        )
+      }
+    )
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+  })
 }

@@ -78,21 +78,7 @@ export async function main(): Promise<void> {
     if (settings.push && !/^sha256:[0-9a-f]{64}$/.test(digest))
       throw new Error(`The push finished but reported no digest for ${settings.refs[0]}`)
 
-    core.setOutput(Outputs.Tag, settings.tag)
-    core.setOutput(Outputs.Tags, settings.refs.join('\n'))
-    core.setOutput(Outputs.Image, settings.refs[0])
-    core.setOutput(Outputs.Digest, digest)
-    core.setOutput(
-      Outputs.Metadata,
-      JSON.stringify({
-        image: settings.image,
-        tags: settings.refs,
-        labels: Object.fromEntries(imageLabels(settings, ctx)),
-        annotations: settings.annotations,
-        digest,
-        imageId: String(meta['containerimage.config.digest'] ?? '')
-      })
-    )
+    setOutputs(settings, ctx, digest, { imageId: String(meta['containerimage.config.digest'] ?? '') })
 
     if (!settings.summary) return
     const size = await imageSize(docker, settings.refs[0])
@@ -120,6 +106,30 @@ export async function main(): Promise<void> {
   }
 }
 
+/** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */
+function setOutputs(
+  settings: Settings,
+  ctx: ReturnType<typeof runContext>,
+  digest: string,
+  extra: Record<string, unknown>
+): void {
+  core.setOutput(Outputs.Tag, settings.tag)
+  core.setOutput(Outputs.Tags, settings.refs.join('\n'))
+  core.setOutput(Outputs.Image, settings.refs[0])
+  core.setOutput(Outputs.Digest, digest)
+  core.setOutput(
+    Outputs.Metadata,
+    JSON.stringify({
+      image: settings.image,
+      tags: settings.refs,
+      labels: Object.fromEntries(imageLabels(settings, ctx)),
+      annotations: settings.annotations,
+      digest,
+      ...extra
+    })
+  )
+}
+
 /**
  * mode: merge — the multi-platform index of the matrix legs' digests, pushed under every tag through the
  * registry's API (no builder, no docker login: the credentials go straight to the registry's auth).
@@ -138,22 +148,7 @@ async function merge(settings: Settings, ctx: ReturnType<typeof runContext>): Pr
     () => mergeDigests(client, repository, settings.digests, tags)
   )
   core.info(`${settings.image}@${merged.digest}: ${merged.platforms.join(', ')}`)
-  core.setOutput(Outputs.Tag, settings.tag)
-  core.setOutput(Outputs.Tags, settings.refs.join('\n'))
-  core.setOutput(Outputs.Image, settings.refs[0])
-  core.setOutput(Outputs.Digest, merged.digest)
-  core.setOutput(
-    Outputs.Metadata,
-    JSON.stringify({
-      image: settings.image,
-      tags: settings.refs,
-      labels: Object.fromEntries(imageLabels(settings, ctx)),
-      annotations: settings.annotations,
-      digest: merged.digest,
-      manifests: settings.digests,
-      platforms: merged.platforms
-    })
-  )
+  setOutputs(settings, ctx, merged.digest, { manifests: settings.digests, platforms: merged.platforms })
   if (!settings.summary) return
   summary.heading(`📦 Merged ${settings.digests.length} images into ${settings.refs[0]}`)
   summary.table(

@@ -44,7 +44,6 @@ export interface Settings {
   /** A command run after the smoke tests with KUBECONFIG set (an argument array, never a shell). */
   testCommand: string[]
   exportLogs: boolean
-  installOnly: boolean
 }
 
 export interface ImageKeys {
@@ -193,7 +192,6 @@ export function getSettings(): Settings {
     }),
     helmTest: inputs.bool(Inputs.HelmTest, false),
     testCommand: splitArgs(Inputs.TestCommand, inputs.str(Inputs.TestCommand)),
-    exportLogs: inputs.bool(Inputs.ExportLogs, true),
-    installOnly: inputs.bool(Inputs.InstallOnly, false)
+    exportLogs: inputs.bool(Inputs.ExportLogs, true)
   }
 }

@@ -20,7 +20,6 @@ interface Frame {
   line: number
 }
 
-const JVM_EXT = /\.(java|kt|kts|scala|groovy)$/
 /** Frames of code that is not the project's tests. */
 const FOREIGN =
   /(^|[/\\])(node_modules|site-packages|dist-packages|\.pnpm|build|dist|out|target|__pycache__)[/\\]|^node:|^internal[/\\]|<frozen |^\/usr\/lib\//
@@ -183,8 +182,4 @@ export class Workspace {
     }
     return undefined
   }
-}
-
-export function isJvmFile(f: string): boolean {
-  return JVM_EXT.test(f)
 }

@@ -7,7 +7,7 @@ import * as summary from '../common/summary.js'
 import { ANNOTATIONS_PER_STEP } from './constants.js'
 import type { Problem, TestCase } from './junit.js'
 import { problemLocation, type Workspace } from './locate.js'
-import { failing, fullName, type Totals } from './results.js'
+import { fullName, type Totals } from './results.js'
 
 export interface Failure {
   test: string
@@ -156,5 +156,3 @@ export function resultsJson(cases: TestCase[], list: Failure[], t: Totals): stri
   }
   return json
 }
-
-export { failing }

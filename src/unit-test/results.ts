@@ -74,10 +74,6 @@ export function totals(cases: TestCase[]): Totals {
   return t
 }
 
-export function failing(cases: TestCase[]): TestCase[] {
-  return cases.filter(c => isBad(c.status))
-}
-
 export function fullName(c: TestCase): string {
   return c.classname && !c.name.startsWith(c.classname) ? `${c.classname}.${c.name}` : c.name
 }

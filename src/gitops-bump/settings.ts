@@ -171,8 +171,9 @@ export function getSettings(): Settings {
       'must be an SSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)'
     )
   const remote = parseRemote(inputs.required(Inputs.Repository), !!token && !sshKey)
+  const targetLines = inputs.lines(Inputs.Targets)
   const targets = parseTargets(
-    inputs.lines(Inputs.Targets),
+    targetLines,
     inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile]),
     inputs.str(Inputs.Chart)
   )
@@ -249,7 +250,7 @@ export function getSettings(): Settings {
     valuesFile,
     chart,
     targets,
-    targetsInput: inputs.lines(Inputs.Targets).length ? Inputs.Targets : Inputs.ValuesFile,
+    targetsInput: targetLines.length ? Inputs.Targets : Inputs.ValuesFile,
     image,
     newName,
     digest,

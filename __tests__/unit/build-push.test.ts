@@ -9,6 +9,8 @@ import {
 } from '../../src/build-push/settings.js'
 import { failedLine, failureReason, instructions } from '../../src/build-push/dockerfile.js'
 import { tagsFromRules } from '../../src/build-push/tags.js'
+import { manifestAnnotations } from '../../src/build-push/engine-push.js'
+import { repositoryOf } from '../../src/build-push/registry.js'
 
 const ctx: RunContext = {
   sha: '3F1C2D4E5B6A79880123456789ABCDEF01234567',
@@ -209,4 +211,41 @@ test('push-by-digest: no tags, an image output pushed by digest', () => {
     'type=image,name=ghcr.io/banicr/demo-flask-app,push-by-digest=true,name-canonical=true,push=true',
     'app'
   ])
+})
+
+test('push-by-digest on the docker driver: built into the engine untagged, annotations left to the manifest', () => {
+  const args = buildxArgs(
+    { ...settings, mode: 'push-by-digest', annotations: ['org.opencontainers.image.title=x'] },
+    ctx,
+    '/m',
+    'none',
+    true
+  )
+  expect(args).not.toContain('--tag')
+  expect(args).not.toContain('--annotation')
+  expect(args.slice(-3)).toEqual(['--output', 'type=docker', 'app'])
+})
+
+test('manifest annotations: unprefixed and manifest: apply, the other kinds are named in a warning', () => {
+  expect(
+    manifestAnnotations([
+      'org.opencontainers.image.title=a=b',
+      'manifest:org.example.x=1',
+      'index:org.example.y=2',
+      'manifest[linux/amd64]:org.example.z=3'
+    ])
+  ).toEqual({ 'org.opencontainers.image.title': 'a=b', 'org.example.x': '1' })
+})
+
+test('repository of an image: its own host, else the registry input; Docker Hub names under library/', () => {
+  expect(repositoryOf('ghcr.io/owner/app', 'docker.io')).toEqual({
+    registry: 'ghcr.io',
+    repository: 'owner/app'
+  })
+  expect(repositoryOf('127.0.0.1:5443/itg/x', 'docker.io')).toEqual({
+    registry: '127.0.0.1:5443',
+    repository: 'itg/x'
+  })
+  expect(repositoryOf('owner/app', 'docker.io')).toEqual({ registry: 'docker.io', repository: 'owner/app' })
+  expect(repositoryOf('nginx', 'docker.io')).toEqual({ registry: 'docker.io', repository: 'library/nginx' })
 })

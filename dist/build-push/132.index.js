@@ -6,30 +6,115 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   RegistryClient: () => (/* binding */ RegistryClient)
+/* harmony export */   RegistryClient: () => (/* binding */ RegistryClient),
+/* harmony export */   repositoryOf: () => (/* binding */ repositoryOf),
+/* harmony export */   sc: () => (/* binding */ sha256)
 /* harmony export */ });
-/* unused harmony export MANIFEST_TYPES */
+/* unused harmony exports MANIFEST_TYPES, DOCKER_CERTS_DIR */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(311);
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_tls__WEBPACK_IMPORTED_MODULE_4__);
+/* harmony import */ var _common_validate_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(987);
+// The few calls of the OCI distribution API that the matrix needs: read a manifest or a blob, upload a blob,
+// put a manifest under a tag or a digest. Authentication as registries ask for it in their 401: Basic with
+// the step's credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge
+// names, scoped to the repository. The password is never in a URL, a log line or an error.
+// A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
+// /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
+
+
+
+
+
+
 const MANIFEST_TYPES = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.docker.distribution.manifest.v2+json'
 ];
+/** Where the docker engine looks for a registry's CA (its documented certs.d layout). */
+const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
+/**
+ * The registry host and repository path of an image without tag: its own host, else `fallback` (the
+ * registry input, docker.io by default); a one-part Docker Hub name is under library/.
+ */
+function repositoryOf(image, fallback) {
+    const { registry, repository } = (0,_common_validate_js__WEBPACK_IMPORTED_MODULE_5__/* .parseImage */ .zZ)('image', image);
+    if (registry)
+        return { registry, repository: repository.slice(registry.length + 1) };
+    const hub = fallback === 'docker.io' && !repository.includes('/');
+    return { registry: fallback, repository: hub ? `library/${repository}` : repository };
+}
+const sha256 = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
 class RegistryClient {
     registry;
     username;
     password;
+    certsDir;
     token;
+    agent;
     constructor(
     /** host[:port]; docker.io means registry-1.docker.io. */
-    registry, username, password) {
+    registry, username, password, certsDir = DOCKER_CERTS_DIR) {
         this.registry = registry;
         this.username = username;
         this.password = password;
+        this.certsDir = certsDir;
     }
-    get base() {
-        const host = this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
-        return `https://${host}`;
+    get host() {
+        return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
+    }
+    /** Node's roots, NODE_EXTRA_CA_CERTS (Node adds it to the default agent only), and docker's certs.d. */
+    getAgent() {
+        if (this.agent)
+            return this.agent;
+        const extra = [];
+        const dir = node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.certsDir, this.registry);
+        for (const name of node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(dir) ? node_fs__WEBPACK_IMPORTED_MODULE_1__.readdirSync(dir) : [])
+            if (name.endsWith('.crt'))
+                extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(node_path__WEBPACK_IMPORTED_MODULE_3__.join(dir, name), 'utf8'));
+        if (process.env.NODE_EXTRA_CA_CERTS && node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(process.env.NODE_EXTRA_CA_CERTS))
+            extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'));
+        this.agent = new node_https__WEBPACK_IMPORTED_MODULE_2__.Agent({
+            keepAlive: true,
+            ...(extra.length ? { ca: [...node_tls__WEBPACK_IMPORTED_MODULE_4__.rootCertificates, ...extra] } : {})
+        });
+        return this.agent;
+    }
+    send(method, url, headers, body) {
+        return new Promise((resolve, reject) => {
+            const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
+            const req = node_https__WEBPACK_IMPORTED_MODULE_2__.request(url, {
+                method,
+                agent: url.host === this.host ? this.getAgent() : undefined,
+                headers: { ...headers, ...(body !== undefined ? { 'content-length': String(size) } : {}) },
+                timeout: 300_000
+            }, res => {
+                const chunks = [];
+                res.on('data', (d) => chunks.push(d));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+                res.on('error', reject);
+            });
+            req.on('timeout', () => req.destroy(new Error(`${url.host} did not answer within 5 minutes`)));
+            req.on('error', reject);
+            if (body === undefined)
+                req.end();
+            else if (Buffer.isBuffer(body))
+                req.end(body);
+            else {
+                const stream = body.open();
+                stream.on('error', err => req.destroy(err));
+                stream.pipe(req);
+            }
+        });
     }
     basic() {
         return `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
@@ -42,62 +127,81 @@ class RegistryClient {
         if (!params.realm)
             return undefined;
         const url = new URL(params.realm);
+        if (url.protocol !== 'https:')
+            throw new Error(`The registry's token service is not HTTPS: ${url.host}`);
         if (params.service)
             url.searchParams.set('service', params.service);
         url.searchParams.set('scope', `repository:${repository}:pull,push`);
-        const r = await fetch(url, { headers: this.password ? { authorization: this.basic() } : {} });
-        if (!r.ok)
+        const r = await this.send('GET', url, this.password ? { authorization: this.basic() } : {});
+        if (r.status !== 200)
             throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`);
-        const body = (await r.json());
+        const body = JSON.parse(r.body.toString('utf8'));
         this.token = body.token ?? body.access_token;
         return this.token ? `Bearer ${this.token}` : undefined;
     }
-    async request(method, repository, path, headers = {}, body) {
-        const url = `${this.base}/v2/${repository}/${path}`;
-        const send = (auth) => fetch(url, {
-            method,
-            headers: { ...headers, ...(auth ? { authorization: auth } : {}) },
-            body: body ? new Uint8Array(body) : undefined
-        });
-        let r = await send(this.token ? `Bearer ${this.token}` : undefined);
-        if (r.status === 401) {
-            const auth = await this.authorize(r.headers.get('www-authenticate') ?? '', repository);
-            if (auth)
-                r = await send(auth);
+    async request(method, repository, target, headers = {}, body) {
+        const url = target instanceof URL ? target : new URL(`https://${this.host}/v2/${repository}/${target}`);
+        // credentials go to the registry's own host only (an upload location may point elsewhere)
+        const auth = (a) => a && url.host === this.host ? { authorization: a } : {};
+        let r = await this.send(method, url, { ...headers, ...auth(this.token && `Bearer ${this.token}`) }, body);
+        if (r.status === 401 && url.host === this.host) {
+            const a = await this.authorize(String(r.headers['www-authenticate'] ?? ''), repository);
+            if (a)
+                r = await this.send(method, url, { ...headers, ...auth(a) }, body);
         }
         return r;
     }
-    async fail(what, r) {
-        const text = (await r.text().catch(() => '')).slice(0, 300);
+    fail(what, r) {
+        if (r.status === 401 || r.status === 403)
+            throw new Error(`${what} failed: ${this.registry} refused ${this.password ? `the credentials of '${this.username}'` : 'access without credentials'} (HTTP ${r.status}); check username/password or logins`);
+        const text = r.body.toString('utf8').slice(0, 300).trim();
         throw new Error(`${what} failed: HTTP ${r.status}${text ? ` ${text}` : ''}`);
     }
     async manifest(repository, reference) {
         const r = await this.request('GET', repository, `manifests/${reference}`, {
             accept: MANIFEST_TYPES.join(', ')
         });
-        if (!r.ok)
-            return this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r);
-        const raw = Buffer.from(await r.arrayBuffer());
-        const { createHash } = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 598, 23));
-        const json = JSON.parse(raw.toString('utf8'));
+        if (r.status !== 200)
+            this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r);
+        const json = JSON.parse(r.body.toString('utf8'));
         return {
-            mediaType: String(json.mediaType ?? r.headers.get('content-type') ?? ''),
-            digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
-            size: raw.length,
+            mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
+            digest: sha256(r.body),
+            size: r.body.length,
             json,
-            raw
+            raw: r.body
         };
     }
     async blob(repository, digest) {
         const r = await this.request('GET', repository, `blobs/${digest}`);
-        if (!r.ok)
-            return this.fail(`Reading blob ${digest} of ${repository}`, r);
-        return (await r.json());
+        if (r.status !== 200)
+            this.fail(`Reading blob ${digest} of ${repository}`, r);
+        return JSON.parse(r.body.toString('utf8'));
     }
-    async putManifest(repository, tag, body, mediaType) {
-        const r = await this.request('PUT', repository, `manifests/${tag}`, { 'content-type': mediaType }, body);
-        if (!r.ok)
-            return this.fail(`Pushing ${repository}:${tag} to ${this.registry}`, r);
+    async hasBlob(repository, digest) {
+        const r = await this.request('HEAD', repository, `blobs/${digest}`);
+        return r.status === 200;
+    }
+    /** Uploads a blob (a monolithic upload: POST for a session, PUT of the whole body with its digest). */
+    async putBlob(repository, digest, body) {
+        const what = `Uploading blob ${digest} to ${this.registry}/${repository}`;
+        const start = await this.request('POST', repository, 'blobs/uploads/');
+        if (start.status !== 202 || !start.headers.location)
+            this.fail(what, start);
+        const url = new URL(String(start.headers.location), `https://${this.host}/`);
+        if (url.protocol !== 'https:')
+            throw new Error(`${what}: the upload location is not HTTPS`);
+        url.searchParams.set('digest', digest);
+        const r = await this.request('PUT', repository, url, { 'content-type': 'application/octet-stream' }, body);
+        if (r.status !== 201)
+            this.fail(what, r);
+    }
+    /** Puts a manifest under a tag or its own digest; returns the digest the registry reports. */
+    async putManifest(repository, reference, body, mediaType) {
+        const r = await this.request('PUT', repository, `manifests/${reference}`, { 'content-type': mediaType }, body);
+        if (r.status !== 201 && r.status !== 200)
+            this.fail(`Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`, r);
+        return String(r.headers['docker-content-digest'] ?? sha256(body));
     }
 }
 

@@ -37,28 +37,47 @@ export async function main(): Promise<void> {
     await linkUserPlugins(dir.path)
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
-    const [builder] = await Promise.all([
+    const [builder, driver] = await Promise.all([
       chooseBuilder(settings, docker, dir.path),
+      settings.mode === 'push-by-digest'
+        ? import('./engine-push.js').then(m => m.buildxDriver(docker))
+        : undefined,
       settings.push ? login(settings, dir.path) : undefined
     ])
+    // buildx's docker driver cannot push by digest: build into the engine, then push through the registry API
+    const viaEngine = builder === 'buildx' && driver === 'docker'
 
     const started = Date.now()
     let digest = ''
     let pushSeconds = 0
     let meta: Record<string, unknown> = {}
+    let imageId = ''
     if (builder === 'buildx') {
       const metadata = path.join(dir.path, 'metadata.json')
       const cache = cacheBackend(settings.cache, builder)
-      const args = buildxArgs(settings, ctx, metadata, cache)
+      const args = buildxArgs(settings, ctx, metadata, cache, viaEngine)
       // secrets go in before the context (the last argument); the values are files in the private folder
       args.splice(args.length - 1, 0, ...(await secretArgs(settings.secrets, dir)))
       // a secret-envs variable is given to buildx on purpose (the child-environment rules drop secrets)
       const secretEnv = Object.fromEntries(settings.secrets.envs.map(([, name]) => [name, process.env[name]]))
-      await core.group(`Build${settings.push ? ' and push' : ''} ${settings.refs.join(', ')} (buildx)`, () =>
-        build(settings, docker, args, secretEnv)
-      )
+      const what =
+        settings.mode === 'push-by-digest'
+          ? `${settings.image} to push by digest`
+          : `${settings.push ? 'and push ' : ''}${settings.refs.join(', ')}`
+      await core.group(`Build ${what} (buildx)`, () => build(settings, docker, args, secretEnv))
       meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
-      if (settings.push) digest = String(meta['containerimage.digest'] ?? '')
+      if (viaEngine) {
+        // the docker exporter reports the image id as containerimage.digest
+        imageId = String(meta['containerimage.config.digest'] ?? meta['containerimage.digest'] ?? '')
+        const pushStarted = Date.now()
+        digest = await core.group(`Push ${settings.image} by digest (the docker driver cannot)`, () =>
+          pushViaEngine(settings, docker, imageId, dir)
+        )
+        pushSeconds = (Date.now() - pushStarted) / 1000
+      } else {
+        imageId = String(meta['containerimage.config.digest'] ?? '')
+        if (settings.push) digest = String(meta['containerimage.digest'] ?? '')
+      }
     } else {
       if (hasSecrets(settings.secrets))
         throw new InputError(
@@ -78,10 +97,10 @@ export async function main(): Promise<void> {
     if (settings.push && !/^sha256:[0-9a-f]{64}$/.test(digest))
       throw new Error(`The push finished but reported no digest for ${settings.refs[0]}`)
 
-    setOutputs(settings, ctx, digest, { imageId: String(meta['containerimage.config.digest'] ?? '') })
+    setOutputs(settings, ctx, digest, { imageId })
 
     if (!settings.summary) return
-    const size = await imageSize(docker, settings.refs[0])
+    const size = await imageSize(docker, viaEngine ? imageId : settings.refs[0])
     summary.heading(`📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`)
     summary.table(
       ['Image', 'Tags', 'Digest', 'Size', 'Builder', builder === 'buildx' ? 'Build + push' : 'Build', 'Push'],
@@ -96,7 +115,7 @@ export async function main(): Promise<void> {
           size,
           builder,
           `${(totalSeconds - pushSeconds).toFixed(1)}s`,
-          builder === 'classic' && settings.push ? `${pushSeconds.toFixed(1)}s` : '—'
+          pushSeconds ? `${pushSeconds.toFixed(1)}s` : '—'
         ]
       ]
     )
@@ -104,6 +123,26 @@ export async function main(): Promise<void> {
   } finally {
     await dir.remove()
   }
+}
+
+/** push-by-digest on the docker driver: the untagged engine image to settings.image, by digest. */
+async function pushViaEngine(
+  settings: Settings,
+  docker: Docker,
+  imageId: string,
+  dir: PrivateDir
+): Promise<string> {
+  if (!/^sha256:[0-9a-f]{64}$/.test(imageId))
+    throw new Error(`The build reported no image id to push by digest (got '${imageId}')`)
+  const { RegistryClient, repositoryOf } = await import('./registry.js')
+  const { pushFromEngine, manifestAnnotations } = await import('./engine-push.js')
+  const { registry, repository } = repositoryOf(settings.image, settings.registry)
+  const login =
+    registry === settings.registry && settings.password
+      ? settings
+      : settings.logins.find(l => l.registry === registry)
+  const client = new RegistryClient(registry, login?.username ?? '', login?.password ?? '')
+  return pushFromEngine(docker, imageId, client, repository, dir, manifestAnnotations(settings.annotations))
 }
 
 /** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */
@@ -135,12 +174,9 @@ function setOutputs(
  * registry's API (no builder, no docker login: the credentials go straight to the registry's auth).
  */
 async function merge(settings: Settings, ctx: ReturnType<typeof runContext>): Promise<void> {
-  const { RegistryClient } = await import('./registry.js')
+  const { RegistryClient, repositoryOf } = await import('./registry.js')
   const { mergeDigests } = await import('./merge.js')
-  const registry = settings.registry
-  const repository = settings.image.startsWith(`${registry}/`)
-    ? settings.image.slice(registry.length + 1)
-    : settings.image
+  const { registry, repository } = repositoryOf(settings.image, settings.registry)
   const tags = settings.refs.map(r => r.slice(settings.image.length + 1))
   const client = new RegistryClient(registry, settings.username, settings.password)
   const merged = await core.group(

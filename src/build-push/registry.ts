@@ -1,7 +1,17 @@
-// The few calls of the OCI distribution API that the matrix merge needs: read a manifest or a blob, and put
-// a manifest under a tag. Authentication as registries ask for it in their 401: Basic with the step's
-// credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge names,
-// scoped to the repository. The password is never in a URL, a log line or an error.
+// The few calls of the OCI distribution API that the matrix needs: read a manifest or a blob, upload a blob,
+// put a manifest under a tag or a digest. Authentication as registries ask for it in their 401: Basic with
+// the step's credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge
+// names, scoped to the repository. The password is never in a URL, a log line or an error.
+// A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
+// /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as https from 'node:https'
+import * as path from 'node:path'
+import type { Readable } from 'node:stream'
+import * as tls from 'node:tls'
+import { parseImage } from '../common/validate.js'
+
 export interface Manifest {
   mediaType: string
   digest: string
@@ -17,19 +27,94 @@ export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json'
 ]
 
+/** Where the docker engine looks for a registry's CA (its documented certs.d layout). */
+export const DOCKER_CERTS_DIR = '/etc/docker/certs.d'
+
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+/** A body sent once per try: a buffer, or a stream opened anew for a retry after a 401. */
+type Body = Buffer | { open: () => Readable; size: number }
+
+/**
+ * The registry host and repository path of an image without tag: its own host, else `fallback` (the
+ * registry input, docker.io by default); a one-part Docker Hub name is under library/.
+ */
+export function repositoryOf(image: string, fallback: string): { registry: string; repository: string } {
+  const { registry, repository } = parseImage('image', image)
+  if (registry) return { registry, repository: repository.slice(registry.length + 1) }
+  const hub = fallback === 'docker.io' && !repository.includes('/')
+  return { registry: fallback, repository: hub ? `library/${repository}` : repository }
+}
+
+export const sha256 = (data: Buffer | string): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`
+
 export class RegistryClient {
   private token?: string
+  private agent?: https.Agent
 
   constructor(
     /** host[:port]; docker.io means registry-1.docker.io. */
     readonly registry: string,
     private readonly username: string,
-    private readonly password: string
+    private readonly password: string,
+    private readonly certsDir = DOCKER_CERTS_DIR
   ) {}
 
-  private get base(): string {
-    const host = this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry
-    return `https://${host}`
+  private get host(): string {
+    return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry
+  }
+
+  /** Node's roots, NODE_EXTRA_CA_CERTS (Node adds it to the default agent only), and docker's certs.d. */
+  private getAgent(): https.Agent {
+    if (this.agent) return this.agent
+    const extra: string[] = []
+    const dir = path.join(this.certsDir, this.registry)
+    for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+      if (name.endsWith('.crt')) extra.push(fs.readFileSync(path.join(dir, name), 'utf8'))
+    if (process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS))
+      extra.push(fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'))
+    this.agent = new https.Agent({
+      keepAlive: true,
+      ...(extra.length ? { ca: [...tls.rootCertificates, ...extra] } : {})
+    })
+    return this.agent
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, body?: Body): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size
+      const req = https.request(
+        url,
+        {
+          method,
+          agent: url.host === this.host ? this.getAgent() : undefined,
+          headers: { ...headers, ...(body !== undefined ? { 'content-length': String(size) } : {}) },
+          timeout: 300_000
+        },
+        res => {
+          const chunks: Buffer[] = []
+          res.on('data', (d: Buffer) => chunks.push(d))
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
+          )
+          res.on('error', reject)
+        }
+      )
+      req.on('timeout', () => req.destroy(new Error(`${url.host} did not answer within 5 minutes`)))
+      req.on('error', reject)
+      if (body === undefined) req.end()
+      else if (Buffer.isBuffer(body)) req.end(body)
+      else {
+        const stream = body.open()
+        stream.on('error', err => req.destroy(err))
+        stream.pipe(req)
+      }
+    })
   }
 
   private basic(): string {
@@ -42,11 +127,13 @@ export class RegistryClient {
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]))
     if (!params.realm) return undefined
     const url = new URL(params.realm)
+    if (url.protocol !== 'https:') throw new Error(`The registry's token service is not HTTPS: ${url.host}`)
     if (params.service) url.searchParams.set('service', params.service)
     url.searchParams.set('scope', `repository:${repository}:pull,push`)
-    const r = await fetch(url, { headers: this.password ? { authorization: this.basic() } : {} })
-    if (!r.ok) throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`)
-    const body = (await r.json()) as { token?: string; access_token?: string }
+    const r = await this.send('GET', url, this.password ? { authorization: this.basic() } : {})
+    if (r.status !== 200)
+      throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`)
+    const body = JSON.parse(r.body.toString('utf8')) as { token?: string; access_token?: string }
     this.token = body.token ?? body.access_token
     return this.token ? `Bearer ${this.token}` : undefined
   }
@@ -54,27 +141,28 @@ export class RegistryClient {
   private async request(
     method: string,
     repository: string,
-    path: string,
+    target: string | URL,
     headers: Record<string, string> = {},
-    body?: Buffer
-  ): Promise<Response> {
-    const url = `${this.base}/v2/${repository}/${path}`
-    const send = (auth?: string) =>
-      fetch(url, {
-        method,
-        headers: { ...headers, ...(auth ? { authorization: auth } : {}) },
-        body: body ? new Uint8Array(body) : undefined
-      })
-    let r = await send(this.token ? `Bearer ${this.token}` : undefined)
-    if (r.status === 401) {
-      const auth = await this.authorize(r.headers.get('www-authenticate') ?? '', repository)
-      if (auth) r = await send(auth)
+    body?: Body
+  ): Promise<Reply> {
+    const url = target instanceof URL ? target : new URL(`https://${this.host}/v2/${repository}/${target}`)
+    // credentials go to the registry's own host only (an upload location may point elsewhere)
+    const auth = (a?: string): Record<string, string> =>
+      a && url.host === this.host ? { authorization: a } : {}
+    let r = await this.send(method, url, { ...headers, ...auth(this.token && `Bearer ${this.token}`) }, body)
+    if (r.status === 401 && url.host === this.host) {
+      const a = await this.authorize(String(r.headers['www-authenticate'] ?? ''), repository)
+      if (a) r = await this.send(method, url, { ...headers, ...auth(a) }, body)
     }
     return r
   }
 
-  private async fail(what: string, r: Response): Promise<never> {
-    const text = (await r.text().catch(() => '')).slice(0, 300)
+  private fail(what: string, r: Reply): never {
+    if (r.status === 401 || r.status === 403)
+      throw new Error(
+        `${what} failed: ${this.registry} refused ${this.password ? `the credentials of '${this.username}'` : 'access without credentials'} (HTTP ${r.status}); check username/password or logins`
+      )
+    const text = r.body.toString('utf8').slice(0, 300).trim()
     throw new Error(`${what} failed: HTTP ${r.status}${text ? ` ${text}` : ''}`)
   }
 
@@ -82,27 +170,54 @@ export class RegistryClient {
     const r = await this.request('GET', repository, `manifests/${reference}`, {
       accept: MANIFEST_TYPES.join(', ')
     })
-    if (!r.ok) return this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r)
-    const raw = Buffer.from(await r.arrayBuffer())
-    const { createHash } = await import('node:crypto')
-    const json = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
+    if (r.status !== 200) this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r)
+    const json = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
     return {
-      mediaType: String(json.mediaType ?? r.headers.get('content-type') ?? ''),
-      digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
-      size: raw.length,
+      mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
+      digest: sha256(r.body),
+      size: r.body.length,
       json,
-      raw
+      raw: r.body
     }
   }
 
   async blob(repository: string, digest: string): Promise<Record<string, unknown>> {
     const r = await this.request('GET', repository, `blobs/${digest}`)
-    if (!r.ok) return this.fail(`Reading blob ${digest} of ${repository}`, r)
-    return (await r.json()) as Record<string, unknown>
+    if (r.status !== 200) this.fail(`Reading blob ${digest} of ${repository}`, r)
+    return JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
   }
 
-  async putManifest(repository: string, tag: string, body: Buffer, mediaType: string): Promise<void> {
-    const r = await this.request('PUT', repository, `manifests/${tag}`, { 'content-type': mediaType }, body)
-    if (!r.ok) return this.fail(`Pushing ${repository}:${tag} to ${this.registry}`, r)
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const r = await this.request('HEAD', repository, `blobs/${digest}`)
+    return r.status === 200
+  }
+
+  /** Uploads a blob (a monolithic upload: POST for a session, PUT of the whole body with its digest). */
+  async putBlob(repository: string, digest: string, body: Body): Promise<void> {
+    const what = `Uploading blob ${digest} to ${this.registry}/${repository}`
+    const start = await this.request('POST', repository, 'blobs/uploads/')
+    if (start.status !== 202 || !start.headers.location) this.fail(what, start)
+    const url = new URL(String(start.headers.location), `https://${this.host}/`)
+    if (url.protocol !== 'https:') throw new Error(`${what}: the upload location is not HTTPS`)
+    url.searchParams.set('digest', digest)
+    const r = await this.request('PUT', repository, url, { 'content-type': 'application/octet-stream' }, body)
+    if (r.status !== 201) this.fail(what, r)
+  }
+
+  /** Puts a manifest under a tag or its own digest; returns the digest the registry reports. */
+  async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
+    const r = await this.request(
+      'PUT',
+      repository,
+      `manifests/${reference}`,
+      { 'content-type': mediaType },
+      body
+    )
+    if (r.status !== 201 && r.status !== 200)
+      this.fail(
+        `Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`,
+        r
+      )
+    return String(r.headers['docker-content-digest'] ?? sha256(body))
   }
 }

@@ -281,7 +281,9 @@ export function buildxArgs(
   settings: Settings,
   ctx: RunContext,
   metadataFile: string,
-  cache: CacheBackend
+  cache: CacheBackend,
+  /** push-by-digest on a builder that cannot: build into the engine, untagged (engine-push.ts pushes it). */
+  viaEngine = false
 ): string[] {
   const args = ['buildx', 'build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
@@ -308,7 +310,8 @@ export function buildxArgs(
   if (settings.sbom) args.push(`--sbom=${settings.sbom}`)
   if (settings.target) args.push(`--target=${settings.target}`)
   for (const [k, v] of settings.buildContexts) args.push('--build-context', `${k}=${v}`)
-  for (const a of settings.annotations) args.push('--annotation', a)
+  // the docker exporter ignores annotations: engine-push.ts puts them on the manifest
+  if (!viaEngine) for (const a of settings.annotations) args.push('--annotation', a)
   if (settings.noCache) args.push('--no-cache')
   args.push('--metadata-file', metadataFile)
   if (settings.mode === 'push-by-digest') {
@@ -316,7 +319,9 @@ export function buildxArgs(
     while (args.includes('--tag')) args.splice(args.indexOf('--tag'), 2)
     args.push(
       '--output',
-      `type=image,name=${settings.image},push-by-digest=true,name-canonical=true,push=true`
+      viaEngine
+        ? 'type=docker'
+        : `type=image,name=${settings.image},push-by-digest=true,name-canonical=true,push=true`
     )
     args.push(settings.context)
     return args

@@ -1,0 +1,165 @@
+// push-by-digest where the builder cannot: buildx's default `docker` driver refuses it ("push-by-digest is
+// currently not implemented for docker driver"), and that is the builder a GitHub-hosted runner has unless a
+// workflow creates another. Then the leg is built into the engine (untagged) and pushed by digest here:
+// `docker save` of the image, each layer gzipped (a layer the registry already holds is not uploaded),
+// the engine's own image config, and an OCI manifest put under its digest, so no tag is ever made.
+// The result is what BuildKit's push-by-digest gives: a manifest by digest that `mode: merge` indexes.
+import { createHash } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
+import * as core from '@actions/core'
+import type { Docker } from '../common/docker.js'
+import { tool } from '../common/exec.js'
+import type { PrivateDir } from '../common/temp.js'
+import { sha256, type RegistryClient } from './registry.js'
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json'
+const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
+
+interface Blob {
+  digest: string
+  size: number
+  file: string
+}
+
+/** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...), per `buildx inspect`. */
+export async function buildxDriver(docker: Docker): Promise<string> {
+  const r = await docker(['buildx', 'inspect'], { silent: true, ignoreReturnCode: true })
+  return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? ''
+}
+
+/**
+ * Annotations as `--annotation` takes them; on this path only the image manifest's own apply
+ * (`key=value` or `manifest:key=value`), the others are named in a warning.
+ */
+export function manifestAnnotations(annotations: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const skipped: string[] = []
+  for (const a of annotations) {
+    const m = /^(?:manifest:)?([^=:[\]]+)=(.*)$/s.exec(a)
+    if (m) out[m[1]] = m[2]
+    else skipped.push(a)
+  }
+  if (skipped.length)
+    core.warning(
+      `Pushed by digest through the engine: only manifest annotations apply, not ${skipped.join(', ')}`
+    )
+  return out
+}
+
+/** Gzips a layer tar into `dest`, hashing what is written; a layer that is already gzip is taken as is. */
+async function compress(file: string, dest: string): Promise<Blob> {
+  const handle = await fs.open(file, 'r')
+  const magic = Buffer.alloc(2)
+  await handle.read(magic, 0, 2, 0)
+  await handle.close()
+  if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    const hash = createHash('sha256')
+    await pipeline(createReadStream(file), hash)
+    return { digest: `sha256:${hash.digest('hex')}`, size: (await fs.stat(file)).size, file }
+  }
+  const hash = createHash('sha256')
+  let size = 0
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk)
+      size += chunk.length
+      done(null, chunk)
+    }
+  })
+  await pipeline(createReadStream(file), createGzip(), tee, createWriteStream(dest, { mode: 0o600 }))
+  return { digest: `sha256:${hash.digest('hex')}`, size, file: dest }
+}
+
+/** At most `limit` of the tasks at a time, results in order. */
+async function limited<T>(
+  items: T[],
+  limit: number,
+  task: (item: T, i: number) => Promise<void>
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      await task(items[i], i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/**
+ * Pushes the engine's image `imageId` to `repository` by digest; returns the manifest's digest.
+ * The image is saved and unpacked in the step's private folder (removed with it).
+ */
+export async function pushFromEngine(
+  docker: Docker,
+  imageId: string,
+  client: RegistryClient,
+  repository: string,
+  dir: PrivateDir,
+  annotations: Record<string, string>
+): Promise<string> {
+  const work = path.join(dir.path, 'engine-image')
+  await fs.mkdir(work, { mode: 0o700 })
+  const archive = path.join(work, 'image.tar')
+  await docker(['save', `--output=${archive}`, imageId], { silent: true, label: 'docker save' })
+  const unpacked = path.join(work, 'image')
+  await fs.mkdir(unpacked)
+  // GNU tar keeps members inside the folder (it skips names with `..` and strips a leading /)
+  await tool('tar')(['-x', '-f', archive, '-C', unpacked], { silent: true, label: 'unpack the saved image' })
+  await fs.rm(archive)
+
+  const index = JSON.parse(await fs.readFile(path.join(unpacked, 'manifest.json'), 'utf8')) as {
+    Config: string
+    Layers: string[]
+  }[]
+  if (index.length !== 1) throw new Error(`docker save of ${imageId} held ${index.length} images, not 1`)
+  const inside = (name: string) => {
+    const file = path.resolve(unpacked, name)
+    if (!file.startsWith(unpacked + path.sep)) throw new Error(`docker save named a file outside: ${name}`)
+    return file
+  }
+  const config = await fs.readFile(inside(index[0].Config))
+  const configDigest = sha256(config)
+  if (imageId.startsWith('sha256:') && configDigest !== imageId)
+    throw new Error(`docker save of ${imageId} gave a config whose digest is ${configDigest}`)
+
+  const layers: Blob[] = new Array(index[0].Layers.length)
+  let uploaded = 0
+  let bytes = 0
+  await limited(index[0].Layers, 3, async (name, i) => {
+    const blob = await compress(inside(name), path.join(work, `layer-${i}.tar.gz`))
+    layers[i] = blob
+    if (await client.hasBlob(repository, blob.digest)) return
+    await client.putBlob(repository, blob.digest, {
+      open: () => createReadStream(blob.file),
+      size: blob.size
+    })
+    uploaded++
+    bytes += blob.size
+  })
+  if (!(await client.hasBlob(repository, configDigest)))
+    await client.putBlob(repository, configDigest, config)
+
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
+      layers: layers.map(l => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.size })),
+      ...(Object.keys(annotations).length ? { annotations } : {})
+    })
+  )
+  const digest = sha256(manifest)
+  const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST)
+  if (reported !== digest) throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`)
+  core.info(
+    `Pushed ${client.registry}/${repository}@${digest}: ${layers.length} layers, ${uploaded} uploaded (${(bytes / 1024 / 1024).toFixed(1)} MiB)`
+  )
+  return digest
+}

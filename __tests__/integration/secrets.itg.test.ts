@@ -332,8 +332,19 @@ describe('build-push: bad input and secrets', () => {
     expect(r.commands.some(c => c.command === 'warning' && c.message.includes('injected'))).toBe(false)
   })
 
-  test('docker gets the password on stdin only, never in its environment', async () => {
+  test('docker and buildx get no password in their environment', async () => {
     const w = wrappers({ docker: which('docker') })
+    // build-push runs the buildx plugin directly when it finds its file: a user plugin folder wraps it too
+    const userConfig = tmp('docker-config-')
+    fs.mkdirSync(path.join(userConfig, 'cli-plugins'))
+    fs.writeFileSync(
+      path.join(userConfig, 'cli-plugins', 'docker-buildx'),
+      fs
+        .readFileSync(path.join(w.bin, 'docker'), 'utf8')
+        .replace('== docker', '== docker-buildx')
+        .replace(which('docker'), '/usr/libexec/docker/cli-plugins/docker-buildx'),
+      { mode: 0o755 }
+    )
     const { main, post } = await runMainAndPost(
       'build-push',
       {
@@ -346,6 +357,7 @@ describe('build-push: bad input and secrets', () => {
         env: {
           PATH: `${w.bin}:${process.env.PATH}`,
           ENV_DUMP: w.dump,
+          DOCKER_CONFIG: userConfig,
           REGISTRY_PASSWORD: password,
           ...RUNNER_SECRETS
         }
@@ -353,6 +365,7 @@ describe('build-push: bad input and secrets', () => {
     )
     expect(main.exitCode).toBe(0)
     expect(post.exitCode).toBe(0)
+    expect(w.envs()).toMatch(/^== docker-buildx build /m)
     expectCleanEnvs(w.envs())
     expectNoLeak([password, ...Object.values(RUNNER_SECRETS)], [main, post], {
       'tool environments': w.envs()

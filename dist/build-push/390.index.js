@@ -49,8 +49,8 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 /** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...), per `buildx inspect`. */
-async function buildxDriver(docker) {
-    const r = await docker(['buildx', 'inspect'], { silent: true, ignoreReturnCode: true });
+async function buildxDriver(buildx) {
+    const r = await buildx(['inspect'], { silent: true, ignoreReturnCode: true });
     return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? '';
 }
 /**

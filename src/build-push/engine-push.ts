@@ -28,8 +28,8 @@ interface Blob {
 }
 
 /** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...), per `buildx inspect`. */
-export async function buildxDriver(docker: Docker): Promise<string> {
-  const r = await docker(['buildx', 'inspect'], { silent: true, ignoreReturnCode: true })
+export async function buildxDriver(buildx: Docker): Promise<string> {
+  const r = await buildx(['inspect'], { silent: true, ignoreReturnCode: true })
   return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? ''
 }
 

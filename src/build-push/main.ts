@@ -37,15 +37,15 @@ export async function main(): Promise<void> {
     await linkUserPlugins(dir.path)
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
-    const [builder, driver] = await Promise.all([
-      chooseBuilder(settings, docker, dir.path),
-      settings.mode === 'push-by-digest'
-        ? import('./engine-push.js').then(m => m.buildxDriver(docker))
-        : undefined,
+    const [{ kind: builder, buildx }] = await Promise.all([
+      chooseBuilder(settings, docker, dir.path, env),
       settings.push ? login(settings, dir.path) : undefined
     ])
     // buildx's docker driver cannot push by digest: build into the engine, then push through the registry API
-    const viaEngine = builder === 'buildx' && driver === 'docker'
+    const viaEngine =
+      builder === 'buildx' &&
+      settings.mode === 'push-by-digest' &&
+      (await (await import('./engine-push.js')).buildxDriver(buildx)) === 'docker'
 
     const started = Date.now()
     let digest = ''
@@ -64,7 +64,7 @@ export async function main(): Promise<void> {
         settings.mode === 'push-by-digest'
           ? `${settings.image} to push by digest`
           : `${settings.push ? 'and push ' : ''}${settings.refs.join(', ')}`
-      await core.group(`Build ${what} (buildx)`, () => build(settings, docker, args, secretEnv))
+      await core.group(`Build ${what} (buildx)`, () => build(settings, buildx, args, secretEnv))
       meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
       if (viaEngine) {
         // the docker exporter reports the image id as containerimage.digest
@@ -203,21 +203,36 @@ const PLUGIN_DIRS = [
 ]
 
 /**
- * buildx or the classic builder. `auto` takes buildx when its plugin file is found where the docker CLI
- * looks for it (no process started); when it is in none of those places, `docker buildx version` decides.
+ * buildx or the classic builder, and how to run buildx. `auto` takes buildx when its plugin file is found
+ * where the docker CLI looks for it (no process started); when it is in none of those places,
+ * `docker buildx version` decides. A plugin file found is run directly, in buildx's standalone mode (it
+ * reads the same DOCKER_CONFIG, context and builders): `docker buildx …` would start the docker CLI, which
+ * first runs the plugin once more for its metadata: about 30 ms of a cached rebuild's fixed cost.
  */
 async function chooseBuilder(
   settings: Settings,
   docker: Docker,
-  configDir: string
-): Promise<'buildx' | 'classic'> {
-  if (settings.builder !== 'auto') return settings.builder
-  for (const dir of [path.join(configDir, 'cli-plugins'), ...PLUGIN_DIRS])
-    if (await fs.stat(path.join(dir, 'docker-buildx')).catch(() => undefined)) return 'buildx'
+  configDir: string,
+  env: Record<string, string | undefined>
+): Promise<{ kind: 'buildx' | 'classic'; buildx: Docker }> {
+  let plugin: string | undefined
+  if (settings.builder !== 'classic')
+    for (const dir of [path.join(configDir, 'cli-plugins'), ...PLUGIN_DIRS]) {
+      const file = path.join(dir, 'docker-buildx')
+      if (await fs.stat(file).catch(() => undefined)) {
+        plugin = file
+        break
+      }
+    }
+  const buildx: Docker = plugin
+    ? (args, opts) => tool(plugin, { env })(args, opts)
+    : (args, opts) => docker(['buildx', ...args], opts)
+  if (plugin && settings.builder !== 'classic') return { kind: 'buildx', buildx }
+  if (settings.builder !== 'auto') return { kind: settings.builder, buildx }
   const r = await docker(['buildx', 'version'], { silent: true, ignoreReturnCode: true }).catch(
     () => undefined
   )
-  return r?.exitCode === 0 ? 'buildx' : 'classic'
+  return { kind: r?.exitCode === 0 ? 'buildx' : 'classic', buildx }
 }
 
 /** Plugins and buildx builders installed in the user's own docker folder stay usable. */

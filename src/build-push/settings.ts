@@ -276,7 +276,7 @@ export function cacheBackend(
   return mode
 }
 
-/** The arguments of `docker buildx build` (a pure function: most unit tests are here). */
+/** The arguments of `buildx build` (run as the plugin itself or as `docker buildx`; a pure function). */
 export function buildxArgs(
   settings: Settings,
   ctx: RunContext,
@@ -285,7 +285,7 @@ export function buildxArgs(
   /** push-by-digest on a builder that cannot: build into the engine, untagged (engine-push.ts pushes it). */
   viaEngine = false
 ): string[] {
-  const args = ['buildx', 'build', `--file=${settings.file}`]
+  const args = ['build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { runMain, uniqueName } from '../scripts/lib/runner.mjs'
 import { fmt, infra, median, rm, ROOT, table } from './lib.mjs'
 
-const RUNS = Number(process.env.BENCH_RUNS_BUILD || 5)
+const RUNS = Number(process.env.BENCH_RUNS_BUILD || 9)
 
 /** A copy of example/demo-app whose app code can be changed without touching the repository. */
 function appCopy() {

@@ -65,6 +65,8 @@ describe('build-push bundle', () => {
       expect(image.Labels?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/)
 
       expect(main.summary).toContain(main.outputs.digest)
+      // the image's size, asked of the engine (with buildx: while the push runs)
+      expect(main.summary).toMatch(/<td>\d+\.\d MiB<\/td>/)
       expectNowhere(infra.REGISTRY_PASSWORD, main, post)
       expect(fs.readFileSync(config, 'utf8')).toBe(before)
       expect(fs.readdirSync(path.dirname(config))).toEqual(['config.json'])

@@ -5,6 +5,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { splitArgs } from '../../src/common/argv.js'
 import { unifiedDiff } from '../../src/common/diff.js'
+import { run } from '../../src/common/exec.js'
 import * as inputs from '../../src/common/inputs.js'
 import { backoffDelay, retry } from '../../src/common/retry.js'
 import { fence } from '../../src/common/summary.js'
@@ -338,4 +339,14 @@ describe('unifiedDiff on random edits', () => {
 
 test('summary fences outlast the backticks inside', () => {
   expect(fence('a ``` b', 'diff')).toBe('````diff\na ``` b\n````\n')
+})
+
+test('exec: onOutput sees stdout and stderr as they arrive, before the tool ends', async () => {
+  const seen: string[] = []
+  const r = await run('sh', ['-c', 'echo out; echo err >&2'], {
+    silent: true,
+    onOutput: t => seen.push(t)
+  })
+  expect(r.exitCode).toBe(0)
+  expect(seen.join('').split('\n').filter(Boolean).sort()).toEqual(['err', 'out'])
 })

@@ -24,6 +24,8 @@ export interface RunOptions {
   ignoreReturnCode?: boolean
   /** What the call does, for the error message: "push to origin". */
   label?: string
+  /** Called with each piece of output (stdout or stderr) as it arrives: to act on progress mid-run. */
+  onOutput?: (text: string) => void
 }
 
 export interface RunResult {
@@ -107,6 +109,7 @@ export async function run(tool: string, args: string[], opts: RunOptions = {}): 
       const err = new Capture()
       let lastByte = 10
       const echo = (chunk: Buffer) => {
+        opts.onOutput?.(chunk.toString('utf8'))
         if (opts.silent) return
         process.stdout.write(chunk)
         lastByte = chunk[chunk.length - 1]

@@ -105,10 +105,14 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
     image,
     context: context('amd64-leg'),
     mode: 'push-by-digest',
-    annotations: 'org.opencontainers.image.title=amd64-leg',
+    annotations: 'org.opencontainers.image.title=amd64-leg\nindex:org.example.y=2',
     ...login()
   })
   expect(again.exitCode).toBe(0)
+  // an index annotation has no index to go on here: named, not silently dropped
+  expect(again.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
+    'Pushed by digest through the engine: only manifest annotations apply, not index:org.example.y=2'
+  ])
   expect(again.stdout).toMatch(/: 3 layers, 0 uploaded/)
   const merged = await runMain(
     'build-push',

@@ -233,7 +233,10 @@ test('manifest annotations: unprefixed and manifest: apply, the other kinds are 
       'index:org.example.y=2',
       'manifest[linux/amd64]:org.example.z=3'
     ])
-  ).toEqual({ 'org.opencontainers.image.title': 'a=b', 'org.example.x': '1' })
+  ).toEqual({
+    applied: { 'org.opencontainers.image.title': 'a=b', 'org.example.x': '1' },
+    skipped: ['index:org.example.y=2', 'manifest[linux/amd64]:org.example.z=3']
+  })
 })
 
 test('repository of an image: its own host, else the registry input; Docker Hub names under library/', () => {

@@ -55,21 +55,19 @@ async function buildxDriver(buildx) {
 }
 /**
  * Annotations as `--annotation` takes them; on this path only the image manifest's own apply
- * (`key=value` or `manifest:key=value`), the others are named in a warning.
+ * (`key=value` or `manifest:key=value`): the others are returned as `skipped`, for a warning.
  */
 function manifestAnnotations(annotations) {
-    const out = {};
+    const applied = {};
     const skipped = [];
     for (const a of annotations) {
         const m = /^(?:manifest:)?([^=:[\]]+)=(.*)$/s.exec(a);
         if (m)
-            out[m[1]] = m[2];
+            applied[m[1]] = m[2];
         else
             skipped.push(a);
     }
-    if (skipped.length)
-        _actions_core__WEBPACK_IMPORTED_MODULE_7__/* .warning */ .$e(`Pushed by digest through the engine: only manifest annotations apply, not ${skipped.join(', ')}`);
-    return out;
+    return { applied, skipped };
 }
 /** Gzips a layer tar into `dest`, hashing what is written; a layer that is already gzip is taken as is. */
 async function compress(file, dest) {

@@ -35,21 +35,20 @@ export async function buildxDriver(buildx: Docker): Promise<string> {
 
 /**
  * Annotations as `--annotation` takes them; on this path only the image manifest's own apply
- * (`key=value` or `manifest:key=value`), the others are named in a warning.
+ * (`key=value` or `manifest:key=value`): the others are returned as `skipped`, for a warning.
  */
-export function manifestAnnotations(annotations: string[]): Record<string, string> {
-  const out: Record<string, string> = {}
+export function manifestAnnotations(annotations: string[]): {
+  applied: Record<string, string>
+  skipped: string[]
+} {
+  const applied: Record<string, string> = {}
   const skipped: string[] = []
   for (const a of annotations) {
     const m = /^(?:manifest:)?([^=:[\]]+)=(.*)$/s.exec(a)
-    if (m) out[m[1]] = m[2]
+    if (m) applied[m[1]] = m[2]
     else skipped.push(a)
   }
-  if (skipped.length)
-    core.warning(
-      `Pushed by digest through the engine: only manifest annotations apply, not ${skipped.join(', ')}`
-    )
-  return out
+  return { applied, skipped }
 }
 
 /** Gzips a layer tar into `dest`, hashing what is written; a layer that is already gzip is taken as is. */

@@ -152,7 +152,12 @@ async function pushViaEngine(
       ? settings
       : settings.logins.find(l => l.registry === registry)
   const client = new RegistryClient(registry, login?.username ?? '', login?.password ?? '')
-  return pushFromEngine(docker, imageId, client, repository, dir, manifestAnnotations(settings.annotations))
+  const { applied, skipped } = manifestAnnotations(settings.annotations)
+  if (skipped.length)
+    core.warning(
+      `Pushed by digest through the engine: only manifest annotations apply, not ${skipped.join(', ')}`
+    )
+  return pushFromEngine(docker, imageId, client, repository, dir, applied)
 }
 
 /** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */

@@ -216,3 +216,33 @@ describe('build-push: several images and registries', () => {
     expect(error).not.toContain('secretvalue')
   })
 })
+
+describe("build-push: the user's docker setup", () => {
+  test('the current docker context (docker context use) stays in force in the per-step config; its credentials do not', async () => {
+    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+    const docker = (...args: string[]) =>
+      execFileSync('docker', ['--config', user, ...args], { stdio: 'ignore' })
+    docker('context', 'create', 'ci-other', '--docker', 'host=unix:///var/run/docker.sock')
+    docker('context', 'use', 'ci-other')
+    const before = fs.readFileSync(path.join(user, 'config.json'), 'utf8')
+    const image = `${infra.REGISTRY}/itg/${uniqueName('context')}`
+    const { main, post } = await runMainAndPost(
+      'build-push',
+      {
+        image,
+        context: context('FROM ' + infra.BUSYBOX_IMAGE + '\nRUN echo ctx > /ctx\n'),
+        tag: 'ctx',
+        ...login()
+      },
+      { env: { DOCKER_CONFIG: user } }
+    )
+    expect(main.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    // buildx's default builder of a context is named after it
+    expect(main.stdout).toContain('building with "ci-other" instance using docker driver')
+    expect(main.summary).toMatch(/<td>\d+\.\d MiB<\/td>/)
+    expect(fs.readFileSync(path.join(user, 'config.json'), 'utf8')).toBe(before)
+    fs.rmSync(user, { recursive: true, force: true })
+  })
+})

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { authRefused, writeDockerAuths, type Docker } from '../common/docker.js'
+import { authRefused, stepDockerEnv, writeDockerAuths, type Docker } from '../common/docker.js'
 import { tail, tool, ToolError, type RunResult } from '../common/exec.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
@@ -30,11 +29,9 @@ export async function main(): Promise<void> {
   const dir = await PrivateDir.create('build-push')
   core.saveState(State.PrivateDir, dir.path)
   try {
-    const env = {
-      DOCKER_CONFIG: dir.path,
-      BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1'
-    }
-    await linkUserPlugins(dir.path)
+    const dockerEnv = await stepDockerEnv(dir.path)
+    const context = dockerEnv.DOCKER_CONTEXT ?? ''
+    const env = { ...dockerEnv, BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1' }
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
     const [{ kind: builder, buildx }] = await Promise.all([
@@ -72,7 +69,7 @@ export async function main(): Promise<void> {
         if (sizeQuery || !settings.summary) return
         seen = (seen + text).slice(-400)
         const written = /writing image (sha256:[0-9a-f]{64})/.exec(seen)
-        if (written) sizeQuery = imageSize(docker, written[1]).catch(() => 'unknown')
+        if (written) sizeQuery = imageSize(docker, written[1], context).catch(() => 'unknown')
       }
       await core.group(`Build ${what} (buildx)`, () => build(settings, buildx, args, secretEnv, watch))
       meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
@@ -110,7 +107,7 @@ export async function main(): Promise<void> {
     setOutputs(settings, ctx, digest, { imageId })
 
     if (!settings.summary) return
-    const size = await (sizeQuery ?? imageSize(docker, viaEngine ? imageId : settings.refs[0]))
+    const size = await (sizeQuery ?? imageSize(docker, viaEngine ? imageId : settings.refs[0], context))
     summary.heading(`📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`)
     summary.table(
       ['Image', 'Tags', 'Digest', 'Size', 'Builder', builder === 'buildx' ? 'Build + push' : 'Build', 'Push'],
@@ -250,15 +247,6 @@ async function chooseBuilder(
   return { kind: r?.exitCode === 0 ? 'buildx' : 'classic', buildx }
 }
 
-/** Plugins and buildx builders installed in the user's own docker folder stay usable. */
-async function linkUserPlugins(configDir: string): Promise<void> {
-  const home = path.join(os.homedir(), '.docker')
-  for (const name of ['cli-plugins', 'buildx']) {
-    const source = path.join(process.env.DOCKER_CONFIG || home, name)
-    if (await fs.stat(source).catch(() => undefined)) await fs.symlink(source, path.join(configDir, name))
-  }
-}
-
 /** One login per registry into the per-step docker config: registry/username/password, then `logins`. */
 async function login(settings: Settings, configDir: string): Promise<void> {
   const all = [
@@ -338,9 +326,9 @@ async function pushAll(settings: Settings, docker: Docker): Promise<string> {
  * a third of the fixed cost of a cached rebuild); where DOCKER_HOST or a docker context points elsewhere,
  * or the socket does not answer, `docker image inspect` asks.
  */
-async function imageSize(docker: Docker, ref: string): Promise<string> {
+async function imageSize(docker: Docker, ref: string, context: string): Promise<string> {
   const mib = (bytes: number) => (bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'unknown')
-  if (!process.env.DOCKER_HOST && !process.env.DOCKER_CONTEXT) {
+  if (!process.env.DOCKER_HOST && !context) {
     const size = await engineImageSize('/var/run/docker.sock', ref).catch(() => undefined)
     // a number, or null: the engine answered that it does not hold the image (a builder that only pushed)
     if (size !== undefined) return size === null ? 'unknown' : mib(size)

@@ -63,3 +63,35 @@ export function authRefused(output: string): boolean {
     output
   )
 }
+
+/**
+ * The environment for docker in a per-step folder `dir` (credentials never touch the user's docker config
+ * and go with the folder), keeping what the user's own folder (DOCKER_CONFIG, else ~/.docker) set up:
+ * plugins, buildx builders and docker contexts are linked in, and the current context (DOCKER_CONTEXT, else
+ * `docker context use`'s currentContext) is passed on, so every call talks to the daemon the user chose.
+ * No process is started: the user's config.json is read, not asked of `docker context show`.
+ */
+export async function stepDockerEnv(
+  dir: string
+): Promise<{ DOCKER_CONFIG: string; DOCKER_CONTEXT?: string }> {
+  const fs = await import('node:fs/promises')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const home = process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')
+  for (const name of ['cli-plugins', 'buildx', 'contexts']) {
+    const source = path.join(home, name)
+    if (await fs.stat(source).catch(() => undefined)) await fs.symlink(source, path.join(dir, name))
+  }
+  let context = process.env.DOCKER_CONTEXT ?? ''
+  if (!context) {
+    try {
+      const user = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')) as {
+        currentContext?: unknown
+      }
+      context = typeof user.currentContext === 'string' ? user.currentContext : ''
+    } catch {
+      // no user config (or one docker itself would refuse): the default context
+    }
+  }
+  return { DOCKER_CONFIG: dir, ...(context && context !== 'default' ? { DOCKER_CONTEXT: context } : {}) }
+}

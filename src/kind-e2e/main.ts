@@ -1,8 +1,7 @@
-import * as fs from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { run, tool, writeFenced } from '../common/exec.js'
+import { stepDockerEnv } from '../common/docker.js'
+import { tool, writeFenced } from '../common/exec.js'
 import * as summary from '../common/summary.js'
 import { PrivateDir } from '../common/temp.js'
 import { ensureTool } from '../common/tools.js'
@@ -26,16 +25,7 @@ async function findTools(settings: Settings): Promise<Tools> {
  * the one kind uses (self-hosted runners with a non-default context).
  */
 async function dockerFor(privDir: string): Promise<ReturnType<typeof tool>> {
-  const context = (
-    await run('docker', ['context', 'show'], { silent: true, ignoreReturnCode: true })
-  ).stdout.trim()
-  const userConfig = process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')
-  const contexts = path.join(userConfig, 'contexts')
-  if (context && context !== 'default' && (await fs.stat(contexts).catch(() => undefined)))
-    await fs.symlink(contexts, path.join(privDir, 'contexts'))
-  return tool('docker', {
-    env: { DOCKER_CONFIG: privDir, DOCKER_CONTEXT: context && context !== 'default' ? context : undefined }
-  })
+  return tool('docker', { env: await stepDockerEnv(privDir) })
 }
 
 /** install-only: kind (the requested version), kubectl and helm on PATH for later steps, no cluster. */

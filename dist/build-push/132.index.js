@@ -7,10 +7,9 @@ export const modules = {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   RegistryClient: () => (/* binding */ RegistryClient),
-/* harmony export */   repositoryOf: () => (/* binding */ repositoryOf),
-/* harmony export */   sc: () => (/* binding */ sha256)
+/* harmony export */   repositoryOf: () => (/* binding */ repositoryOf)
 /* harmony export */ });
-/* unused harmony exports MANIFEST_TYPES, DOCKER_CERTS_DIR */
+/* unused harmony exports MANIFEST_TYPES, DOCKER_CERTS_DIR, sha256 */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);

@@ -15,7 +15,9 @@ import * as core from '@actions/core'
 import type { Docker } from '../common/docker.js'
 import { tool } from '../common/exec.js'
 import type { PrivateDir } from '../common/temp.js'
-import { sha256, type RegistryClient } from './registry.js'
+import type { RegistryClient } from './registry.js'
+
+const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json'

@@ -50,11 +50,14 @@ export function repositoryOf(image: string, fallback: string): { registry: strin
   return { registry: fallback, repository: hub ? `library/${repository}` : repository }
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
 export const sha256 = (data: Buffer | string): string =>
   `sha256:${createHash('sha256').update(data).digest('hex')}`
 
 export class RegistryClient {
-  private token?: string
+  /** The Authorization the registry's challenge asked for (Basic, or a Bearer token), reused once known. */
+  private authorization?: string
   private agent?: https.Agent
 
   constructor(
@@ -92,7 +95,8 @@ export class RegistryClient {
         url,
         {
           method,
-          agent: url.host === this.host ? this.getAgent() : undefined,
+          // one agent for the registry and the hosts it sends to: Node's roots plus the registry's CAs
+          agent: this.getAgent(),
           headers: { ...headers, ...(body !== undefined ? { 'content-length': String(size) } : {}) },
           timeout: 300_000
         },
@@ -134,8 +138,8 @@ export class RegistryClient {
     if (r.status !== 200)
       throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`)
     const body = JSON.parse(r.body.toString('utf8')) as { token?: string; access_token?: string }
-    this.token = body.token ?? body.access_token
-    return this.token ? `Bearer ${this.token}` : undefined
+    const token = body.token ?? body.access_token
+    return token ? `Bearer ${token}` : undefined
   }
 
   private async request(
@@ -145,14 +149,24 @@ export class RegistryClient {
     headers: Record<string, string> = {},
     body?: Body
   ): Promise<Reply> {
-    const url = target instanceof URL ? target : new URL(`https://${this.host}/v2/${repository}/${target}`)
-    // credentials go to the registry's own host only (an upload location may point elsewhere)
+    let url = target instanceof URL ? target : new URL(`https://${this.host}/v2/${repository}/${target}`)
+    // credentials go to the registry's own host only (an upload location or a blob redirect may point
+    // elsewhere, such as GHCR's and Docker Hub's blob storage)
     const auth = (a?: string): Record<string, string> =>
       a && url.host === this.host ? { authorization: a } : {}
-    let r = await this.send(method, url, { ...headers, ...auth(this.token && `Bearer ${this.token}`) }, body)
+    let r = await this.send(method, url, { ...headers, ...auth(this.authorization) }, body)
     if (r.status === 401 && url.host === this.host) {
-      const a = await this.authorize(String(r.headers['www-authenticate'] ?? ''), repository)
-      if (a) r = await this.send(method, url, { ...headers, ...auth(a) }, body)
+      this.authorization = await this.authorize(String(r.headers['www-authenticate'] ?? ''), repository)
+      if (this.authorization)
+        r = await this.send(method, url, { ...headers, ...auth(this.authorization) }, body)
+    }
+    // reads follow redirects (blobs are often served from storage on another host), at most 5
+    for (let hop = 0; hop < 5 && REDIRECTS.has(r.status) && (method === 'GET' || method === 'HEAD'); hop++) {
+      const location = r.headers.location
+      if (!location) break
+      url = new URL(String(location), url)
+      if (url.protocol !== 'https:') throw new Error(`${this.registry} redirected to a URL that is not HTTPS`)
+      r = await this.send(method, url, { ...headers, ...auth(this.authorization) })
     }
     return r
   }

@@ -9,7 +9,7 @@ import {
 } from '../../src/build-push/settings.js'
 import { failedLine, failureReason, instructions } from '../../src/build-push/dockerfile.js'
 import { tagsFromRules } from '../../src/build-push/tags.js'
-import { manifestAnnotations } from '../../src/build-push/engine-push.js'
+import { compress, GZIP_PIECE, manifestAnnotations } from '../../src/build-push/engine-push.js'
 import { repositoryOf } from '../../src/build-push/registry.js'
 
 const ctx: RunContext = {
@@ -250,4 +250,33 @@ test('repository of an image: its own host, else the registry input; Docker Hub 
   })
   expect(repositoryOf('owner/app', 'docker.io')).toEqual({ registry: 'docker.io', repository: 'owner/app' })
   expect(repositoryOf('nginx', 'docker.io')).toEqual({ registry: 'docker.io', repository: 'library/nginx' })
+})
+
+test('a layer gzipped in 1 MiB members reads back whole with gunzip; its digest and size are the file written', async () => {
+  const fs = await import('node:fs')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const { createHash, randomBytes } = await import('node:crypto')
+  const { gunzipSync } = await import('node:zlib')
+  const { execFileSync } = await import('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gzip-'))
+  // compressible text and incompressible bytes, 3.5 pieces long
+  const data = Buffer.concat([Buffer.from('layer '.repeat(300_000)), randomBytes(1_900_000)])
+  expect(data.length / GZIP_PIECE).toBeCloseTo(3.53, 1)
+  fs.writeFileSync(path.join(dir, 'layer.tar'), data)
+  const blob = await compress(path.join(dir, 'layer.tar'), path.join(dir, 'layer.tar.gz'))
+  const written = fs.readFileSync(blob.file)
+  expect(blob.size).toBe(written.length)
+  expect(blob.digest).toBe(`sha256:${createHash('sha256').update(written).digest('hex')}`)
+  expect(gunzipSync(written).equals(data)).toBe(true)
+  expect(execFileSync('gzip', ['-dc', blob.file], { maxBuffer: 16 << 20 }).equals(data)).toBe(true)
+  // the same bytes give the same blob (a rerun finds its layers in the registry)
+  const again = await compress(path.join(dir, 'layer.tar'), path.join(dir, 'again.tar.gz'))
+  expect(again.digest).toBe(blob.digest)
+  // an already gzipped layer is taken as it is; an empty one is one empty member
+  expect((await compress(blob.file, path.join(dir, 'x.gz'))).file).toBe(blob.file)
+  fs.writeFileSync(path.join(dir, 'empty.tar'), '')
+  const empty = await compress(path.join(dir, 'empty.tar'), path.join(dir, 'empty.tar.gz'))
+  expect(gunzipSync(fs.readFileSync(empty.file)).length).toBe(0)
+  fs.rmSync(dir, { recursive: true, force: true })
 })

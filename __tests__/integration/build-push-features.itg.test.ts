@@ -246,3 +246,31 @@ describe("build-push: the user's docker setup", () => {
     fs.rmSync(user, { recursive: true, force: true })
   })
 })
+
+describe('build-push: the build cache on the docker driver', () => {
+  test('cache auto with the cache service takes the inline cache; an explicit gha cache is imported only, with a warning; the runtime token shows nowhere', async () => {
+    const token = `runtime-${randomBytes(12).toString('hex')}`
+    const service = { ACTIONS_RESULTS_URL: 'https://127.0.0.1:1/', ACTIONS_RUNTIME_TOKEN: token }
+    const image = `${infra.REGISTRY}/itg/${uniqueName('cache')}`
+    const dockerfile = `FROM ${infra.BUSYBOX_IMAGE}\nRUN echo cached > /c\n`
+    const auto = await runMain(
+      'build-push',
+      { image, context: context(dockerfile), ...login() },
+      { env: service }
+    )
+    expect(auto.commands.filter(c => c.command === 'error' || c.command === 'warning')).toEqual([])
+    expect(auto.exitCode).toBe(0)
+    expect(auto.stdout).toContain('Build cache: inline (auto)')
+    expect(auto.stdout).toContain('preparing build cache for export')
+    const gha = await runMain(
+      'build-push',
+      { image, context: context(dockerfile), cache: 'gha', ...login() },
+      { env: service }
+    )
+    expect(gha.exitCode).toBe(0)
+    expect(gha.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
+      "cache: gha is imported but not exported: buildx's docker driver cannot export a build cache; create a docker-container builder (docker/setup-buildx-action) to export it"
+    ])
+    expectNowhere(token, auto, gha)
+  })
+})

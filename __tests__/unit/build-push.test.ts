@@ -1,6 +1,7 @@
 import {
   buildxArgs,
   cacheBackend,
+  cacheEnv,
   classicArgs,
   computeTag,
   imageLabels,
@@ -111,6 +112,37 @@ test('cache auto uses the Actions cache only with buildx and the cache service',
   expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' })).toBe('gha')
   expect(cacheBackend('gha', 'classic', {})).toBe('none')
   expect(cacheBackend('inline', 'buildx', {})).toBe('inline')
+  // buildx's docker driver exports no cache but inline
+  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, 'docker')).toBe('inline')
+  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, 'docker-container')).toBe('gha')
+})
+
+test('a gha or registry cache on the docker driver is imported, not exported', () => {
+  const join = (cache: 'gha' | 'registry', driver: string) =>
+    buildxArgs({ ...settings, cacheRef: 'ghcr.io/o/cache:x' }, ctx, '/m', cache, driver).join(' ')
+  expect(join('gha', 'docker')).toContain('--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app')
+  expect(join('gha', 'docker')).not.toContain('--cache-to')
+  expect(join('registry', 'docker')).toContain('--cache-from type=registry,ref=ghcr.io/o/cache:x')
+  expect(join('registry', 'docker')).not.toContain('--cache-to')
+  expect(join('registry', 'docker-container')).toContain(
+    '--cache-to type=registry,ref=ghcr.io/o/cache:x,mode=max,ignore-error=true'
+  )
+})
+
+test('the cache service token goes to buildx only for a gha cache its driver can export', () => {
+  const env = {
+    ACTIONS_RESULTS_URL: 'https://results',
+    ACTIONS_RUNTIME_TOKEN: 'tok',
+    ACTIONS_CACHE_URL: undefined
+  }
+  expect(cacheEnv('gha', 'docker-container', env)).toEqual({
+    ACTIONS_CACHE_URL: undefined,
+    ACTIONS_RESULTS_URL: 'https://results',
+    ACTIONS_RUNTIME_TOKEN: 'tok'
+  })
+  expect(cacheEnv('gha', 'docker', env)).toEqual({})
+  expect(cacheEnv('inline', 'docker-container', env)).toEqual({})
+  expect(cacheEnv('registry', '', env)).toEqual({})
 })
 
 describe('Dockerfile failure location', () => {
@@ -218,7 +250,7 @@ test('push-by-digest on the docker driver: built into the engine untagged, annot
     ctx,
     '/m',
     'none',
-    true
+    'docker'
   )
   expect(args).not.toContain('--tag')
   expect(args).not.toContain('--annotation')

@@ -5,15 +5,11 @@ export const modules = {
 /***/ 390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-__webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   GZIP_PIECE: () => (/* binding */ GZIP_PIECE),
-/* harmony export */   OCI_MANIFEST: () => (/* binding */ OCI_MANIFEST),
-/* harmony export */   buildxDriver: () => (/* binding */ buildxDriver),
-/* harmony export */   compress: () => (/* binding */ compress),
 /* harmony export */   manifestAnnotations: () => (/* binding */ manifestAnnotations),
 /* harmony export */   pushFromEngine: () => (/* binding */ pushFromEngine)
 /* harmony export */ });
+/* unused harmony exports OCI_MANIFEST, GZIP_PIECE, compress */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);
@@ -52,11 +48,6 @@ const sha256 = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.c
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-/** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...), per `buildx inspect`. */
-async function buildxDriver(buildx) {
-    const r = await buildx(['inspect'], { silent: true, ignoreReturnCode: true });
-    return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? '';
-}
 /**
  * Annotations as `--annotation` takes them; on this path only the image manifest's own apply
  * (`key=value` or `manifest:key=value`): the others are returned as `skipped`, for a warning.

@@ -30,12 +30,6 @@ interface Blob {
   file: string
 }
 
-/** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...), per `buildx inspect`. */
-export async function buildxDriver(buildx: Docker): Promise<string> {
-  const r = await buildx(['inspect'], { silent: true, ignoreReturnCode: true })
-  return /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? ''
-}
-
 /**
  * Annotations as `--annotation` takes them; on this path only the image manifest's own apply
  * (`key=value` or `manifest:key=value`): the others are returned as `skipped`, for a warning.

@@ -7,9 +7,12 @@ import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { failedLine, failureReason } from './dockerfile.js'
 import { Inputs, Outputs, State } from './constants.js'
+import { chooseBuilder } from './builder.js'
 import {
   buildxArgs,
   cacheBackend,
+  cacheEnv,
+  cacheService,
   classicArgs,
   getSettings,
   imageLabels,
@@ -34,15 +37,19 @@ export async function main(): Promise<void> {
     const env = { ...dockerEnv, BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1' }
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
-    const [{ kind: builder, buildx }] = await Promise.all([
+    const [{ kind: builder, buildx, driver: askDriver }] = await Promise.all([
       chooseBuilder(settings, docker, dir.path, env),
       settings.push ? login(settings, dir.path) : undefined
     ])
+    // The driver is asked only where it changes something: push by digest, or a cache to export.
+    const driverMatters =
+      settings.mode === 'push-by-digest' ||
+      settings.cache === 'gha' ||
+      settings.cache === 'registry' ||
+      (settings.cache === 'auto' && cacheService())
+    const driver = builder === 'buildx' && driverMatters ? await askDriver() : ''
     // buildx's docker driver cannot push by digest: build into the engine, then push through the registry API
-    const viaEngine =
-      builder === 'buildx' &&
-      settings.mode === 'push-by-digest' &&
-      (await (await import('./engine-push.js')).buildxDriver(buildx)) === 'docker'
+    const viaEngine = settings.mode === 'push-by-digest' && driver === 'docker'
 
     const started = Date.now()
     let digest = ''
@@ -52,8 +59,14 @@ export async function main(): Promise<void> {
     let sizeQuery: Promise<string> | undefined
     if (builder === 'buildx') {
       const metadata = path.join(dir.path, 'metadata.json')
-      const cache = cacheBackend(settings.cache, builder)
-      const args = buildxArgs(settings, ctx, metadata, cache, viaEngine)
+      const cache = cacheBackend(settings.cache, builder, process.env, driver)
+      if ((cache === 'gha' || cache === 'registry') && driver === 'docker')
+        core.warning(
+          `cache: ${cache} is imported but not exported: buildx's docker driver cannot export a build cache; create a docker-container builder (docker/setup-buildx-action) to export it`
+        )
+      else if (cache !== 'none')
+        core.info(`Build cache: ${cache}${settings.cache === 'auto' ? ' (auto)' : ''}`)
+      const args = buildxArgs(settings, ctx, metadata, cache, driver)
       // secrets go in before the context (the last argument); the values are files in the private folder
       args.splice(args.length - 1, 0, ...(await secretArgs(settings.secrets, dir)))
       // a secret-envs variable is given to buildx on purpose (the child-environment rules drop secrets)
@@ -71,7 +84,8 @@ export async function main(): Promise<void> {
         const written = /writing image (sha256:[0-9a-f]{64})/.exec(seen)
         if (written) sizeQuery = imageSize(docker, written[1], context).catch(() => 'unknown')
       }
-      await core.group(`Build ${what} (buildx)`, () => build(settings, buildx, args, secretEnv, watch))
+      const buildEnv = { ...secretEnv, ...cacheEnv(cache, driver) }
+      await core.group(`Build ${what} (buildx)`, () => build(settings, buildx, args, buildEnv, watch))
       meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
       if (viaEngine) {
         // the docker exporter reports the image id as containerimage.digest
@@ -204,47 +218,6 @@ async function merge(settings: Settings, ctx: ReturnType<typeof runContext>): Pr
     [[settings.image, tags.join(', '), merged.digest, merged.platforms.join(', ')]]
   )
   await summary.writeSummary()
-}
-
-/** Where the docker CLI looks for plugins (besides DOCKER_CONFIG/cli-plugins), per its documentation. */
-const PLUGIN_DIRS = [
-  '/usr/local/lib/docker/cli-plugins',
-  '/usr/local/libexec/docker/cli-plugins',
-  '/usr/lib/docker/cli-plugins',
-  '/usr/libexec/docker/cli-plugins'
-]
-
-/**
- * buildx or the classic builder, and how to run buildx. `auto` takes buildx when its plugin file is found
- * where the docker CLI looks for it (no process started); when it is in none of those places,
- * `docker buildx version` decides. A plugin file found is run directly, in buildx's standalone mode (it
- * reads the same DOCKER_CONFIG, context and builders): `docker buildx …` would start the docker CLI, which
- * first runs the plugin once more for its metadata: about 30 ms of a cached rebuild's fixed cost.
- */
-async function chooseBuilder(
-  settings: Settings,
-  docker: Docker,
-  configDir: string,
-  env: Record<string, string | undefined>
-): Promise<{ kind: 'buildx' | 'classic'; buildx: Docker }> {
-  let plugin: string | undefined
-  if (settings.builder !== 'classic')
-    for (const dir of [path.join(configDir, 'cli-plugins'), ...PLUGIN_DIRS]) {
-      const file = path.join(dir, 'docker-buildx')
-      if (await fs.stat(file).catch(() => undefined)) {
-        plugin = file
-        break
-      }
-    }
-  const buildx: Docker = plugin
-    ? (args, opts) => tool(plugin, { env })(args, opts)
-    : (args, opts) => docker(['buildx', ...args], opts)
-  if (plugin && settings.builder !== 'classic') return { kind: 'buildx', buildx }
-  if (settings.builder !== 'auto') return { kind: settings.builder, buildx }
-  const r = await docker(['buildx', 'version'], { silent: true, ignoreReturnCode: true }).catch(
-    () => undefined
-  )
-  return { kind: r?.exitCode === 0 ? 'buildx' : 'classic', buildx }
 }
 
 /** One login per registry into the per-step docker config: registry/username/password, then `logins`. */

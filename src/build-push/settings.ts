@@ -265,15 +265,42 @@ export function buildArgs(settings: Settings): [string, string][] {
 
 export type CacheBackend = 'gha' | 'inline' | 'registry' | 'none'
 
-/** `auto` uses the GitHub Actions cache when buildx runs and the cache service is reachable. */
+/** Whether the GitHub Actions cache service is there (the runner gives its URL to JavaScript actions). */
+export function cacheService(env = process.env): boolean {
+  return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL)
+}
+
+/**
+ * `auto`: with buildx and the cache service, the GitHub Actions cache; on buildx's default docker driver,
+ * which exports no cache but the inline one ("Cache export is not supported for the docker driver"), the
+ * cache inline in the pushed image, imported from its tags next time. `driver` is '' when not asked.
+ */
 export function cacheBackend(
   mode: Settings['cache'],
   builder: 'buildx' | 'classic',
-  env = process.env
+  env = process.env,
+  driver = ''
 ): CacheBackend {
   if (builder === 'classic') return 'none'
-  if (mode === 'auto') return env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL ? 'gha' : 'none'
+  if (mode === 'auto') return cacheService(env) ? (driver === 'docker' ? 'inline' : 'gha') : 'none'
   return mode
+}
+
+/**
+ * What buildx is given on purpose, beyond the child-environment rules (which drop the runner's tokens):
+ * the cache service's URLs and the runtime token, only for a gha cache a driver can export.
+ */
+export function cacheEnv(
+  cache: CacheBackend,
+  driver: string,
+  env = process.env
+): Record<string, string | undefined> {
+  if (cache !== 'gha' || driver === 'docker') return {}
+  return {
+    ACTIONS_CACHE_URL: env.ACTIONS_CACHE_URL,
+    ACTIONS_RESULTS_URL: env.ACTIONS_RESULTS_URL,
+    ACTIONS_RUNTIME_TOKEN: env.ACTIONS_RUNTIME_TOKEN
+  }
 }
 
 /** The arguments of `buildx build` (run as the plugin itself or as `docker buildx`; a pure function). */
@@ -282,29 +309,31 @@ export function buildxArgs(
   ctx: RunContext,
   metadataFile: string,
   cache: CacheBackend,
-  /** push-by-digest on a builder that cannot: build into the engine, untagged (engine-push.ts pushes it). */
-  viaEngine = false
+  /** The builder's driver ('' when not asked): `docker` can neither push by digest nor export a cache. */
+  driver = ''
 ): string[] {
+  // push-by-digest on the docker driver: build into the engine, untagged (engine-push.ts pushes it)
+  const viaEngine = settings.mode === 'push-by-digest' && driver === 'docker'
+  // the docker driver imports a gha or registry cache but cannot export one: --cache-to only elsewhere
+  const exportsCache = driver !== 'docker'
   const args = ['build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
   if (settings.platforms.length) args.push('--platform', settings.platforms.join(','))
-  if (cache === 'gha')
-    args.push(
-      '--cache-from',
-      `type=gha,scope=${settings.image}`,
-      '--cache-to',
-      // a cache outage never fails a good build (build-push-action #545, #975, #1100)
-      `type=gha,mode=max,scope=${settings.image},ignore-error=true`
-    )
+  if (cache === 'gha') {
+    args.push('--cache-from', `type=gha,scope=${settings.image}`)
+    // a cache outage never fails a good build (build-push-action #545, #975, #1100)
+    if (exportsCache) args.push('--cache-to', `type=gha,mode=max,scope=${settings.image},ignore-error=true`)
+  }
   if (cache === 'inline') {
     for (const ref of settings.refs) args.push('--cache-from', ref)
     args.push('--cache-to', 'type=inline')
   }
   if (cache === 'registry' && settings.cacheRef) {
     args.push('--cache-from', `type=registry,ref=${settings.cacheRef}`)
-    args.push('--cache-to', `type=registry,ref=${settings.cacheRef},mode=max,ignore-error=true`)
+    if (exportsCache)
+      args.push('--cache-to', `type=registry,ref=${settings.cacheRef},mode=max,ignore-error=true`)
   }
   if (settings.provenance) args.push(`--provenance=${settings.provenance}`)
   if (settings.sbom) args.push(`--sbom=${settings.sbom}`)

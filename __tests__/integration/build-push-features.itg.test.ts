@@ -269,7 +269,7 @@ describe('build-push: the build cache on the docker driver', () => {
     )
     expect(gha.exitCode).toBe(0)
     expect(gha.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
-      "cache: gha is imported but not exported: buildx's docker driver cannot export a build cache; create a docker-container builder (docker/setup-buildx-action) to export it"
+      "cache: gha is imported but not exported: buildx's docker driver cannot export a build cache here; create a docker-container builder (docker/setup-buildx-action) or turn on the engine's containerd image store to export it"
     ])
     expectNowhere(token, auto, gha)
   })

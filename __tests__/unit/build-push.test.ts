@@ -11,6 +11,7 @@ import {
 import { failedLine, failureReason, instructions } from '../../src/build-push/dockerfile.js'
 import { tagsFromRules } from '../../src/build-push/tags.js'
 import { compress, GZIP_PIECE, manifestAnnotations } from '../../src/build-push/engine-push.js'
+import { containerdStore } from '../../src/build-push/builder.js'
 import { repositoryOf } from '../../src/build-push/registry.js'
 
 const ctx: RunContext = {
@@ -112,37 +113,40 @@ test('cache auto uses the Actions cache only with buildx and the cache service',
   expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' })).toBe('gha')
   expect(cacheBackend('gha', 'classic', {})).toBe('none')
   expect(cacheBackend('inline', 'buildx', {})).toBe('inline')
-  // buildx's docker driver exports no cache but inline
-  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, 'docker')).toBe('inline')
-  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, 'docker-container')).toBe('gha')
+  // a builder that exports no cache but inline (buildx's docker driver on the classic image store)
+  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, false)).toBe('inline')
+  expect(cacheBackend('auto', 'buildx', { ACTIONS_RESULTS_URL: 'https://x' }, true)).toBe('gha')
 })
 
-test('a gha or registry cache on the docker driver is imported, not exported', () => {
-  const join = (cache: 'gha' | 'registry', driver: string) =>
-    buildxArgs({ ...settings, cacheRef: 'ghcr.io/o/cache:x' }, ctx, '/m', cache, driver).join(' ')
-  expect(join('gha', 'docker')).toContain('--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app')
-  expect(join('gha', 'docker')).not.toContain('--cache-to')
-  expect(join('registry', 'docker')).toContain('--cache-from type=registry,ref=ghcr.io/o/cache:x')
-  expect(join('registry', 'docker')).not.toContain('--cache-to')
-  expect(join('registry', 'docker-container')).toContain(
+test('a gha or registry cache on a builder that cannot export one is imported, not exported', () => {
+  const join = (cache: 'gha' | 'registry', exportsCache: boolean) =>
+    buildxArgs({ ...settings, cacheRef: 'ghcr.io/o/cache:x' }, ctx, '/m', cache, {
+      exportsCache,
+      pushesByDigest: true
+    }).join(' ')
+  expect(join('gha', false)).toContain('--cache-from type=gha,scope=ghcr.io/banicr/demo-flask-app')
+  expect(join('gha', false)).not.toContain('--cache-to')
+  expect(join('registry', false)).toContain('--cache-from type=registry,ref=ghcr.io/o/cache:x')
+  expect(join('registry', false)).not.toContain('--cache-to')
+  expect(join('registry', true)).toContain(
     '--cache-to type=registry,ref=ghcr.io/o/cache:x,mode=max,ignore-error=true'
   )
 })
 
-test('the cache service token goes to buildx only for a gha cache its driver can export', () => {
+test('the cache service token goes to buildx only for a gha cache its builder can export', () => {
   const env = {
     ACTIONS_RESULTS_URL: 'https://results',
     ACTIONS_RUNTIME_TOKEN: 'tok',
     ACTIONS_CACHE_URL: undefined
   }
-  expect(cacheEnv('gha', 'docker-container', env)).toEqual({
+  expect(cacheEnv('gha', true, env)).toEqual({
     ACTIONS_CACHE_URL: undefined,
     ACTIONS_RESULTS_URL: 'https://results',
     ACTIONS_RUNTIME_TOKEN: 'tok'
   })
-  expect(cacheEnv('gha', 'docker', env)).toEqual({})
-  expect(cacheEnv('inline', 'docker-container', env)).toEqual({})
-  expect(cacheEnv('registry', '', env)).toEqual({})
+  expect(cacheEnv('gha', false, env)).toEqual({})
+  expect(cacheEnv('inline', true, env)).toEqual({})
+  expect(cacheEnv('registry', true, env)).toEqual({})
 })
 
 describe('Dockerfile failure location', () => {
@@ -244,13 +248,13 @@ test('push-by-digest: no tags, an image output pushed by digest', () => {
   ])
 })
 
-test('push-by-digest on the docker driver: built into the engine untagged, annotations left to the manifest', () => {
+test('push-by-digest where the builder cannot: built into the engine untagged, annotations left to the manifest', () => {
   const args = buildxArgs(
     { ...settings, mode: 'push-by-digest', annotations: ['org.opencontainers.image.title=x'] },
     ctx,
     '/m',
     'none',
-    'docker'
+    { pushesByDigest: false, exportsCache: false }
   )
   expect(args).not.toContain('--tag')
   expect(args).not.toContain('--annotation')
@@ -311,4 +315,17 @@ test('a layer gzipped in 1 MiB members reads back whole with gunzip; its digest 
   const empty = await compress(path.join(dir, 'empty.tar'), path.join(dir, 'empty.tar.gz'))
   expect(gunzipSync(fs.readFileSync(empty.file)).length).toBe(0)
   fs.rmSync(dir, { recursive: true, force: true })
+})
+
+test('the containerd image store is read from the Engine API /info', () => {
+  expect(containerdStore({ DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] })).toBe(true)
+  expect(
+    containerdStore({
+      DriverStatus: [
+        ['Backing Filesystem', 'extfs'],
+        ['Supports d_type', 'true']
+      ]
+    })
+  ).toBe(false)
+  expect(containerdStore(undefined)).toBe(false)
 })

@@ -1,9 +1,10 @@
-// Which builder builds, how buildx is run, and what its driver can do. buildx's default `docker` driver
-// (what a runner has unless a workflow creates another builder) can neither push by digest nor export a
-// build cache other than inline; engine-push.ts and the cache choice (settings.ts) work around it.
+// Which builder builds, how buildx is run, and what it can do. buildx's default `docker` driver (what a
+// runner has unless a workflow creates another builder) can neither push by digest nor export a build
+// cache other than inline, unless the engine uses the containerd image store; engine-push.ts and the
+// cache choice (settings.ts) work around it.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Docker } from '../common/docker.js'
+import { engineGet, type Docker } from '../common/docker.js'
 import { tool } from '../common/exec.js'
 import type { Settings } from './settings.js'
 
@@ -15,12 +16,48 @@ const PLUGIN_DIRS = [
   '/usr/libexec/docker/cli-plugins'
 ]
 
+/** What the current buildx builder can do that buildx's default docker driver may not. */
+export interface Capabilities {
+  /** `docker`, `docker-container`, `remote`, `kubernetes`; '' when buildx did not say. */
+  driver: string
+  /** Push an image by digest alone (`push-by-digest=true`). */
+  pushesByDigest: boolean
+  /** Export a build cache other than inline (gha, registry). */
+  exportsCache: boolean
+}
+
+/** What every driver but the docker one can do (and the docker one on the containerd image store). */
+export const FULL: Capabilities = { driver: '', pushesByDigest: true, exportsCache: true }
+
 export interface Builder {
   kind: 'buildx' | 'classic'
   /** Runs `buildx <args>`: the plugin itself, or `docker buildx`. */
   buildx: Docker
-  /** The current buildx builder's driver (`docker`, `docker-container`, `remote`, ...); asked once. */
-  driver: () => Promise<string>
+  /** What the current builder can do: its driver from `buildx inspect`, the engine's store; asked once. */
+  capabilities: () => Promise<Capabilities>
+}
+
+/**
+ * The docker driver pushes by digest and exports caches only where the engine keeps images in the
+ * containerd image store (buildx: "Switch to a different driver, or turn on the containerd image store").
+ * The Engine API's /info says which store: DriverStatus holds driver-type io.containerd.snapshotter.v1.
+ */
+export function containerdStore(info: unknown): boolean {
+  const status = (info as { DriverStatus?: unknown })?.DriverStatus
+  return (
+    Array.isArray(status) && status.some(p => Array.isArray(p) && p[1] === 'io.containerd.snapshotter.v1')
+  )
+}
+
+async function engineInfo(docker: Docker, context: string): Promise<unknown> {
+  const r = await engineGet('/info', context)
+  if (r?.status === 200) return r.json
+  const cli = await docker(['info', '--format', '{{json .}}'], { silent: true, ignoreReturnCode: true })
+  try {
+    return JSON.parse(cli.stdout)
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -34,7 +71,8 @@ export async function chooseBuilder(
   settings: Settings,
   docker: Docker,
   configDir: string,
-  env: Record<string, string | undefined>
+  env: Record<string, string | undefined>,
+  context: string
 ): Promise<Builder> {
   let plugin: string | undefined
   if (settings.builder !== 'classic')
@@ -48,15 +86,19 @@ export async function chooseBuilder(
   const buildx: Docker = plugin
     ? (args, opts) => tool(plugin, { env })(args, opts)
     : (args, opts) => docker(['buildx', ...args], opts)
-  let asked: Promise<string> | undefined
-  const driver = () =>
-    (asked ??= buildx(['inspect'], { silent: true, ignoreReturnCode: true })
-      .then(r => /^Driver:\s*(\S+)/m.exec(r.stdout)?.[1] ?? '')
-      .catch(() => ''))
-  if (plugin && settings.builder !== 'classic') return { kind: 'buildx', buildx, driver }
-  if (settings.builder !== 'auto') return { kind: settings.builder, buildx, driver }
+  let asked: Promise<Capabilities> | undefined
+  const capabilities = () =>
+    (asked ??= (async () => {
+      const r = await buildx(['inspect'], { silent: true, ignoreReturnCode: true }).catch(() => undefined)
+      const driver = /^Driver:\s*(\S+)/m.exec(r?.stdout ?? '')?.[1] ?? ''
+      if (driver !== 'docker') return { ...FULL, driver }
+      const able = containerdStore(await engineInfo(docker, context))
+      return { driver, pushesByDigest: able, exportsCache: able }
+    })())
+  if (plugin && settings.builder !== 'classic') return { kind: 'buildx', buildx, capabilities }
+  if (settings.builder !== 'auto') return { kind: settings.builder, buildx, capabilities }
   const r = await docker(['buildx', 'version'], { silent: true, ignoreReturnCode: true }).catch(
     () => undefined
   )
-  return { kind: r?.exitCode === 0 ? 'buildx' : 'classic', buildx, driver }
+  return { kind: r?.exitCode === 0 ? 'buildx' : 'classic', buildx, capabilities }
 }

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { authRefused, stepDockerEnv, writeDockerAuths, type Docker } from '../common/docker.js'
+import { authRefused, engineGet, stepDockerEnv, writeDockerAuths, type Docker } from '../common/docker.js'
 import { tail, tool, ToolError, type RunResult } from '../common/exec.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { failedLine, failureReason } from './dockerfile.js'
 import { Inputs, Outputs, State } from './constants.js'
-import { chooseBuilder } from './builder.js'
+import { chooseBuilder, FULL } from './builder.js'
 import {
   buildxArgs,
   cacheBackend,
@@ -37,19 +37,19 @@ export async function main(): Promise<void> {
     const env = { ...dockerEnv, BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1' }
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
-    const [{ kind: builder, buildx, driver: askDriver }] = await Promise.all([
-      chooseBuilder(settings, docker, dir.path, env),
+    const [{ kind: builder, buildx, capabilities }] = await Promise.all([
+      chooseBuilder(settings, docker, dir.path, env, context),
       settings.push ? login(settings, dir.path) : undefined
     ])
-    // The driver is asked only where it changes something: push by digest, or a cache to export.
-    const driverMatters =
+    // What the builder can do is asked only where it changes something: push by digest, a cache to export.
+    const matters =
       settings.mode === 'push-by-digest' ||
       settings.cache === 'gha' ||
       settings.cache === 'registry' ||
       (settings.cache === 'auto' && cacheService())
-    const driver = builder === 'buildx' && driverMatters ? await askDriver() : ''
-    // buildx's docker driver cannot push by digest: build into the engine, then push through the registry API
-    const viaEngine = settings.mode === 'push-by-digest' && driver === 'docker'
+    const can = builder === 'buildx' && matters ? await capabilities() : FULL
+    // a builder that cannot push by digest: build into the engine, then push through the registry API
+    const viaEngine = settings.mode === 'push-by-digest' && !can.pushesByDigest
 
     const started = Date.now()
     let digest = ''
@@ -59,14 +59,14 @@ export async function main(): Promise<void> {
     let sizeQuery: Promise<string> | undefined
     if (builder === 'buildx') {
       const metadata = path.join(dir.path, 'metadata.json')
-      const cache = cacheBackend(settings.cache, builder, process.env, driver)
-      if ((cache === 'gha' || cache === 'registry') && driver === 'docker')
+      const cache = cacheBackend(settings.cache, builder, process.env, can.exportsCache)
+      if ((cache === 'gha' || cache === 'registry') && !can.exportsCache)
         core.warning(
-          `cache: ${cache} is imported but not exported: buildx's docker driver cannot export a build cache; create a docker-container builder (docker/setup-buildx-action) to export it`
+          `cache: ${cache} is imported but not exported: buildx's ${can.driver} driver cannot export a build cache here; create a docker-container builder (docker/setup-buildx-action) or turn on the engine's containerd image store to export it`
         )
       else if (cache !== 'none')
         core.info(`Build cache: ${cache}${settings.cache === 'auto' ? ' (auto)' : ''}`)
-      const args = buildxArgs(settings, ctx, metadata, cache, driver)
+      const args = buildxArgs(settings, ctx, metadata, cache, can)
       // secrets go in before the context (the last argument); the values are files in the private folder
       args.splice(args.length - 1, 0, ...(await secretArgs(settings.secrets, dir)))
       // a secret-envs variable is given to buildx on purpose (the child-environment rules drop secrets)
@@ -84,14 +84,14 @@ export async function main(): Promise<void> {
         const written = /writing image (sha256:[0-9a-f]{64})/.exec(seen)
         if (written) sizeQuery = imageSize(docker, written[1], context).catch(() => 'unknown')
       }
-      const buildEnv = { ...secretEnv, ...cacheEnv(cache, driver) }
+      const buildEnv = { ...secretEnv, ...cacheEnv(cache, can.exportsCache) }
       await core.group(`Build ${what} (buildx)`, () => build(settings, buildx, args, buildEnv, watch))
       meta = JSON.parse(await fs.readFile(metadata, 'utf8').catch(() => '{}'))
       if (viaEngine) {
         // the docker exporter reports the image id as containerimage.digest
         imageId = String(meta['containerimage.config.digest'] ?? meta['containerimage.digest'] ?? '')
         const pushStarted = Date.now()
-        digest = await core.group(`Push ${settings.image} by digest (the docker driver cannot)`, () =>
+        digest = await core.group(`Push ${settings.image} by digest (the ${can.driver} driver cannot)`, () =>
           pushViaEngine(settings, docker, imageId, dir)
         )
         pushSeconds = (Date.now() - pushStarted) / 1000
@@ -301,34 +301,13 @@ async function pushAll(settings: Settings, docker: Docker): Promise<string> {
  */
 async function imageSize(docker: Docker, ref: string, context: string): Promise<string> {
   const mib = (bytes: number) => (bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'unknown')
-  if (!process.env.DOCKER_HOST && !context) {
-    const size = await engineImageSize('/var/run/docker.sock', ref).catch(() => undefined)
-    // a number, or null: the engine answered that it does not hold the image (a builder that only pushed)
-    if (size !== undefined) return size === null ? 'unknown' : mib(size)
-  }
-  const r = await docker(['image', 'inspect', '--format', '{{.Size}}', ref], {
+  const r = await engineGet(`/images/${encodeURIComponent(ref)}/json`, context)
+  // 404: the engine does not hold the image (a builder that only pushed)
+  if (r?.status === 404) return 'unknown'
+  if (r?.status === 200) return mib(Number((r.json as { Size?: unknown }).Size))
+  const cli = await docker(['image', 'inspect', '--format', '{{.Size}}', ref], {
     silent: true,
     ignoreReturnCode: true
   })
-  return r.exitCode === 0 ? mib(Number(r.stdout.trim())) : 'unknown'
-}
-
-async function engineImageSize(socketPath: string, ref: string): Promise<number | null | undefined> {
-  const http = await import('node:http')
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      { socketPath, path: `/images/${encodeURIComponent(ref)}/json`, timeout: 2000 },
-      res => {
-        let body = ''
-        res.on('data', d => (body += d))
-        res.on('end', () =>
-          resolve(
-            res.statusCode === 200 ? Number(JSON.parse(body).Size) : res.statusCode === 404 ? null : undefined
-          )
-        )
-      }
-    )
-    req.on('timeout', () => req.destroy(new Error('timeout')))
-    req.on('error', reject)
-  })
+  return cli.exitCode === 0 ? mib(Number(cli.stdout.trim())) : 'unknown'
 }

@@ -271,18 +271,18 @@ export function cacheService(env = process.env): boolean {
 }
 
 /**
- * `auto`: with buildx and the cache service, the GitHub Actions cache; on buildx's default docker driver,
- * which exports no cache but the inline one ("Cache export is not supported for the docker driver"), the
- * cache inline in the pushed image, imported from its tags next time. `driver` is '' when not asked.
+ * `auto`: with buildx and the cache service, the GitHub Actions cache; on a builder that exports no cache
+ * but the inline one (buildx's docker driver on the classic image store: "Cache export is not supported
+ * for the docker driver"), the cache inline in the pushed image, imported from its tags next time.
  */
 export function cacheBackend(
   mode: Settings['cache'],
   builder: 'buildx' | 'classic',
   env = process.env,
-  driver = ''
+  exportsCache = true
 ): CacheBackend {
   if (builder === 'classic') return 'none'
-  if (mode === 'auto') return cacheService(env) ? (driver === 'docker' ? 'inline' : 'gha') : 'none'
+  if (mode === 'auto') return cacheService(env) ? (exportsCache ? 'gha' : 'inline') : 'none'
   return mode
 }
 
@@ -292,10 +292,10 @@ export function cacheBackend(
  */
 export function cacheEnv(
   cache: CacheBackend,
-  driver: string,
+  exportsCache: boolean,
   env = process.env
 ): Record<string, string | undefined> {
-  if (cache !== 'gha' || driver === 'docker') return {}
+  if (cache !== 'gha' || !exportsCache) return {}
   return {
     ACTIONS_CACHE_URL: env.ACTIONS_CACHE_URL,
     ACTIONS_RESULTS_URL: env.ACTIONS_RESULTS_URL,
@@ -309,13 +309,13 @@ export function buildxArgs(
   ctx: RunContext,
   metadataFile: string,
   cache: CacheBackend,
-  /** The builder's driver ('' when not asked): `docker` can neither push by digest nor export a cache. */
-  driver = ''
+  /** What the builder can do (builder.ts); buildx's docker driver may do neither. */
+  can: { pushesByDigest: boolean; exportsCache: boolean } = { pushesByDigest: true, exportsCache: true }
 ): string[] {
-  // push-by-digest on the docker driver: build into the engine, untagged (engine-push.ts pushes it)
-  const viaEngine = settings.mode === 'push-by-digest' && driver === 'docker'
-  // the docker driver imports a gha or registry cache but cannot export one: --cache-to only elsewhere
-  const exportsCache = driver !== 'docker'
+  // push-by-digest where the builder cannot: build into the engine, untagged (engine-push.ts pushes it)
+  const viaEngine = settings.mode === 'push-by-digest' && !can.pushesByDigest
+  // a builder that cannot export a cache still imports one: --cache-to only where it can
+  const exportsCache = can.exportsCache
   const args = ['build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)

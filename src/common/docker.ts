@@ -95,3 +95,32 @@ export async function stepDockerEnv(
   }
   return { DOCKER_CONFIG: dir, ...(context && context !== 'default' ? { DOCKER_CONTEXT: context } : {}) }
 }
+
+/**
+ * A GET of the Engine API over the local socket, with no docker CLI process (~30 ms each): the status and
+ * the JSON body, or undefined where docker is not the local default engine (DOCKER_HOST or a context
+ * points elsewhere) or the socket does not answer; the caller then asks the docker CLI.
+ */
+export async function engineGet(
+  apiPath: string,
+  context: string
+): Promise<{ status: number; json: unknown } | undefined> {
+  if (process.env.DOCKER_HOST || context) return undefined
+  const http = await import('node:http')
+  return new Promise(resolve => {
+    const req = http.get({ socketPath: '/var/run/docker.sock', path: apiPath, timeout: 2000 }, res => {
+      let body = ''
+      res.on('data', d => (body += d))
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, json: body ? JSON.parse(body) : undefined })
+        } catch {
+          resolve(undefined)
+        }
+      })
+      res.on('error', () => resolve(undefined))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', () => resolve(undefined))
+  })
+}

@@ -28,9 +28,10 @@ export const modules = {
 /* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_7___default = /*#__PURE__*/__webpack_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_7__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(426);
 /* harmony import */ var _common_exec_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(92);
-// push-by-digest where the builder cannot: buildx's default `docker` driver refuses it ("push-by-digest is
-// currently not implemented for docker driver"), and that is the builder a GitHub-hosted runner has unless a
-// workflow creates another. Then the leg is built into the engine (untagged) and pushed by digest here:
+// push-by-digest where the builder cannot: buildx's default `docker` driver on the classic image store
+// refuses it ("push-by-digest is currently not implemented for docker driver"), and that is the builder a
+// GitHub-hosted runner has unless a workflow creates another. Then the leg is built into the engine
+// (untagged) and pushed by digest here:
 // `docker save` of the image, each layer gzipped (a layer the registry already holds is not uploaded),
 // the engine's own image config, and an OCI manifest put under its digest, so no tag is ever made.
 // The result is what BuildKit's push-by-digest gives: a manifest by digest that `mode: merge` indexes.
@@ -162,17 +163,22 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
     const layers = new Array(index[0].Layers.length);
     let uploaded = 0;
     let bytes = 0;
+    // each layer's files go as soon as they are used: the disk holds little more than the saved image
     await limited(index[0].Layers, 3, async (name, i) => {
-        const blob = await compress(inside(name), node_path__WEBPACK_IMPORTED_MODULE_3__.join(work, `layer-${i}.tar.gz`));
+        const source = inside(name);
+        const blob = await compress(source, node_path__WEBPACK_IMPORTED_MODULE_3__.join(work, `layer-${i}.tar.gz`));
+        if (blob.file !== source)
+            await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm(source);
         layers[i] = blob;
-        if (await client.hasBlob(repository, blob.digest))
-            return;
-        await client.putBlob(repository, blob.digest, {
-            open: () => (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(blob.file),
-            size: blob.size
-        });
-        uploaded++;
-        bytes += blob.size;
+        if (!(await client.hasBlob(repository, blob.digest))) {
+            await client.putBlob(repository, blob.digest, {
+                open: () => (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(blob.file),
+                size: blob.size
+            });
+            uploaded++;
+            bytes += blob.size;
+        }
+        await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm(blob.file);
     });
     if (!(await client.hasBlob(repository, configDigest)))
         await client.putBlob(repository, configDigest, config);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
-import { infra, manifestDigest } from './registry.js'
+import { imageConfig, infra, manifestDigest } from './registry.js'
 import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
@@ -19,7 +19,7 @@ function context(dockerfile: string): string {
 }
 
 describe('build-push: build secrets', () => {
-  test('secrets, secret-files and secret-envs reach RUN --mount and appear in no layer, history, log, output or summary', async () => {
+  test('secrets, secret-files and secret-envs reach RUN --mount and appear in no layer, history, cache export, log, output or summary', async () => {
     const value = `s3cr3t-${randomBytes(12).toString('hex')}`
     const fileValue = `f1le-${randomBytes(12).toString('hex')}`
     const envValue = `env-${randomBytes(12).toString('hex')}`
@@ -46,7 +46,9 @@ describe('build-push: build secrets', () => {
         'secret-files': `file=${secretFile}`,
         'secret-envs': 'env=BUILD_ENV_SECRET',
         // BuildKit does not key its cache on a secret's content: an earlier run's layer would be reused
-        'no-cache': 'true'
+        'no-cache': 'true',
+        // a cache export the docker driver can make: the cache's metadata goes into the pushed image config
+        cache: 'inline'
       },
       { env: { BUILD_ENV_SECRET: envValue } }
     )
@@ -66,9 +68,13 @@ describe('build-push: build secrets', () => {
     // and they are nowhere
     const history = execFileSync('docker', ['history', '--no-trunc', ref], { encoding: 'utf8' })
     const saved = execFileSync('docker', ['save', ref], { maxBuffer: 1 << 28 }).toString('latin1')
+    // the inline cache export is in the image config the registry holds
+    const pushed = JSON.stringify(await imageConfig(repository, main.outputs.tag))
+    expect(pushed).toContain('moby.buildkit.cache.v0')
     for (const v of [value, fileValue, envValue]) {
       expect(leaksIn(history, v)).toEqual([])
       expect(leaksIn(saved, v)).toEqual([])
+      expect(leaksIn(pushed, v)).toEqual([])
       expectNowhere(v, main, post)
       expect(filesLeaking(main.runnerTemp, v)).toEqual([])
     }

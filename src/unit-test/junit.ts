@@ -121,15 +121,23 @@ function otherFormat(head: string): string | undefined {
   return `${known[root[1]] ?? `XML with root element <${root[1]}>`}, not JUnit XML (<testsuites> or <testsuite>)`
 }
 
+let parser: Promise<typeof import('fast-xml-parser')> | undefined
+
 /**
- * Parses one JUnit report; the XML parser is loaded on first use, so start-up does not pay for it.
- * `report` names the file in errors and in each case.
+ * The XML parser, loaded once, on first use (start-up and post steps do not pay for it). The runner
+ * calls it before the tests start, so the load overlaps the tests instead of following them.
  */
+export function loadParser(): Promise<typeof import('fast-xml-parser')> {
+  parser ??= import('fast-xml-parser')
+  return parser
+}
+
+/** Parses one JUnit report. `report` names the file in errors and in each case. */
 export async function parseJunit(xml: string, report = 'the JUnit report'): Promise<TestCase[]> {
   if (!xml.trim()) throw new ReportError(`${report} is empty`)
   const other = otherFormat(xml.slice(0, 4096))
   if (other) throw new ReportError(`${report} is ${other}`)
-  const { XMLParser, XMLValidator } = await import('fast-xml-parser')
+  const { XMLParser, XMLValidator } = await loadParser()
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: true })
   if (valid !== true) {
     // fast-xml-parser reports elements left open at the end as a JSON list in its message

@@ -6,7 +6,7 @@ import { InputError } from '../common/inputs.js'
 import { PrivateDir } from '../common/temp.js'
 import * as summary from '../common/summary.js'
 import { Inputs, Outputs } from './constants.js'
-import { parseJunit, type TestCase } from './junit.js'
+import { loadParser, parseJunit, type TestCase } from './junit.js'
 import { Workspace } from './locate.js'
 import { annotate, failures, resultsJson, writeReport } from './report.js'
 import { readReports, reportFiles } from './reports.js'
@@ -105,6 +105,8 @@ async function runTests(settings: Settings): Promise<Ran> {
       `Shard ${settings.shard.index} of ${settings.shard.count}, balanced by ${durations ? `the durations in ${settings.durationsReport}` : 'test files'}`
     )
   }
+  // the report parser loads while the tests run
+  loadParser().catch(() => undefined)
   const started = Date.now()
   const result = await core.group(`Run ${settings.command.join(' ')}`, () =>
     run(settings.command[0], args, { cwd: settings.workingDirectory, env, ignoreReturnCode: true }).catch(

@@ -253,6 +253,62 @@ describe("build-push: the user's docker setup", () => {
   })
 })
 
+describe('build-push: a named builder', () => {
+  test('builder: <name> goes to every buildx call as BUILDX_BUILDER; an unknown builder and a name that is an option are refused by name', async () => {
+    // No named builder can be made here (a docker-container builder needs the moby/buildkit image): a
+    // wrapper of the buildx plugin records the builder each call asks for, then runs the real plugin on
+    // the default builder (buildx documents BUILDX_BUILDER as the same as --builder)
+    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+    fs.mkdirSync(path.join(user, 'cli-plugins'))
+    const log = path.join(user, 'builders.log')
+    fs.writeFileSync(
+      path.join(user, 'cli-plugins', 'docker-buildx'),
+      `#!/bin/sh\necho "$BUILDX_BUILDER $1" >> '${log}'\nexec env -u BUILDX_BUILDER /usr/libexec/docker/cli-plugins/docker-buildx "$@"\n`,
+      { mode: 0o755 }
+    )
+    const image = `${infra.REGISTRY}/itg/${uniqueName('named')}`
+    const named = await runMain(
+      'build-push',
+      {
+        image,
+        context: context(`FROM ${infra.BUSYBOX_IMAGE}\n`),
+        tag: 'named',
+        builder: 'builder-7f3a',
+        mode: 'push-by-digest',
+        ...login()
+      },
+      { env: { DOCKER_CONFIG: user } }
+    )
+    expect(named.commands.filter(c => c.command === 'error')).toEqual([])
+    expect(named.exitCode).toBe(0)
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      'builder-7f3a inspect',
+      'builder-7f3a build'
+    ])
+    // the real buildx, asked for a builder it does not have
+    const unknown = await runMain('build-push', {
+      image,
+      context: context(`FROM ${infra.BUSYBOX_IMAGE}\n`),
+      builder: 'no-such-builder',
+      ...login()
+    })
+    expect(unknown.exitCode).toBe(1)
+    expect(unknown.commands.filter(c => c.command === 'error').at(-1)?.message).toBe(
+      `Input 'builder' names a builder buildx cannot use here: no builder "no-such-builder" found`
+    )
+    const bad = await runMain('build-push', {
+      image,
+      context: context(`FROM ${infra.BUSYBOX_IMAGE}\n`),
+      builder: '--help'
+    })
+    expect(bad.exitCode).toBe(1)
+    expect(bad.commands.find(c => c.command === 'error')?.message).toBe(
+      "Input 'builder' must be auto, buildx, classic or the name of a buildx builder, got '--help'"
+    )
+    fs.rmSync(user, { recursive: true, force: true })
+  })
+})
+
 describe('build-push: the build cache on the docker driver', () => {
   test('cache auto with the cache service takes the inline cache; an explicit gha cache is imported only, with a warning; the runtime token shows nowhere', async () => {
     const token = `runtime-${randomBytes(12).toString('hex')}`

@@ -38,6 +38,7 @@ const settings: Settings = {
   platforms: [],
   cache: 'auto',
   builder: 'auto',
+  builderName: '',
   provenance: '',
   secrets: { values: [], files: [], envs: [], ssh: [] },
   target: '',

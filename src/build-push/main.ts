@@ -34,7 +34,12 @@ export async function main(): Promise<void> {
   try {
     const dockerEnv = await stepDockerEnv(dir.path)
     const context = dockerEnv.DOCKER_CONTEXT ?? ''
-    const env = { ...dockerEnv, BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1' }
+    const env = {
+      ...dockerEnv,
+      BUILDX_NO_DEFAULT_ATTESTATIONS: settings.provenance ? undefined : '1',
+      // a named builder (builder: <name>) for every buildx call: the build and `buildx inspect`
+      ...(settings.builderName ? { BUILDX_BUILDER: settings.builderName } : {})
+    }
     const docker = tool('docker', { env })
     // The builder probe and the login are independent: one round trip instead of two.
     const [{ kind: builder, buildx, capabilities }] = await Promise.all([
@@ -259,6 +264,12 @@ async function build(
         `The registry refused the push: ${who.length ? `check the credentials for ${who.join(', ')}` : 'no credentials were given (username/password, or logins)'}:\n${tail(err.result, 5)}`
       )
     }
+    const unknown =
+      /ERROR: (no builder "[^"\n]*" found|use `docker --context=[^`\n]*` to switch to context[^\n]*)/.exec(
+        err.result.stderr
+      )
+    if (settings.builderName && unknown)
+      throw new InputError(Inputs.Builder, `names a builder buildx cannot use here: ${unknown[1]}`)
     if (/push-by-digest is currently not implemented/i.test(err.result.stderr))
       throw new InputError(
         Inputs.Mode,

@@ -24,6 +24,8 @@ export interface Settings {
   platforms: string[]
   cache: (typeof CACHE_MODES)[number]
   builder: (typeof BUILDERS)[number]
+  /** A named buildx builder (docker/setup-buildx-action's `name` output), given to buildx as BUILDX_BUILDER. */
+  builderName: string
   provenance: string
   secrets: BuildSecrets
   target: string
@@ -172,7 +174,7 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     labels: inputs.keyValues(Inputs.Labels, /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/),
     platforms: inputs.list(Inputs.Platforms),
     cache: inputs.oneOf(Inputs.Cache, CACHE_MODES, Defaults[Inputs.Cache]),
-    builder: inputs.oneOf(Inputs.Builder, BUILDERS, Defaults[Inputs.Builder]),
+    ...parseBuilder(inputs.str(Inputs.Builder, Defaults[Inputs.Builder])),
     provenance: inputs.str(Inputs.Provenance),
     secrets: parseBuildSecrets(name => (name === Inputs.Secrets ? secretLines(name) : inputs.lines(name))),
     target: checkName(Inputs.Target, inputs.str(Inputs.Target)),
@@ -197,6 +199,21 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     images,
     logins: parseLogins(inputs.secret(Inputs.Logins))
   }
+}
+
+/**
+ * `builder`: auto, buildx, classic, or the name of a buildx builder (what build-push-action's `builder`
+ * takes, e.g. setup-buildx-action's `name` output): that builder, through buildx.
+ */
+function parseBuilder(value: string): Pick<Settings, 'builder' | 'builderName'> {
+  if ((BUILDERS as readonly string[]).includes(value))
+    return { builder: value as Settings['builder'], builderName: '' }
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value))
+    throw new InputError(
+      Inputs.Builder,
+      `must be auto, buildx, classic or the name of a buildx builder, got '${value}'`
+    )
+  return { builder: 'buildx', builderName: value }
 }
 
 /**

@@ -132,8 +132,11 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     return r.repository
   })
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
-  if (images.length && mode === 'merge')
-    throw new InputError(Inputs.Images, 'is not used with mode: merge (merge one repository per step)')
+  if (images.length && mode !== 'build')
+    throw new InputError(
+      Inputs.Images,
+      `is not used with mode: ${mode} (a matrix pushes and merges one repository per step)`
+    )
   const digests = inputs.list(Inputs.Digests)
   for (const d of digests)
     if (!/^sha256:[a-f0-9]{64}$/.test(d))

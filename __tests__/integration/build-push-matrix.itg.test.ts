@@ -55,7 +55,11 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
     expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
     // the second leg shares the base layer the first uploaded
     expect(r.stdout).toContain(`Pushed ${image}@${r.outputs.digest}: 3 layers, ${3 - legs.length} uploaded`)
-    expect(r.summary).toContain(r.outputs.digest)
+    expect(r.summary).toContain(`${image}@${r.outputs.digest} by digest (a matrix leg: no tag)`)
+    // a leg's outputs name no tag: its reference is by digest
+    expect(r.outputs.image).toBe(`${image}@${r.outputs.digest}`)
+    expect(r.outputs.tags).toBe('')
+    expect(JSON.parse(r.outputs.metadata)).toMatchObject({ tags: [], digest: r.outputs.digest })
     expectNowhere(infra.REGISTRY_PASSWORD, r)
     // the leg is in the registry by digest, as an OCI manifest with its annotation, and under no tag
     const manifest = JSON.parse(

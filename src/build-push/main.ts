@@ -127,16 +127,23 @@ export async function main(): Promise<void> {
 
     if (!settings.summary) return
     const size = await (sizeQuery ?? imageSize(docker, viaEngine ? imageId : settings.refs[0], context))
-    summary.heading(`📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`)
+    const leg = settings.mode === 'push-by-digest'
+    summary.heading(
+      leg
+        ? `📦 Built and pushed ${settings.image}@${digest} by digest (a matrix leg: no tag)`
+        : `📦 ${settings.push ? 'Built and pushed' : 'Built'} ${settings.refs[0]}`
+    )
     summary.table(
       ['Image', 'Tags', 'Digest', 'Size', 'Builder', builder === 'buildx' ? 'Build + push' : 'Build', 'Push'],
       [
         [
           [settings.image, ...settings.images].join(', '),
-          settings.refs
-            .filter(r => r.startsWith(`${settings.image}:`))
-            .map(r => r.slice(settings.image.length + 1))
-            .join(', '),
+          leg
+            ? '(none: by digest)'
+            : settings.refs
+                .filter(r => r.startsWith(`${settings.image}:`))
+                .map(r => r.slice(settings.image.length + 1))
+                .join(', '),
           digest || '(not pushed)',
           size,
           builder,
@@ -151,7 +158,7 @@ export async function main(): Promise<void> {
   }
 }
 
-/** push-by-digest on the docker driver: the untagged engine image to settings.image, by digest. */
+/** push-by-digest where the builder cannot: the untagged engine image to settings.image, by digest. */
 async function pushViaEngine(
   settings: Settings,
   docker: Docker,
@@ -183,15 +190,18 @@ function setOutputs(
   digest: string,
   extra: Record<string, unknown>
 ): void {
-  core.setOutput(Outputs.Tag, settings.tag)
-  core.setOutput(Outputs.Tags, settings.refs.join('\n'))
-  core.setOutput(Outputs.Image, settings.refs[0])
+  // a matrix leg pushed no tag: its reference is the digest one
+  const leg = settings.mode === 'push-by-digest'
+  const refs = leg ? [] : settings.refs
+  core.setOutput(Outputs.Tag, leg ? '' : settings.tag)
+  core.setOutput(Outputs.Tags, refs.join('\n'))
+  core.setOutput(Outputs.Image, leg ? `${settings.image}@${digest}` : settings.refs[0])
   core.setOutput(Outputs.Digest, digest)
   core.setOutput(
     Outputs.Metadata,
     JSON.stringify({
       image: settings.image,
-      tags: settings.refs,
+      tags: refs,
       labels: Object.fromEntries(imageLabels(settings, ctx)),
       annotations: settings.annotations,
       digest,

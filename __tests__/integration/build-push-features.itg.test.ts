@@ -253,6 +253,49 @@ describe("build-push: the user's docker setup", () => {
   })
 })
 
+describe('build-push: pull', () => {
+  // With the classic builder: the engine's own BuildKit (20.10 here) speaks plain HTTP to a 127.0.0.0/8
+  // registry (dockerd counts those insecure), so it cannot pull a base from this TLS registry at all;
+  // the classic builder pulls as `docker pull` does (HTTPS first, CA from certs.d). buildx gets the same
+  // --pull (unit test).
+  test("pull: true builds on the registry's newer base image; without it the engine's own copy is used", async () => {
+    const base = `${infra.REGISTRY}/itg/${uniqueName('base')}:1`
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'base-docker-'))
+    const docker = (...args: string[]) =>
+      execFileSync('docker', ['--config', config, ...args], { stdio: ['pipe', 'ignore', 'ignore'] })
+    execFileSync(
+      'docker',
+      ['--config', config, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
+      {
+        input: infra.REGISTRY_PASSWORD,
+        stdio: ['pipe', 'ignore', 'ignore']
+      }
+    )
+    // the registry holds a newer base:1 than the engine's
+    docker('build', '-t', base, context(`FROM ${infra.BUSYBOX_IMAGE}\nRUN echo new > /base-version\n`))
+    docker('push', base)
+    docker('tag', infra.BUSYBOX_IMAGE, base)
+    const dockerfile = `FROM ${base}\nRUN cat /base-version > /seen 2>/dev/null || echo old > /seen\n`
+    const seen = async (pull: string) => {
+      const r = await runMain('build-push', {
+        image: `${infra.REGISTRY}/itg/${uniqueName('pulled')}`,
+        context: context(dockerfile),
+        tag: 'x',
+        pull,
+        builder: 'classic',
+        ...login()
+      })
+      expect(r.commands.filter(c => c.command === 'error')).toEqual([])
+      return execFileSync('docker', ['run', '--rm', r.outputs.image, 'cat', '/seen'], {
+        encoding: 'utf8'
+      }).trim()
+    }
+    expect(await seen('false')).toBe('old')
+    expect(await seen('true')).toBe('new')
+    fs.rmSync(config, { recursive: true, force: true })
+  })
+})
+
 describe('build-push: a named builder', () => {
   test('builder: <name> goes to every buildx call as BUILDX_BUILDER; an unknown builder and a name that is an option are refused by name', async () => {
     // No named builder can be made here (a docker-container builder needs the moby/buildkit image): a

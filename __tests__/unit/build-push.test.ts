@@ -39,6 +39,7 @@ const settings: Settings = {
   cache: 'auto',
   builder: 'auto',
   builderName: '',
+  pull: false,
   provenance: '',
   secrets: { values: [], files: [], envs: [], ssh: [] },
   target: '',
@@ -97,6 +98,12 @@ test('buildx arguments', () => {
   expect(args).toContain('--provenance=false')
   expect(args.slice(-4)).toEqual(['--metadata-file', '/tmp/m.json', '--push', 'app'])
   expect(buildxArgs({ ...settings, push: false }, ctx, '/m', 'none').slice(-2)).toEqual(['--load', 'app'])
+})
+
+test('pull: --pull for buildx and the classic builder', () => {
+  expect(buildxArgs({ ...settings, pull: true }, ctx, '/m', 'none')).toContain('--pull')
+  expect(classicArgs({ ...settings, pull: true }, ctx)).toContain('--pull')
+  expect(buildxArgs(settings, ctx, '/m', 'none')).not.toContain('--pull')
 })
 
 test('classic arguments', () => {

@@ -25,6 +25,7 @@ export const Inputs = {
   Annotations: 'annotations',
   Sbom: 'sbom',
   NoCache: 'no-cache',
+  Pull: 'pull',
   CacheRef: 'cache-ref',
   Summary: 'summary',
   Mode: 'mode',

@@ -33,6 +33,8 @@ export interface Settings {
   annotations: string[]
   sbom: string
   noCache: boolean
+  /** Always ask the registry for a newer base image (--pull). */
+  pull: boolean
   cacheRef: string
   summary: boolean
   /** build (and push the tags), push-by-digest (a matrix leg: no tag), merge (the legs' digests into one index). */
@@ -193,6 +195,7 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     }),
     sbom: inputs.str(Inputs.Sbom),
     noCache: inputs.bool(Inputs.NoCache, false),
+    pull: inputs.bool(Inputs.Pull, false),
     cacheRef: inputs.str(Inputs.CacheRef)
       ? (parseImage(Inputs.CacheRef, inputs.str(Inputs.CacheRef)), inputs.str(Inputs.CacheRef))
       : '',
@@ -362,6 +365,7 @@ export function buildxArgs(
   // the docker exporter ignores annotations: engine-push.ts puts them on the manifest
   if (!viaEngine) for (const a of settings.annotations) args.push('--annotation', a)
   if (settings.noCache) args.push('--no-cache')
+  if (settings.pull) args.push('--pull')
   args.push('--metadata-file', metadataFile)
   if (settings.mode === 'push-by-digest') {
     // a matrix leg: the image goes to the repository with no tag; the merge job tags the index
@@ -388,6 +392,7 @@ export function classicArgs(settings: Settings, ctx: RunContext): string[] {
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
   if (settings.target) args.push(`--target=${settings.target}`)
   if (settings.noCache) args.push('--no-cache')
+  if (settings.pull) args.push('--pull')
   args.push(settings.context)
   return args
 }

@@ -337,3 +337,33 @@ test('the containerd image store is read from the Engine API /info', () => {
   ).toBe(false)
   expect(containerdStore(undefined)).toBe(false)
 })
+
+test('merge: OCI legs make an OCI index, Docker-typed legs a Docker manifest list; platforms from each config', async () => {
+  const { mergeDigests } = await import('../../src/build-push/merge.js')
+  const put: { tag: string; type: string; body: string }[] = []
+  const client = (legType: string) =>
+    ({
+      manifest: async (_repo: string, digest: string) => ({
+        mediaType: legType,
+        digest,
+        size: 100,
+        json: { mediaType: legType, config: { digest: `cfg-${digest}` } },
+        raw: Buffer.from('')
+      }),
+      blob: async (_repo: string, digest: string) => ({
+        os: 'linux',
+        architecture: digest.endsWith('b') ? 'arm64' : 'amd64'
+      }),
+      putManifest: async (_repo: string, tag: string, body: Buffer, type: string) => {
+        put.push({ tag, type, body: body.toString() })
+        return ''
+      }
+    }) as unknown as import('../../src/build-push/registry.js').RegistryClient
+  const legs = [`sha256:${'a'.repeat(64)}`, `sha256:${'b'.repeat(64)}`]
+  const oci = await mergeDigests(client('application/vnd.oci.image.manifest.v1+json'), 'o/app', legs, ['1'])
+  expect(oci.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+  expect(put[0].type).toBe('application/vnd.oci.image.index.v1+json')
+  await mergeDigests(client('application/vnd.docker.distribution.manifest.v2+json'), 'o/app', legs, ['1'])
+  expect(put[1].type).toBe('application/vnd.docker.distribution.manifest.list.v2+json')
+  expect(JSON.parse(put[1].body).mediaType).toBe(put[1].type)
+})

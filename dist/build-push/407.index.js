@@ -17,6 +17,8 @@ export const modules = {
 // with several platforms, or with attestations) contributes its entries as they are.
 
 const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 async function mergeDigests(client, repository, digests, tags) {
     const manifests = [];
     const platforms = [];
@@ -41,9 +43,11 @@ async function mergeDigests(client, repository, digests, tags) {
         manifests.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform });
         platforms.push(`${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`);
     }
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX_TYPE, manifests }));
+    // legs in Docker's media types get a Docker manifest list, as `imagetools create` makes one; else OCI
+    const type = manifests.every(m => m.mediaType === DOCKER_MANIFEST) ? DOCKER_LIST : INDEX_TYPE;
+    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: type, manifests }));
     for (const tag of tags)
-        await client.putManifest(repository, tag, body, INDEX_TYPE);
+        await client.putManifest(repository, tag, body, type);
     return { digest: `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(body).digest('hex')}`, platforms };
 }
 

@@ -131,6 +131,10 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
   )
   expect(merged.commands.filter(c => c.command === 'error')).toEqual([])
   expect(merged.exitCode).toBe(0)
+  // both stand-in legs are linux/amd64 here: the merge says so
+  expect(merged.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
+    'More than one leg is linux/amd64: a client pulling that platform gets the first (did two matrix legs build the same platform?)'
+  ])
   const digest = merged.outputs.digest
   expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/)
   for (const tag of ['1.4.0', 'latest']) expect(await manifestDigest(repository, tag)).toBe(digest)

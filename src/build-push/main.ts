@@ -225,6 +225,11 @@ async function merge(settings: Settings, ctx: ReturnType<typeof runContext>): Pr
     () => mergeDigests(client, repository, settings.digests, tags)
   )
   core.info(`${settings.image}@${merged.digest}: ${merged.platforms.join(', ')}`)
+  const twice = merged.platforms.filter((p, i) => merged.platforms.indexOf(p) !== i)
+  if (twice.length)
+    core.warning(
+      `More than one leg is ${[...new Set(twice)].join(', ')}: a client pulling that platform gets the first (did two matrix legs build the same platform?)`
+    )
   setOutputs(settings, ctx, merged.digest, { manifests: settings.digests, platforms: merged.platforms })
   if (!settings.summary) return
   summary.heading(`📦 Merged ${settings.digests.length} images into ${settings.refs[0]}`)

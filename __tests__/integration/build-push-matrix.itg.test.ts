@@ -1,16 +1,17 @@
 // Issue #15's matrix flow through the committed build-push bundle and the real TLS registry: two
-// push-by-digest legs (two images standing in for two platforms: only one can be built here) and a merge
-// job that makes the multi-platform index from their digests. The builder here is buildx's default docker
-// driver, which cannot push by digest itself ("not implemented for docker driver"), as on a GitHub-hosted
-// runner without setup-buildx-action: the legs go through engine-push.ts (built into the engine, pushed by
-// digest through the registry API). The registry's CA is trusted as the engine trusts it, from
-// /etc/docker/certs.d (scripts/infra.sh puts it there): no NODE_EXTRA_CA_CERTS.
+// push-by-digest legs, linux/amd64 and linux/arm64 (the arm64 leg is FROM scratch with a COPY: it needs
+// nothing run to build on this amd64 machine), and a merge job that makes the multi-platform index from
+// their digests. The builder here is buildx's default docker driver, which cannot push by digest itself
+// ("not implemented for docker driver"), as on a GitHub-hosted runner without setup-buildx-action: the
+// legs go through engine-push.ts (built into the engine, pushed by digest through the registry API). The
+// registry's CA is trusted as the engine trusts it, from /etc/docker/certs.d (scripts/infra.sh puts it
+// there): no NODE_EXTRA_CA_CERTS.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { runMain, uniqueName } from '../../scripts/lib/runner.mjs'
-import { infra, manifestDigest } from './registry.js'
+import { imageConfig, infra, manifestDigest } from './registry.js'
 import { expectNowhere } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
@@ -21,6 +22,14 @@ function context(text: string): string {
     path.join(dir, 'Dockerfile'),
     `FROM ${infra.BUSYBOX_IMAGE}\nRUN echo ${text} > /leg\nCOPY Dockerfile /Dockerfile.${text}\n`
   )
+  return dir
+}
+
+/** A leg for another platform that runs nothing while it builds. */
+function scratchContext(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leg-'))
+  fs.writeFileSync(path.join(dir, 'leg'), `${text}\n`)
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY leg /leg\n')
   return dir
 }
 
@@ -42,10 +51,20 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
   const repository = `itg/${uniqueName('matrix')}`
   const image = `${infra.REGISTRY}/${repository}`
   const legs: string[] = []
-  for (const leg of ['amd64-leg', 'arm64-leg']) {
+  const specs = [
+    { leg: 'amd64-leg', context: context('amd64-leg'), platforms: '', pushed: '3 layers, 3 uploaded' },
+    {
+      leg: 'arm64-leg',
+      context: scratchContext('arm64-leg'),
+      platforms: 'linux/arm64',
+      pushed: '1 layer, 1 uploaded'
+    }
+  ]
+  for (const { leg, context: dir, platforms, pushed } of specs) {
     const r = await runMain('build-push', {
       image,
-      context: context(leg),
+      context: dir,
+      platforms,
       mode: 'push-by-digest',
       annotations: `org.opencontainers.image.title=${leg}`,
       ...login()
@@ -53,8 +72,7 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
     expect(r.commands.filter(c => c.command === 'error')).toEqual([])
     expect(r.exitCode).toBe(0)
     expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
-    // the second leg shares the base layer the first uploaded
-    expect(r.stdout).toContain(`Pushed ${image}@${r.outputs.digest}: 3 layers, ${3 - legs.length} uploaded`)
+    expect(r.stdout).toContain(`Pushed ${image}@${r.outputs.digest}: ${pushed}`)
     expect(r.summary).toContain(`${image}@${r.outputs.digest} by digest (a matrix leg: no tag)`)
     // a leg's outputs name no tag: its reference is by digest
     expect(r.outputs.image).toBe(`${image}@${r.outputs.digest}`)
@@ -96,14 +114,15 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
       stdio: ['pipe', 'ignore', 'ignore']
     }
   )
-  for (const [i, leg] of ['amd64-leg', 'arm64-leg'].entries()) {
-    execFileSync('docker', ['--config', config, 'pull', '-q', `${image}@${legs[i]}`], { stdio: 'ignore' })
-    const out = execFileSync('docker', ['run', '--rm', `${image}@${legs[i]}`, 'cat', '/leg'], {
-      encoding: 'utf8'
-    })
-    expect(out.trim()).toBe(leg)
-  }
+  execFileSync('docker', ['--config', config, 'pull', '-q', `${image}@${legs[0]}`], { stdio: 'ignore' })
+  const out = execFileSync('docker', ['run', '--rm', `${image}@${legs[0]}`, 'cat', '/leg'], {
+    encoding: 'utf8'
+  })
+  expect(out.trim()).toBe('amd64-leg')
   fs.rmSync(config, { recursive: true, force: true })
+  // the arm64 leg cannot run here: its config in the registry says what it is
+  const arm = (await imageConfig(repository, legs[1])) as unknown as { architecture: string; os: string }
+  expect([arm.os, arm.architecture]).toEqual(['linux', 'arm64'])
   // a second run of the same leg uploads no layer again (the label with the build time makes a new config)
   const again = await runMain('build-push', {
     image,
@@ -131,10 +150,8 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
   )
   expect(merged.commands.filter(c => c.command === 'error')).toEqual([])
   expect(merged.exitCode).toBe(0)
-  // both stand-in legs are linux/amd64 here: the merge says so
-  expect(merged.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
-    'More than one leg is linux/amd64: a client pulling that platform gets the first (did two matrix legs build the same platform?)'
-  ])
+  expect(merged.commands.filter(c => c.command === 'warning')).toEqual([])
+  expect(JSON.parse(merged.outputs.metadata).platforms).toEqual(['linux/amd64', 'linux/arm64'])
   const digest = merged.outputs.digest
   expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/)
   for (const tag of ['1.4.0', 'latest']) expect(await manifestDigest(repository, tag)).toBe(digest)
@@ -148,10 +165,25 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
   )
   expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json')
   expect(index.manifests.map((m: { digest: string }) => m.digest)).toEqual(legs)
-  expect(index.manifests[0].platform).toMatchObject({ os: 'linux' })
+  expect(index.manifests.map((m: { platform: unknown }) => m.platform)).toEqual([
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64' }
+  ])
   expect(JSON.parse(merged.outputs.metadata)).toMatchObject({ digest, manifests: legs })
   expect(merged.summary).toContain('Merged 2 images')
   expectNowhere(infra.REGISTRY_PASSWORD, merged)
+  // two legs of one platform (a matrix that built amd64 twice): merged, with a warning
+  const twice = await runMain('build-push', {
+    image,
+    mode: 'merge',
+    digests: `${legs[0]},${again.outputs.digest}`,
+    tag: 'twice',
+    ...login()
+  })
+  expect(twice.exitCode).toBe(0)
+  expect(twice.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
+    'More than one leg is linux/amd64: a client pulling that platform gets the first (did two matrix legs build the same platform?)'
+  ])
 })
 
 test('merge needs digests; push-by-digest needs buildx', async () => {

@@ -193,7 +193,7 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
     const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST);
     if (reported !== digest)
         throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`);
-    _actions_core__WEBPACK_IMPORTED_MODULE_8__/* .info */ .pq(`Pushed ${client.registry}/${repository}@${digest}: ${layers.length} layers, ${uploaded} uploaded (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_8__/* .info */ .pq(`Pushed ${client.registry}/${repository}@${digest}: ${layers.length} layer${layers.length === 1 ? '' : 's'}, ${uploaded} uploaded (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
     return digest;
 }
 

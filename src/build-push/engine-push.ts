@@ -199,7 +199,7 @@ export async function pushFromEngine(
   const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST)
   if (reported !== digest) throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`)
   core.info(
-    `Pushed ${client.registry}/${repository}@${digest}: ${layers.length} layers, ${uploaded} uploaded (${(bytes / 1024 / 1024).toFixed(1)} MiB)`
+    `Pushed ${client.registry}/${repository}@${digest}: ${layers.length} layer${layers.length === 1 ? '' : 's'}, ${uploaded} uploaded (${(bytes / 1024 / 1024).toFixed(1)} MiB)`
   )
   return digest
 }

@@ -200,6 +200,17 @@ test('merge needs digests; push-by-digest needs buildx', async () => {
     ...login()
   })
   expect(classic.exitCode).toBe(1)
+  const two = await runMain('build-push', {
+    image,
+    context: scratchContext('x'),
+    mode: 'push-by-digest',
+    platforms: 'linux/amd64,linux/arm64',
+    ...login()
+  })
+  expect(two.exitCode).toBe(1)
+  expect(two.commands.filter(c => c.command === 'error').at(-1)?.message).toBe(
+    "Input 'platforms' must name one platform per leg with mode: push-by-digest on buildx's docker driver (the engine holds one platform of an image), got 'linux/amd64,linux/arm64'"
+  )
   const wrong = await runMain('build-push', {
     image,
     context: context('x'),

@@ -55,6 +55,11 @@ export async function main(): Promise<void> {
     const can = builder === 'buildx' && matters ? await capabilities() : FULL
     // a builder that cannot push by digest: build into the engine, then push through the registry API
     const viaEngine = settings.mode === 'push-by-digest' && !can.pushesByDigest
+    if (viaEngine && settings.platforms.length > 1)
+      throw new InputError(
+        Inputs.Platforms,
+        `must name one platform per leg with mode: push-by-digest on buildx's ${can.driver} driver (the engine holds one platform of an image), got '${settings.platforms.join(',')}'`
+      )
 
     const started = Date.now()
     let digest = ''

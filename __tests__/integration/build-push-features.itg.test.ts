@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
-import { imageConfig, infra, manifestDigest } from './registry.js'
+import { imageConfig, infra, loggedInDockerConfig, manifestDigest } from './registry.js'
 import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
@@ -260,17 +260,9 @@ describe('build-push: pull', () => {
   // --pull (unit test).
   test("pull: true builds on the registry's newer base image; without it the engine's own copy is used", async () => {
     const base = `${infra.REGISTRY}/itg/${uniqueName('base')}:1`
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'base-docker-'))
+    const config = loggedInDockerConfig()
     const docker = (...args: string[]) =>
       execFileSync('docker', ['--config', config, ...args], { stdio: ['pipe', 'ignore', 'ignore'] })
-    execFileSync(
-      'docker',
-      ['--config', config, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
-      {
-        input: infra.REGISTRY_PASSWORD,
-        stdio: ['pipe', 'ignore', 'ignore']
-      }
-    )
     // the registry holds a newer base:1 than the engine's
     docker('build', '-t', base, context(`FROM ${infra.BUSYBOX_IMAGE}\nRUN echo new > /base-version\n`))
     docker('push', base)

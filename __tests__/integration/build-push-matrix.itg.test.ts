@@ -11,7 +11,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { runMain, uniqueName } from '../../scripts/lib/runner.mjs'
-import { imageConfig, infra, manifestDigest } from './registry.js'
+import { imageConfig, infra, loggedInDockerConfig, manifestDigest } from './registry.js'
 import { expectNowhere } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
@@ -105,15 +105,7 @@ test('two push-by-digest legs merged into one index whose manifest lists both di
     legs.push(r.outputs.digest)
   }
   // a leg pulled by digest runs as it was built
-  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'pull-'))
-  execFileSync(
-    'docker',
-    ['--config', config, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
-    {
-      input: infra.REGISTRY_PASSWORD,
-      stdio: ['pipe', 'ignore', 'ignore']
-    }
-  )
+  const config = loggedInDockerConfig()
   execFileSync('docker', ['--config', config, 'pull', '-q', `${image}@${legs[0]}`], { stdio: 'ignore' })
   const out = execFileSync('docker', ['run', '--rm', `${image}@${legs[0]}`, 'cat', '/leg'], {
     encoding: 'utf8'

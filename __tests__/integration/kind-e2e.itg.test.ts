@@ -13,7 +13,7 @@ import {
   uniqueName,
   type StepOptions
 } from '../../scripts/lib/runner.mjs'
-import { infra, manifestDigest } from './registry.js'
+import { infra, loggedInDockerConfig, manifestDigest } from './registry.js'
 
 const STANDINS = path.join(ROOT, '__tests__/fixtures/standins')
 const CHART = 'example/gitops/helm/demo-flask-app'
@@ -253,12 +253,7 @@ describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
   test('an image missing from the local store is pulled with the credentials given', async () => {
     const image = `${infra.REGISTRY}/e2e/${uniqueName('pulled')}:v1`
     execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, image])
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dockercfg-'))
-    execFileSync(
-      'docker',
-      ['--config', cfg, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
-      { input: infra.REGISTRY_PASSWORD, stdio: ['pipe', 'ignore', 'ignore'] }
-    )
+    const cfg = loggedInDockerConfig()
     execFileSync('docker', ['--config', cfg, 'push', '-q', image], { stdio: 'ignore' })
     execFileSync('docker', ['rmi', image], { stdio: 'ignore' })
     expect(await manifestDigest(image.split('/').slice(1).join('/').split(':')[0], 'v1')).toBeDefined()
@@ -362,15 +357,7 @@ describe('kind-e2e on real runners (stand-ins that fail as the real tools do)', 
     const s = sandbox()
     const repo = `${infra.REGISTRY}/e2e/digest-${uniqueName('d')}`
     execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, `${repo}:v1`])
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
-    execFileSync(
-      'docker',
-      ['--config', cfg, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
-      {
-        input: infra.REGISTRY_PASSWORD,
-        stdio: ['pipe', 'ignore', 'ignore']
-      }
-    )
+    const cfg = loggedInDockerConfig()
     execFileSync('docker', ['--config', cfg, 'push', '-q', `${repo}:v1`], { stdio: 'ignore' })
     // only the digest reference is left locally, as after a pull by digest
     execFileSync('docker', ['rmi', `${repo}:v1`], { stdio: 'ignore' })

@@ -1,6 +1,9 @@
 // Questions to the real registry (TLS, password auth) that scripts/infra.sh started on loopback.
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as https from 'node:https'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { infraEnv } from '../../scripts/lib/runner.mjs'
 
 export const infra = infraEnv()
@@ -55,4 +58,18 @@ export async function imageConfig(
     manifest = JSON.parse((await get(`/v2/${repository}/manifests/${image.digest}`)).body)
   }
   return JSON.parse((await get(`/v2/${repository}/blobs/${manifest.config.digest}`)).body)
+}
+
+/** A new docker config folder logged in to the test registry, for a test's own pushes and pulls. */
+export function loggedInDockerConfig(): string {
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
+  execFileSync(
+    'docker',
+    ['--config', config, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],
+    {
+      input: infra.REGISTRY_PASSWORD,
+      stdio: ['pipe', 'ignore', 'ignore']
+    }
+  )
+  return config
 }

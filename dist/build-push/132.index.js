@@ -2,6 +2,21 @@ export const id = 132;
 export const ids = [132];
 export const modules = {
 
+/***/ 775:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   o: () => (/* binding */ digestOf)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+// The content digest the OCI distribution API names blobs and manifests by.
+
+const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
+
+
+/***/ }),
+
 /***/ 132:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -9,18 +24,17 @@ export const modules = {
 /* harmony export */   RegistryClient: () => (/* binding */ RegistryClient),
 /* harmony export */   repositoryOf: () => (/* binding */ repositoryOf)
 /* harmony export */ });
-/* unused harmony exports MANIFEST_TYPES, DOCKER_CERTS_DIR, sha256 */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(708);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(311);
-/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_tls__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _common_validate_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(987);
+/* unused harmony export MANIFEST_TYPES */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(311);
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_tls__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _common_validate_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(987);
+/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(775);
 // The few calls of the OCI distribution API that the matrix needs: read a manifest or a blob, upload a blob,
 // put a manifest under a tag or a digest. Authentication as registries ask for it in their 401: Basic with
 // the step's credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge
@@ -46,14 +60,13 @@ const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
  * registry input, docker.io by default); a one-part Docker Hub name is under library/.
  */
 function repositoryOf(image, fallback) {
-    const { registry, repository } = (0,_common_validate_js__WEBPACK_IMPORTED_MODULE_5__/* .parseImage */ .zZ)('image', image);
+    const { registry, repository } = (0,_common_validate_js__WEBPACK_IMPORTED_MODULE_4__/* .parseImage */ .zZ)('image', image);
     if (registry)
         return { registry, repository: repository.slice(registry.length + 1) };
     const hub = fallback === 'docker.io' && !repository.includes('/');
     return { registry: fallback, repository: hub ? `library/${repository}` : repository };
 }
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const sha256 = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
 class RegistryClient {
     registry;
     username;
@@ -78,22 +91,22 @@ class RegistryClient {
         if (this.agent)
             return this.agent;
         const extra = [];
-        const dir = node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.certsDir, this.registry);
-        for (const name of node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(dir) ? node_fs__WEBPACK_IMPORTED_MODULE_1__.readdirSync(dir) : [])
+        const dir = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.certsDir, this.registry);
+        for (const name of node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync(dir) ? node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync(dir) : [])
             if (name.endsWith('.crt'))
-                extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(node_path__WEBPACK_IMPORTED_MODULE_3__.join(dir, name), 'utf8'));
-        if (process.env.NODE_EXTRA_CA_CERTS && node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(process.env.NODE_EXTRA_CA_CERTS))
-            extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'));
-        this.agent = new node_https__WEBPACK_IMPORTED_MODULE_2__.Agent({
+                extra.push(node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name), 'utf8'));
+        if (process.env.NODE_EXTRA_CA_CERTS && node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync(process.env.NODE_EXTRA_CA_CERTS))
+            extra.push(node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'));
+        this.agent = new node_https__WEBPACK_IMPORTED_MODULE_1__.Agent({
             keepAlive: true,
-            ...(extra.length ? { ca: [...node_tls__WEBPACK_IMPORTED_MODULE_4__.rootCertificates, ...extra] } : {})
+            ...(extra.length ? { ca: [...node_tls__WEBPACK_IMPORTED_MODULE_3__.rootCertificates, ...extra] } : {})
         });
         return this.agent;
     }
     send(method, url, headers, body) {
         return new Promise((resolve, reject) => {
             const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
-            const req = node_https__WEBPACK_IMPORTED_MODULE_2__.request(url, {
+            const req = node_https__WEBPACK_IMPORTED_MODULE_1__.request(url, {
                 method,
                 // one agent for the registry and the hosts it sends to: Node's roots plus the registry's CAs
                 agent: this.getAgent(),
@@ -179,7 +192,7 @@ class RegistryClient {
         const json = JSON.parse(r.body.toString('utf8'));
         return {
             mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
-            digest: sha256(r.body),
+            digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body),
             size: r.body.length,
             json,
             raw: r.body
@@ -214,7 +227,7 @@ class RegistryClient {
         const r = await this.request('PUT', repository, `manifests/${reference}`, { 'content-type': mediaType }, body);
         if (r.status !== 201 && r.status !== 200)
             this.fail(`Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`, r);
-        return String(r.headers['docker-content-digest'] ?? sha256(body));
+        return String(r.headers['docker-content-digest'] ?? (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(body));
     }
 }
 

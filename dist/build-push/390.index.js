@@ -2,6 +2,21 @@ export const id = 390;
 export const ids = [390];
 export const modules = {
 
+/***/ 775:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   o: () => (/* binding */ digestOf)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+// The content digest the OCI distribution API names blobs and manifests by.
+
+const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
+
+
+/***/ }),
+
 /***/ 390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -9,7 +24,7 @@ export const modules = {
 /* harmony export */   manifestAnnotations: () => (/* binding */ manifestAnnotations),
 /* harmony export */   pushFromEngine: () => (/* binding */ pushFromEngine)
 /* harmony export */ });
-/* unused harmony exports OCI_MANIFEST, GZIP_PIECE, compress */
+/* unused harmony exports GZIP_PIECE, compress */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);
@@ -28,6 +43,7 @@ export const modules = {
 /* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_7___default = /*#__PURE__*/__webpack_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_7__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(426);
 /* harmony import */ var _common_exec_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(92);
+/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(775);
 // push-by-digest where the builder cannot: buildx's default `docker` driver on the classic image store
 // refuses it ("push-by-digest is currently not implemented for docker driver"), and that is the builder a
 // GitHub-hosted runner has unless a workflow creates another. Then the leg is built into the engine
@@ -45,7 +61,7 @@ export const modules = {
 
 
 
-const sha256 = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
+
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -157,7 +173,7 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
         return file;
     };
     const config = await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readFile(inside(index[0].Config));
-    const configDigest = sha256(config);
+    const configDigest = (0,_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(config);
     if (imageId.startsWith('sha256:') && configDigest !== imageId)
         throw new Error(`docker save of ${imageId} gave a config whose digest is ${configDigest}`);
     const layers = new Array(index[0].Layers.length);
@@ -189,7 +205,7 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
         layers: layers.map(l => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.size })),
         ...(Object.keys(annotations).length ? { annotations } : {})
     }));
-    const digest = sha256(manifest);
+    const digest = (0,_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(manifest);
     const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST);
     if (reported !== digest)
         throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`);

@@ -17,11 +17,10 @@ import * as core from '@actions/core'
 import type { Docker } from '../common/docker.js'
 import { tool } from '../common/exec.js'
 import type { PrivateDir } from '../common/temp.js'
+import { digestOf } from './digest.js'
 import type { RegistryClient } from './registry.js'
 
-const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
-
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json'
 const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 
@@ -160,7 +159,7 @@ export async function pushFromEngine(
     return file
   }
   const config = await fs.readFile(inside(index[0].Config))
-  const configDigest = sha256(config)
+  const configDigest = digestOf(config)
   if (imageId.startsWith('sha256:') && configDigest !== imageId)
     throw new Error(`docker save of ${imageId} gave a config whose digest is ${configDigest}`)
 
@@ -195,7 +194,7 @@ export async function pushFromEngine(
       ...(Object.keys(annotations).length ? { annotations } : {})
     })
   )
-  const digest = sha256(manifest)
+  const digest = digestOf(manifest)
   const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST)
   if (reported !== digest) throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`)
   core.info(

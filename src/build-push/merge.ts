@@ -2,7 +2,7 @@
 // multi-platform index from their digests and pushes it under every tag (what `docker buildx imagetools
 // create` does, through the registry's API, so it needs no builder). A leg that is itself an index (built
 // with several platforms, or with attestations) contributes its entries as they are.
-import { createHash } from 'node:crypto'
+import { digestOf } from './digest.js'
 import type { RegistryClient } from './registry.js'
 
 export const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json'
@@ -45,5 +45,5 @@ export async function mergeDigests(
   const type = manifests.every(m => m.mediaType === DOCKER_MANIFEST) ? DOCKER_LIST : INDEX_TYPE
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: type, manifests }))
   for (const tag of tags) await client.putManifest(repository, tag, body, type)
-  return { digest: `sha256:${createHash('sha256').update(body).digest('hex')}`, platforms }
+  return { digest: digestOf(body), platforms }
 }

@@ -4,13 +4,13 @@
 // names, scoped to the repository. The password is never in a URL, a log line or an error.
 // A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
-import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as https from 'node:https'
 import * as path from 'node:path'
 import type { Readable } from 'node:stream'
 import * as tls from 'node:tls'
 import { parseImage } from '../common/validate.js'
+import { digestOf } from './digest.js'
 
 export interface Manifest {
   mediaType: string
@@ -28,7 +28,7 @@ export const MANIFEST_TYPES = [
 ]
 
 /** Where the docker engine looks for a registry's CA (its documented certs.d layout). */
-export const DOCKER_CERTS_DIR = '/etc/docker/certs.d'
+const DOCKER_CERTS_DIR = '/etc/docker/certs.d'
 
 interface Reply {
   status: number
@@ -51,9 +51,6 @@ export function repositoryOf(image: string, fallback: string): { registry: strin
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
-
-export const sha256 = (data: Buffer | string): string =>
-  `sha256:${createHash('sha256').update(data).digest('hex')}`
 
 export class RegistryClient {
   /** The Authorization the registry's challenge asked for (Basic, or a Bearer token), reused once known. */
@@ -188,7 +185,7 @@ export class RegistryClient {
     const json = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
     return {
       mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
-      digest: sha256(r.body),
+      digest: digestOf(r.body),
       size: r.body.length,
       json,
       raw: r.body
@@ -232,6 +229,6 @@ export class RegistryClient {
         `Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`,
         r
       )
-    return String(r.headers['docker-content-digest'] ?? sha256(body))
+    return String(r.headers['docker-content-digest'] ?? digestOf(body))
   }
 }

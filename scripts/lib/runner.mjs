@@ -113,6 +113,7 @@ export function visibleLog(stdout) {
  * @property {string} [workspace]   GITHUB_WORKSPACE and the working directory (default: the repository root)
  * @property {string} [runnerTemp]  RUNNER_TEMP (default: a new folder)
  * @property {number} [timeoutMs]
+ * @property {'20' | '24'} [node]  the Node.js major to run on (default: the one action.yml's `runs.using` names, as the runner does)
  * @property {(child: import('node:child_process').ChildProcess) => void} [onSpawn]
  */
 
@@ -151,7 +152,7 @@ export async function runMain(stage, inputs = {}, opts = {}) {
   }
   for (const name of Object.keys(inputs))
     if (!(name in (meta.inputs ?? {}))) throw new Error(`${stage}/action.yml declares no input '${name}'`)
-  return runStep(stage, meta.runs.main, env, opts)
+  return runStep(stage, meta.runs.main, env, { ...opts, node: opts.node ?? runtimeOf(meta) })
 }
 
 /**
@@ -164,7 +165,29 @@ export async function runPost(stage, main, opts = {}) {
   const env = baseEnv(main.runnerTemp, opts)
   for (const [k, v] of Object.entries(main.env)) if (k.startsWith('INPUT_')) env[k] = v
   for (const [k, v] of Object.entries(main.state)) env[`STATE_${k}`] = v
-  return runStep(stage, meta.runs.post, env, opts)
+  return runStep(stage, meta.runs.post, env, { ...opts, node: opts.node ?? runtimeOf(meta) })
+}
+
+/** `using: node24` -> '24', as the runner picks its bundled Node from that field. */
+function runtimeOf(meta) {
+  const m = /^node(\d+)$/.exec(String(meta.runs?.using ?? ''))
+  if (!m) throw new Error(`runs.using '${meta.runs?.using}' is not a node runtime`)
+  return m[1]
+}
+
+/**
+ * The node binary of a major version: the pinned one scripts/infra.sh installed (NODE24, NODE20 in its
+ * env). DEMO_ACTIONS_NODE<major> overrides it (a laptop with its own Node 24).
+ * @param {string} major @returns {string}
+ */
+export function nodeBinary(major) {
+  const override = process.env[`DEMO_ACTIONS_NODE${major}`]
+  if (override) return override
+  const env = infraEnv()
+  const bin = env[`NODE${major}`]
+  if (!bin || !fs.existsSync(bin))
+    throw new Error(`Node.js ${major} is not installed: run scripts/infra.sh (npm test does)`)
+  return bin
 }
 
 export function inputEnvName(name) {
@@ -218,7 +241,7 @@ function runStep(stage, entry, env, opts) {
   const script = path.resolve(ROOT, stage, entry)
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(nodeBinary(opts.node), [script], {
       cwd: env.GITHUB_WORKSPACE,
       env,
       stdio: ['ignore', 'pipe', 'pipe']

@@ -5,61 +5,11 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {
-  ROOT,
-  runMain,
-  runMainAndPost,
-  runPost,
-  uniqueName,
-  type StepOptions
-} from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, runMainAndPost, runPost, uniqueName } from '../../scripts/lib/runner.mjs'
 import { infra, loggedInDockerConfig, manifestDigest } from './registry.js'
+import { CHART, IMAGE, sandbox, STANDINS, tagImage } from './standins.js'
 
-const STANDINS = path.join(ROOT, '__tests__/fixtures/standins')
-const CHART = 'example/gitops/helm/demo-flask-app'
-const IMAGE = `${infra.REGISTRY}/e2e/demo:v2.0.0-3f1c2d4-17`
-
-interface Call {
-  tool: string
-  args: string[]
-  kubeconfig: string
-}
-
-function sandbox(env: Record<string, string> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'standins-'))
-  const log = path.join(dir, 'calls.jsonl')
-  const opts: StepOptions = {
-    env: {
-      PATH: `${STANDINS}:${process.env.PATH}`,
-      STANDIN_DIR: dir,
-      STANDIN_LOG: log,
-      STANDIN_APP_DIR: path.join(ROOT, 'example/demo-app'),
-      ...env
-    }
-  }
-  const calls = (): Call[] =>
-    fs.existsSync(log)
-      ? fs
-          .readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map(l => JSON.parse(l))
-      : []
-  const clusters = () => fs.readdirSync(path.join(dir, 'clusters'))
-  return {
-    dir,
-    opts,
-    calls,
-    clusters,
-    of: (tool: string, sub: string) =>
-      calls().filter(c => c.tool === tool && c.args.join(' ').startsWith(sub))
-  }
-}
-
-beforeAll(() => {
-  execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, IMAGE])
-})
+beforeAll(tagImage)
 
 describe('kind-e2e bundle (stand-ins for kind, kubectl and helm)', () => {
   test('creates, loads, deploys the chart, waits, smoke-tests over HTTP, deletes', async () => {

@@ -170,6 +170,8 @@ export interface Background {
   output(): string
   /** Whether the process has ended (by itself or by stop()). */
   exited(): boolean
+  /** Settles when the process has ended. */
+  ended: Promise<void>
   stop(): Promise<void>
 }
 
@@ -205,6 +207,7 @@ export async function spawnBackground(
   return {
     output: () => out,
     exited: () => exited,
+    ended,
     waitFor(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(

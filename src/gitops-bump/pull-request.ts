@@ -4,6 +4,8 @@
 // it). @actions/github is loaded only here and in api-commit.ts, so push mode never pays for Octokit.
 // Note: a pull request opened with the workflow's GITHUB_TOKEN triggers no workflow run (GitHub's rule
 // against recursive runs); checks on it need a GitHub App token or a personal access token.
+import { fetchWithDeadline } from '../common/deadline.js'
+import { API_REQUEST_MS } from './constants.js'
 import type { Settings } from './settings.js'
 
 export interface PullRequest {
@@ -19,7 +21,7 @@ export async function openPullRequest(
 ): Promise<PullRequest> {
   const { getOctokit } = await import('@actions/github')
   // GITHUB_API_URL (set by the runner; GitHub Enterprise Server too) is the API's address.
-  const octokit = getOctokit(settings.token)
+  const octokit = getOctokit(settings.token, { request: { fetch: fetchWithDeadline(API_REQUEST_MS) } })
   const [owner, repo] = settings.apiRepo.split('/')
   const [title, ...rest] = message.trim().split('\n')
   const body =

@@ -2,9 +2,11 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
+import { fetchText } from '../common/deadline.js'
 import { dockerLogin } from '../common/docker.js'
 import { run, spawnBackground, tool, type Background, type RunResult } from '../common/exec.js'
 import { retry } from '../common/retry.js'
+import { SMOKE_REQUEST_MS } from './constants.js'
 import { imageValues, loadedRef, type Loaded } from './image.js'
 import { substituteImage } from './manifests.js'
 import type { Settings, SmokeTest } from './settings.js'
@@ -395,11 +397,11 @@ async function check(
   for (;;) {
     attempts++
     try {
-      const res = await fetch((await base()) + t.path, {
-        signal: AbortSignal.timeout(5000),
-        redirect: 'manual'
-      })
-      const body = await res.text()
+      const url = (await base()) + t.path
+      // a port-forward that ends mid-request ends the wait for its answer too
+      const ended = pf().ended.then(() => 'kubectl port-forward ended before answering')
+      const res = await fetchText(url, { redirect: 'manual' }, SMOKE_REQUEST_MS, ended)
+      const body = res.body
       got = `${res.status}${t.contains && !body.includes(t.contains) ? `, body without '${t.contains}'` : ''}`
       if (res.status === t.status && (!t.contains || body.includes(t.contains)))
         return { ...t, ok: true, got: String(res.status), attempts }

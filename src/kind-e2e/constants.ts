@@ -125,4 +125,7 @@ export const KUBECTL: PinnedTool = {
 }
 
 /** The longest wait-timeout: a job runs at most 6 hours on GitHub-hosted runners. */
+/** One smoke-test request, headers and body, over port-forward. */
+export const SMOKE_REQUEST_MS = 5000
+
 export const MAX_WAIT_MS = 6 * 3_600_000

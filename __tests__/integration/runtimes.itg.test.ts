@@ -1,0 +1,113 @@
+// The runner's contract on both runtimes the bundles meet: Node 24 (what GitHub runs `using: node24`
+// on, and what every other integration test uses) and Node 20 (what act and @github/local-action use
+// where it is the machine's node). Each stage: a passing run, a failing run, and post after each (unit-test has no post step).
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { ROOT, runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
+import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { infra, manifestDigest } from './registry.js'
+import { CHART, IMAGE, sandbox, tagImage } from './standins.js'
+
+beforeAll(tagImage)
+
+const errors = (r: { commands: { command: string; message: string }[] }) =>
+  r.commands.filter(c => c.command === 'error').map(c => c.message)
+
+describe.each(['20', '24'] as const)('on Node %s', node => {
+  test('a kubectl port-forward that accepts, closes unanswered and exits is started again', async () => {
+    // kubectl >= 1.23 at a forwarding error (standin.py STANDIN_PF_DROP): Node 20's fetch never settles
+    // on such a connection; the bundle must neither hang nor end as an unsettled await (exit code 13).
+    const s = sandbox({ STANDIN_PF_DROP: '1' })
+    const { main, post } = await runMainAndPost(
+      'kind-e2e',
+      { image: IMAGE, chart: CHART },
+      { ...s.opts, node }
+    )
+    expect(errors(main)).toEqual([])
+    expect(main.exitCode).toBe(0)
+    expect(main.outputs.result).toBe('passed')
+    expect(main.stdout).toMatch(
+      /kubectl port-forward ended \(.*lost connection to pod.*\); starting it again/
+    )
+    expect(s.of('kubectl', 'port-forward').length).toBe(2)
+    expect(post.exitCode).toBe(0)
+  })
+})
+
+describe('the runner contract on Node 20', () => {
+  const node = '20' as const
+
+  test('unit-test: passing and failing runs', async () => {
+    const base = { python: infra.PYTHON, install: 'false', args: '-p no:cacheprovider' }
+    const ok = await runMain('unit-test', { ...base, 'working-directory': 'example/demo-app' }, { node })
+    expect(ok.exitCode).toBe(0)
+    expect(ok.outputs).toMatchObject({ total: '5', passed: '5' })
+    expect(ok.summary).toContain('Unit tests: 5 passed, 0 failed')
+    const wd = '__tests__/fixtures/pytest-mixed'
+    const bad = await runMain('unit-test', { ...base, 'working-directory': wd }, { node })
+    expect(bad.exitCode).toBe(1)
+    expect(errors(bad).at(-1)).toBe('1 of 4 tests failed')
+  })
+
+  test('build-push: a push with outputs, a failing build, post cleans up', async () => {
+    const repository = `itg/${uniqueName('node20')}`
+    const login = { username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD }
+    const ok = await runMainAndPost(
+      'build-push',
+      { image: `${infra.REGISTRY}/${repository}`, context: '__tests__/fixtures/docker/tiny', ...login },
+      { node }
+    )
+    expect(errors(ok.main)).toEqual([])
+    expect(ok.main.exitCode).toBe(0)
+    expect(ok.main.outputs.digest).toBe(await manifestDigest(repository, ok.main.outputs.tag))
+    expect(ok.post.exitCode).toBe(0)
+    expect(fs.existsSync(ok.main.state.privateDir)).toBe(false)
+    const bad = await runMainAndPost(
+      'build-push',
+      { image: `${infra.REGISTRY}/${repository}`, context: '__tests__/fixtures/docker/failing', ...login },
+      { node }
+    )
+    expect(bad.main.exitCode).toBe(1)
+    expect(errors(bad.main).length).toBeGreaterThan(0)
+    expect(bad.post.exitCode).toBe(0)
+    expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
+  })
+
+  test('kind-e2e: deploy and smoke tests; a failed rollout; post deletes what main left', async () => {
+    const s = sandbox()
+    const ok = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART }, { ...s.opts, node })
+    expect(ok.main.exitCode).toBe(0)
+    expect(ok.main.outputs.result).toBe('passed')
+    expect(ok.post.exitCode).toBe(0)
+    const f = sandbox({ STANDIN_ROLLOUT: 'fail' })
+    const bad = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART }, { ...f.opts, node })
+    expect(bad.main.exitCode).toBe(1)
+    expect(bad.main.outputs.result).toBe('failed')
+    expect(bad.post.exitCode).toBe(0)
+    expect(f.clusters()).toEqual([])
+    expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
+  })
+
+  test('gitops-bump: a pushed bump; a missing values file changes nothing; post removes the key', async () => {
+    const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
+    const inputs = { repository: repo.url, tag: 'v2.0.0-3f1c2d4-17', ...sshInputs() }
+    const env = { env: { PATH: helmPath() }, node }
+    const ok = await runMainAndPost('gitops-bump', inputs, env)
+    expect(errors(ok.main)).toEqual([])
+    expect(ok.main.exitCode).toBe(0)
+    expect(ok.main.outputs).toMatchObject({ changed: 'true', commit: repo.head() })
+    expect(ok.post.exitCode).toBe(0)
+    expect(fs.existsSync(ok.main.state.privateDir)).toBe(false)
+    const head = repo.head()
+    const bad = await runMainAndPost(
+      'gitops-bump',
+      { ...inputs, 'values-file': 'helm/none/values.yaml' },
+      env
+    )
+    expect(bad.main.exitCode).toBe(1)
+    expect(errors(bad.main).join('\n')).toMatch(/values-file/)
+    expect(repo.head()).toBe(head)
+    expect(bad.post.exitCode).toBe(0)
+    expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
+  })
+})

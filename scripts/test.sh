@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): on a new machine it installs and starts everything the tests need
-# (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest via scripts/infra.sh),
+# (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
+# scripts/infra.sh; act built from its pinned Go module by scripts/lab/build.sh, cached),
 # then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
@@ -29,6 +30,7 @@ projects=(unit)
 if [ "$what" = all ]; then
   echo "== infrastructure"
   bash scripts/infra.sh up
+  bash scripts/lab/build.sh act >/dev/null
   projects+=(integration)
 fi
 

@@ -35,12 +35,15 @@ describe('unit-test: GitHub limits', () => {
     const r = await runMain('unit-test', base, { workspace: ws })
     expect(r.exitCode).toBe(1)
     expect(r.outputs.failed).toBe('30')
-    expect(errors(r)).toHaveLength(10)
+    // GitHub shows 10 error annotations a step: 9 failures and the step's own closing error
+    expect(errors(r)).toHaveLength(9)
+    expect(r.commands.filter(c => c.command === 'error')).toHaveLength(10)
+    expect(r.commands.filter(c => c.command === 'error').at(-1)?.message).toBe('30 of 30 tests failed')
     // the multi-line message arrives as lines, not as `&#10;`
     expect(errors(r)[0].message).toMatch(/^AssertionError: number 0\n\s*second line/)
     expect(errors(r)[0].properties).toMatchObject({ file: 'tests/test_many.py', line: '4' })
     expect(r.commands.find(c => c.command === 'notice')?.message).toMatch(
-      /^20 more failures are not annotated/
+      /^21 more failures are not annotated/
     )
     for (let i = 0; i < 30; i++) expect(r.summary).toContain(`test_many[${i}]`)
     expect(r.summary).toContain('tests/test_many.py#L4')

@@ -163,7 +163,7 @@ describe('unit-test bundle', () => {
     })
     expect(r.commands.filter(c => c.command === 'error' && c.properties.file)).toEqual([])
     expect(r.commands.find(c => c.command === 'notice')?.message).toBe(
-      '1 more failure is not annotated (max-annotations: 0; GitHub shows 10 per step): the job summary lists every failure with its file and line'
+      "1 more failure is not annotated (max-annotations: 0, the step's own error included; GitHub shows 10 per step): the job summary lists every failure with its file and line"
     )
   })
 })

@@ -9,7 +9,10 @@ import {
 } from '../../src/gitops-bump/values.js'
 import { isDowngrade, parseRemote } from '../../src/gitops-bump/settings.js'
 import { isRace } from '../../src/gitops-bump/git.js'
+import { loadYaml } from '../../src/common/yaml.js'
 import { ROOT } from '../../scripts/lib/runner.mjs'
+
+beforeAll(loadYaml)
 
 /** Assignments that write strings (what the `tag` input does). */
 const str = (...pairs: [string, string][]): Assignment[] =>

@@ -5,10 +5,9 @@ export const modules = {
 /***/ 1198:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-__webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   ProxyAgent: () => (/* binding */ ProxyAgent),
-/* harmony export */   fetch: () => (/* binding */ fetch)
+/* harmony export */   h: () => (/* binding */ fetch),
+/* harmony export */   k: () => (/* binding */ ProxyAgent)
 /* harmony export */ });
 // Stands in for `undici` in the bundles (tsconfig "paths"). @actions/http-client imports undici only for
 // ProxyAgent, which it constructs only for fetch-based clients behind an HTTP(S) proxy; no stage uses one

@@ -2,11 +2,10 @@
 // otherwise a pinned release is downloaded with @actions/tool-cache and checked against its published
 // digest (sha256, or sha512 where the project publishes only that) before it is ever run.
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { constants as fsConstants, createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import * as io from '@actions/io'
 import { run } from './exec.js'
 
 export interface PinnedTool {
@@ -38,7 +37,7 @@ export async function ensureTool(
   platform: string = process.platform,
   arch: string = process.arch
 ): Promise<string> {
-  const onPath = await io.which(tool.name, false)
+  const onPath = await which(tool.name)
   if (onPath) {
     if (!tool.versionOnPath) return onPath
     const found = await tool.versionOnPath(onPath).catch(() => undefined)
@@ -79,4 +78,27 @@ export async function ensureTool(
     core.info(`${tool.name} ${tool.version} verified (${algorithm} ${hex}) and cached`)
     return path.join(cachedDir, binary)
   })
+}
+
+/**
+ * The first executable file named `name` in PATH's folders, as an absolute path, or undefined. What
+ * @actions/io's which(name, false) answers on Linux and macOS, without loading its dependencies (Node's
+ * assert) at every stage's start-up.
+ */
+export async function which(name: string): Promise<string | undefined> {
+  if (name.includes('/')) return undefined
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const file = path.resolve(dir, name)
+    try {
+      const st = await fs.stat(file)
+      if (st.isFile()) {
+        await fs.access(file, fsConstants.X_OK)
+        return file
+      }
+    } catch {
+      // not there, or not executable: the next folder
+    }
+  }
+  return undefined
 }

@@ -7,20 +7,12 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { RaceError } from './git.js'
-import { fetchWithDeadline } from '../common/deadline.js'
-import { API_REQUEST_MS } from './constants.js'
+import { octokit as makeOctokit, type Octokit } from '../common/octokit.js'
 import type { Settings } from './settings.js'
 
-type Octokit = ReturnType<(typeof import('@actions/github'))['getOctokit']>
-
 async function client(settings: Settings): Promise<{ octokit: Octokit; owner: string; repo: string }> {
-  const { getOctokit } = await import('@actions/github')
   const [owner, repo] = settings.apiRepo.split('/')
-  return {
-    octokit: getOctokit(settings.token, { request: { fetch: fetchWithDeadline(API_REQUEST_MS) } }),
-    owner,
-    repo
-  }
+  return { octokit: await makeOctokit(settings.token), owner, repo }
 }
 
 function apiError(what: string, err: unknown): Error {

@@ -59,9 +59,6 @@ export const Defaults = {
   [Inputs.AllowDowngrade]: 'false'
 } as const
 
-/** One GitHub API request: its answer's headers arrive by then, or the call fails (and is not left hanging). */
-export const API_REQUEST_MS = 60_000
-
 export const MODES = ['push', 'pull-request'] as const
 
 /** GitHub's published SSH host keys (docs: "GitHub's SSH key fingerprints"). */

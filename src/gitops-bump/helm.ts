@@ -1,6 +1,6 @@
 // helm lint --strict and helm template with the new values: a chart that does not render is never pushed.
-import * as io from '@actions/io'
 import { tool, type RunResult } from '../common/exec.js'
+import { which } from '../common/tools.js'
 
 export class ValidationError extends Error {
   constructor(
@@ -16,7 +16,7 @@ export class Helm {
   private constructor(private readonly helm: ReturnType<typeof tool>) {}
 
   static async find(): Promise<Helm> {
-    const bin = await io.which('helm', false)
+    const bin = await which('helm')
     if (!bin)
       throw new Error(
         "helm is needed to validate the chart and is not on PATH: install it (for example with azure/setup-helm) or set 'validate: false'"

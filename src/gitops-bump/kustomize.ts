@@ -2,7 +2,8 @@
 // image` would change it): `newTag`, and `newName` and `digest` when given. Existing fields are replaced
 // surgically (values.ts); a field the entry lacks is added as a line of its own, indented like its
 // siblings (block style only). Validated with `kubectl kustomize` of the folder.
-import * as YAML from 'yaml'
+import type * as YAML from 'yaml'
+import { yaml } from '../common/yaml.js'
 import { tool } from '../common/exec.js'
 import { ValidationError } from './helm.js'
 import type { Edit, Target } from './target.js'
@@ -37,14 +38,14 @@ function addFields(text: string, entry: YAML.YAMLMap, fields: [string, string][]
 
 /** The edit of a kustomization's text for one image. */
 export function editKustomization(text: string, update: ImageUpdate, file: string): Edit {
-  const doc = YAML.parseDocument(text)
+  const doc = yaml().parseDocument(text)
   if (doc.errors.length) throw new ValuesError(`${file} is not valid YAML: ${doc.errors[0].message}`)
   const images = doc.get('images', true)
-  if (!YAML.isSeq(images))
+  if (!yaml().isSeq(images))
     throw new ValuesError(`${file} has no images: list (kustomize's images transformer)`)
-  const index = images.items.findIndex(i => YAML.isMap(i) && i.get('name') === update.name)
+  const index = images.items.findIndex(i => yaml().isMap(i) && i.get('name') === update.name)
   if (index < 0) {
-    const names = images.items.map(i => (YAML.isMap(i) ? String(i.get('name')) : '?'))
+    const names = images.items.map(i => (yaml().isMap(i) ? String(i.get('name')) : '?'))
     throw new ValuesError(`${file} has no images entry named '${update.name}' (it has: ${names.join(', ')})`)
   }
   const entry = images.items[index] as YAML.YAMLMap
@@ -69,11 +70,11 @@ export function editKustomization(text: string, update: ImageUpdate, file: strin
   let out = applied.text
   const changes = [...applied.changes]
   if (missing.length) {
-    const again = YAML.parseDocument(out)
+    const again = yaml().parseDocument(out)
     out = addFields(out, (again.get('images', true) as YAML.YAMLSeq).items[index] as YAML.YAMLMap, missing)
     for (const [key, value] of missing)
       changes.push({ path: `images[${update.name}].${key}`, before: undefined, after: value })
-    const check = YAML.parse(out) as { images: Record<string, unknown>[] }
+    const check = yaml().parse(out) as { images: Record<string, unknown>[] }
     for (const [key, value] of missing)
       if (check.images[index][key] !== value)
         throw new ValuesError(`Internal error: ${key} did not read back as '${value}' in ${file}`)

@@ -1,10 +1,11 @@
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import * as io from '@actions/io'
+import { which } from '../common/tools.js'
 import { InputError } from '../common/inputs.js'
 import { checkInside, checkRegularFile } from '../common/paths.js'
 import { retry } from '../common/retry.js'
 import * as summary from '../common/summary.js'
+import { loadYaml } from '../common/yaml.js'
 import { PrivateDir } from '../common/temp.js'
 import { bumpOnce, type Validated } from './bump.js'
 import { Inputs, Outputs, State } from './constants.js'
@@ -20,6 +21,9 @@ import type { Target } from './target.js'
 
 export async function main(): Promise<void> {
   const settings = getSettings()
+  // the YAML parser loads while git fetches (every target edit needs it; start-up does not)
+  const yamlLoaded = loadYaml()
+  yamlLoaded.catch(() => undefined)
   const started = Date.now()
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
@@ -41,6 +45,7 @@ export async function main(): Promise<void> {
     }
     const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, fetch)
     core.info(`${settings.branch} is at ${base}`)
+    await yamlLoaded
     const names = await Promise.all(
       targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
     )
@@ -128,7 +133,7 @@ async function makeTargets(settings: Settings): Promise<Target[]> {
   const helm = needs('helm') ? await Helm.find() : undefined
   let kubectl: string | undefined
   if (needs('kustomize')) {
-    kubectl = await io.which('kubectl', false)
+    kubectl = await which('kubectl')
     if (!kubectl)
       throw new Error(
         "kubectl is needed to validate the kustomization (kubectl kustomize) and is not on PATH: install it or set 'validate: false'"

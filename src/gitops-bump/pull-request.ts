@@ -4,8 +4,7 @@
 // it). @actions/github is loaded only here and in api-commit.ts, so push mode never pays for Octokit.
 // Note: a pull request opened with the workflow's GITHUB_TOKEN triggers no workflow run (GitHub's rule
 // against recursive runs); checks on it need a GitHub App token or a personal access token.
-import { fetchWithDeadline } from '../common/deadline.js'
-import { API_REQUEST_MS } from './constants.js'
+import { octokit as makeOctokit } from '../common/octokit.js'
 import type { Settings } from './settings.js'
 
 export interface PullRequest {
@@ -19,9 +18,7 @@ export async function openPullRequest(
   head: string,
   message: string
 ): Promise<PullRequest> {
-  const { getOctokit } = await import('@actions/github')
-  // GITHUB_API_URL (set by the runner; GitHub Enterprise Server too) is the API's address.
-  const octokit = getOctokit(settings.token, { request: { fetch: fetchWithDeadline(API_REQUEST_MS) } })
+  const octokit = await makeOctokit(settings.token)
   const [owner, repo] = settings.apiRepo.split('/')
   const [title, ...rest] = message.trim().split('\n')
   const body =

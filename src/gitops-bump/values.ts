@@ -9,7 +9,8 @@
 // assignment states a type (`key:int=3`); values of the `tag` input are always strings. A string is
 // written plain only when YAML 1.1 (how Helm reads values) and YAML 1.2 both read it back as that string,
 // else quoted in the node's own style: `20240101_1200`, `1:20`, `2024-01-01`, `yes`, `0777` get quotes.
-import * as YAML from 'yaml'
+import type * as YAML from 'yaml'
+import { yaml } from '../common/yaml.js'
 
 import { ValuesError } from './errors.js'
 
@@ -61,13 +62,13 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
 }
 
 function parse(text: string, file: string): YAML.Document.Parsed {
-  const docs = YAML.parseAllDocuments(text)
+  const docs = yaml().parseAllDocuments(text)
   if (Array.isArray(docs) && docs.length > 1)
     throw new ValuesError(`${file} holds ${docs.length} YAML documents; expected one`)
   const doc = Array.isArray(docs) ? docs[0] : undefined
   if (!doc) throw new ValuesError(`${file} is empty; expected a mapping`)
   if (doc.errors.length) throw new ValuesError(`${file} is not valid YAML: ${doc.errors[0].message}`)
-  if (!YAML.isMap(doc.contents)) throw new ValuesError(`${file} is not a YAML mapping`)
+  if (!yaml().isMap(doc.contents)) throw new ValuesError(`${file} is not a YAML mapping`)
   return doc
 }
 
@@ -90,7 +91,7 @@ function nodeAt(
   const keys = splitPath(dotted)
   let node: unknown = doc.contents
   for (let i = 0; i < keys.length; i++) {
-    if (YAML.isAlias(node)) {
+    if (yaml().isAlias(node)) {
       const anchor = node.resolve(doc)
       const at = anchor?.range ? text.lastIndexOf(`&${node.source}`, anchor.range[0]) : -1
       const where = at >= 0 ? ` (line ${lineOf(text, at)})` : ''
@@ -98,7 +99,7 @@ function nodeAt(
         `'${dotted}' in ${file} is reached through the alias *${node.source} at '${keys.slice(0, i).join('.')}'; set it where the anchor &${node.source}${where} is defined instead`
       )
     }
-    if (!YAML.isMap(node) && !YAML.isSeq(node)) return undefined
+    if (!yaml().isMap(node) && !yaml().isSeq(node)) return undefined
     node = (node as YAML.YAMLMap | YAML.YAMLSeq).get(keys[i], true)
     if (node === undefined) return undefined
   }
@@ -107,7 +108,7 @@ function nodeAt(
 
 function safeParse(text: string, version: '1.1' | '1.2'): unknown {
   try {
-    return YAML.parse(text, { version })
+    return yaml().parse(text, { version })
   } catch {
     return undefined
   }
@@ -178,13 +179,13 @@ export function applyValues(
     if (node === undefined && a.optional) continue
     if (node === undefined)
       throw new ValuesError(`${file} has no key '${a.path}' (missing keys are never created)`)
-    if (YAML.isAlias(node))
+    if (yaml().isAlias(node))
       throw new ValuesError(
         `'${a.path}' in ${file} is an alias (*${node.source}); set the anchored value &${node.source} instead`
       )
-    if (!YAML.isScalar(node) || !node.range)
+    if (!yaml().isScalar(node) || !node.range)
       throw new ValuesError(
-        `'${a.path}' in ${file} is not a single value (found a ${YAML.isMap(node) ? 'mapping' : 'list'})`
+        `'${a.path}' in ${file} is not a single value (found a ${yaml().isMap(node) ? 'mapping' : 'list'})`
       )
     if (node.value !== null && typeof node.value === 'object')
       throw new ValuesError(`'${a.path}' in ${file} is not a single value`)
@@ -223,11 +224,11 @@ export function applyValues(
 export function readValue(text: string, dotted: string, file = 'values file'): unknown {
   const doc = parse(text, file)
   const node = nodeAt(doc, text, dotted, file)
-  return YAML.isScalar(node) ? node.value : node === undefined ? undefined : doc.getIn(splitPath(dotted))
+  return yaml().isScalar(node) ? node.value : node === undefined ? undefined : doc.getIn(splitPath(dotted))
 }
 
 /** The `name` of a Chart.yaml, if it has one. */
 export function chartNameOf(text: string): string | undefined {
-  const name = (YAML.parse(text) as { name?: unknown } | null)?.name
+  const name = (yaml().parse(text) as { name?: unknown } | null)?.name
   return typeof name === 'string' && name ? name : undefined
 }

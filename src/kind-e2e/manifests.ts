@@ -4,7 +4,7 @@
 // the rewritten documents go to the step's private folder and are applied from there.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import * as YAML from 'yaml'
+import { loadYaml } from '../common/yaml.js'
 import type { Loaded } from './image.js'
 
 async function files(p: string): Promise<string[]> {
@@ -15,7 +15,7 @@ async function files(p: string): Promise<string[]> {
     a.name.localeCompare(b.name)
   )) {
     const full = path.join(p, e.name)
-    if (e.isDirectory()) out.push(...(await files(full)))
+    if (e.isDirectory()) for (const f of await files(full)) out.push(f)
     else if (/\.(ya?ml|json)$/.test(e.name)) out.push(full)
   }
   return out
@@ -47,11 +47,12 @@ export async function substituteImage(
   outDir: string
 ): Promise<number> {
   await fs.mkdir(outDir, { recursive: true, mode: 0o700 })
+  const yaml = await loadYaml()
   let n = 0
   let index = 0
   for (const source of sources)
     for (const file of await files(source)) {
-      const docs = YAML.parseAllDocuments(await fs.readFile(file, 'utf8'))
+      const docs = yaml.parseAllDocuments(await fs.readFile(file, 'utf8'))
       const out: string[] = []
       for (const doc of Array.isArray(docs) ? docs : [docs]) {
         if (doc.errors.length) throw new Error(`${file} is not valid YAML: ${doc.errors[0].message}`)
@@ -65,7 +66,7 @@ export async function substituteImage(
               c.imagePullPolicy = 'Never'
               n++
             }
-        out.push(YAML.stringify(data))
+        out.push(yaml.stringify(data))
       }
       await fs.writeFile(
         path.join(

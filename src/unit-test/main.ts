@@ -46,18 +46,22 @@ export async function main(): Promise<void> {
       `The test command exited with code ${ran.result.exitCode} and did not write the JUnit report '${ran.junitFile}' (input '${Inputs.JunitFile}'):\n${tail(ran.result)}`
     )
   const raw: TestCase[] = []
+  // (never push(...cases): a large report's cases overflow the stack as arguments)
   if (ran?.wrote && !files.includes(ran.junitFile))
-    raw.push(
-      ...(await parseJunit(await fs.readFile(ran.junitFile, 'utf8'), relative(settings, ran.junitFile)))
-    )
-  raw.push(...(await readReports(files, settings.workspace)))
+    for (const c of await parseJunit(
+      await fs.readFile(ran.junitFile, 'utf8'),
+      relative(settings, ran.junitFile)
+    ))
+      raw.push(c)
+  for (const c of await readReports(files, settings.workspace)) raw.push(c)
   const cases = foldRetries(raw)
 
   const t = totals(cases)
   const ws = new Workspace(settings.workspace, settings.workingDirectory, settings.sourcePrefix)
   const list = failures(cases, ws)
   setOutputs(ran?.junitFile ?? files[0] ?? '', cases, resultsJson(cases, list, t), ran?.seconds ?? t.time)
-  annotate(list, settings.maxAnnotations)
+  // the step's closing error ("N of M tests failed") is an error annotation too: it keeps a place
+  annotate(list, settings.maxAnnotations, t.failed + t.errors > 0 && settings.failOnFailure)
   if (settings.summary) {
     writeReport(cases, list, t, ran?.seconds)
     await summary.writeSummary()

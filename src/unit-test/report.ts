@@ -50,19 +50,24 @@ function messageOf(p: Problem | undefined): string | undefined {
   return lines.slice(0, 3).join('\n') || p.type
 }
 
-export function annotate(list: Failure[], max: number): void {
+/**
+ * At most `max` error annotations, `closing` (the step's own error, written after these) among them:
+ * GitHub shows 10 a step, and the one that says the step failed must not be the one dropped.
+ */
+export function annotate(list: Failure[], max: number, closing = false): void {
   const errors = list.filter(f => f.status !== 'flaky')
   const flaky = list.filter(f => f.status === 'flaky')
-  for (const f of errors.slice(0, max))
+  const shown = Math.max(0, max - (closing ? 1 : 0))
+  for (const f of errors.slice(0, shown))
     core.error(f.message, {
       title: `${f.test} ${f.status === 'error' ? 'errored' : 'failed'}`,
       file: f.file,
       startLine: f.file ? f.line : undefined
     })
-  const more = errors.length - max
+  const more = errors.length - shown
   if (more > 0)
     core.notice(
-      `${more} more ${more === 1 ? 'failure is' : 'failures are'} not annotated (max-annotations: ${max}; GitHub shows ${ANNOTATIONS_PER_STEP} per step): the job summary lists every failure with its file and line`
+      `${more} more ${more === 1 ? 'failure is' : 'failures are'} not annotated (max-annotations: ${max}, the step's own error included; GitHub shows ${ANNOTATIONS_PER_STEP} per step): the job summary lists every failure with its file and line`
     )
   for (const f of flaky.slice(0, max))
     core.warning(`Flaky: failed, then passed on a retry: ${f.message}`, {

@@ -65,7 +65,8 @@ export async function readReports(files: string[], workspace: string): Promise<T
   const all: TestCase[] = []
   for (const file of files) {
     const name = path.relative(workspace, file).split(path.sep).join('/') || file
-    all.push(...(await parseJunit(await fs.readFile(file, 'utf8'), name)))
+    // one at a time: spreading a report's cases into push() overflows the stack past ~100,000 of them
+    for (const c of await parseJunit(await fs.readFile(file, 'utf8'), name)) all.push(c)
   }
   return all
 }

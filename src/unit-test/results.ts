@@ -39,7 +39,7 @@ export function foldRetries(cases: TestCase[]): TestCase[] {
   for (const attempts of byKey.values()) {
     const bad = attempts.filter(a => isBad(a.status))
     if (attempts.length === 1 || bad.length === 0) {
-      out.push(...attempts)
+      for (const a of attempts) out.push(a)
       continue
     }
     const good = attempts.filter(a => a.status === 'passed' || a.status === 'flaky')

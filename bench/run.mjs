@@ -4,9 +4,11 @@ import * as startup from './startup.mjs'
 import * as unitTest from './unit-test.mjs'
 import * as buildPush from './build-push.mjs'
 import * as gitops from './gitops.mjs'
+import * as scale from './scale.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
 await unitTest.run()
 await buildPush.run()
 await gitops.run()
+await scale.run()

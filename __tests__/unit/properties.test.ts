@@ -4,6 +4,7 @@
 // 60 per property); `npm run fuzz` runs many more with a fresh seed.
 import fc from 'fast-check'
 import YAML from 'yaml'
+import { tagsFromRules } from '../../src/build-push/tags.js'
 import { parseDuration } from '../../src/common/inputs.js'
 import { unifiedDiff } from '../../src/common/diff.js'
 import { loadYaml } from '../../src/common/yaml.js'
@@ -260,6 +261,50 @@ describe('values edit', () => {
           expect(b.images[i].newTag).toBe(tag)
           b.images[i].newTag = 'v1.0.0'
           expect(b).toEqual(a)
+        }
+      ),
+      params
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// tag rules
+
+describe('tag rules', () => {
+  test('whatever the branch or git tag is called, every tag is a valid Docker tag, each once', () => {
+    const RULES = [
+      'type=seed',
+      'type=ref,event=branch',
+      'type=ref,event=tag',
+      'type=semver,pattern={{version}}',
+      'type=semver,pattern={{major}}.{{minor}}',
+      'type=sha',
+      'type=raw,value=latest,enable={{is_default_branch}}',
+      'type=raw,value={{branch}}-{{sha}}'
+    ]
+    const refName = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.stringMatching(/^v?[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(-[a-z0-9.]{1,8})?$/),
+      fc.constantFrom('feature/x', '-leading', '.dot', 'UPPER', 'ü/日本', 'a'.repeat(200))
+    )
+    fc.assert(
+      fc.property(
+        refName,
+        fc.constantFrom('heads', 'tags'),
+        fc.hexaString({ minLength: 40, maxLength: 40 }),
+        (name, kind, sha) => {
+          const ctx = { ref: `refs/${kind}/${name}`, sha, runNumber: '17', defaultBranch: 'main' }
+          let tags: string[]
+          try {
+            tags = tagsFromRules(RULES, ctx, () => `v2.0.0-${sha.slice(0, 7)}-17`)
+          } catch (err) {
+            // a name that leaves nothing to tag with is refused by name, never passed to the builder
+            expect((err as Error).message).toMatch(/tags/)
+            return
+          }
+          for (const t of tags) expect(t).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+          expect(new Set(tags).size).toBe(tags.length)
         }
       ),
       params

@@ -227,3 +227,18 @@ const corpusCases: { file: string; key: string; value: string; derived_from?: st
     ).toBe(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])))
   })
 })
+
+describe('duplicate keys', () => {
+  test('a mapping that holds a key twice is refused, naming the key and its line', () => {
+    const text = 'image:\n  repository: a\n  tag: v1\nother:\n  x: 1\n  x: 2\n'
+    expect(() => applyValues(text, str(['image.tag', 'v2']), 'values.yaml')).toThrow(
+      "values.yaml is not valid YAML: Map keys must be unique ('x' at line 6)"
+    )
+  })
+
+  test('1 and "1" are two keys, and merge keys may repeat', () => {
+    const text =
+      'base: &b { a: 1 }\nmore: &m { c: 3 }\nmap:\n  1: one\n  "1": string one\n  <<: *b\n  <<: *m\nimage:\n  tag: v1\n'
+    expect(applyValues(text, str(['image.tag', 'v2']), 'values.yaml').text).toContain('tag: v2')
+  })
+})

@@ -8,6 +8,8 @@ import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import fc from 'fast-check'
+import { mergeDigests } from '../../src/build-push/merge.js'
 import { RegistryClient } from '../../src/build-push/registry.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-unit-'))
@@ -110,4 +112,73 @@ test('refused credentials name the user and the inputs to check, never the passw
     /refused the credentials of 'ci' \(HTTP 401\); check username\/password or logins/
   )
   expect(String(err)).not.toContain('wrong-pw')
+})
+
+describe('generated registry answers (fast-check; FC_SEED replays, FC_RUNS sets how many)', () => {
+  // What a registry, a proxy in front of one, or a broken one may answer: JSON of the wrong shape,
+  // JSON cut short, HTML error pages, huge strings, and token services that answer the same way.
+  const body = fc.oneof(
+    fc.json({ maxDepth: 3 }),
+    fc.json().map(j => j.slice(0, Math.max(0, j.length - 3))),
+    fc.constantFrom('', '<html><body>502 Bad Gateway</body></html>', 'null', '[]', '"x"', '{"config":null}'),
+    fc
+      .record({ config: fc.oneof(fc.anything(), fc.record({ digest: fc.string() })) })
+      .map(v => JSON.stringify(v)),
+    fc.record({ manifests: fc.array(fc.anything(), { maxLength: 3 }) }).map(v => JSON.stringify(v)),
+    fc.nat(2_000_000).map(n => JSON.stringify({ mediaType: 'x'.repeat(n) }))
+  )
+  const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31
+  let answer = ''
+  let token = ''
+  let server: https.Server
+
+  beforeAll(async () => {
+    server = await listen('generated', (req, res) => {
+      if (req.url?.startsWith('/token')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(token)
+        return
+      }
+      if (!req.headers.authorization) {
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="https://127.0.0.1:${port(server)}/token",service="gen"`
+        })
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+      res.end(answer)
+    })
+    fs.mkdirSync(path.join(dir, 'certs.d', `127.0.0.1:${port(server)}`), { recursive: true })
+    fs.copyFileSync(cert, path.join(dir, 'certs.d', `127.0.0.1:${port(server)}`, 'ca.crt'))
+  })
+  afterAll(() => server?.close())
+
+  test('a manifest, blob or merge either reads as the right types or fails naming the registry', async () => {
+    const registry = `127.0.0.1:${port(server)}`
+    await fc.assert(
+      fc.asyncProperty(body, body, async (manifest, tokenBody) => {
+        answer = manifest
+        token = tokenBody
+        const client = new RegistryClient(registry, 'ci', 'pw', path.join(dir, 'certs.d'))
+        for (const read of [
+          () => client.manifest('o/app', 'v1').then(m => (expect(typeof m.mediaType).toBe('string'), m.json)),
+          () => client.blob('o/app', `sha256:${'c'.repeat(64)}`),
+          () => mergeDigests(client, 'o/app', [`sha256:${'d'.repeat(64)}`], [])
+        ]) {
+          try {
+            const got = await read()
+            expect(typeof got).toBe('object')
+          } catch (err) {
+            // never a TypeError from our own code or a bare SyntaxError: a message that says where
+            expect(err).not.toBeInstanceOf(TypeError)
+            expect((err as Error).message).toMatch(
+              new RegExp(`${registry.replace(/\./g, '\\.')}|token service|refused`)
+            )
+          }
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS || 40), seed }
+    )
+  })
 })

@@ -150,8 +150,8 @@ class RegistryClient {
         const r = await this.send('GET', url, this.password ? { authorization: this.basic() } : {});
         if (r.status !== 200)
             throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`);
-        const body = JSON.parse(r.body.toString('utf8'));
-        const token = body.token ?? body.access_token;
+        const body = jsonObject(r.body, `The registry's token service (${url.host})`);
+        const token = [body.token, body.access_token].find(t => typeof t === 'string' && t);
         return token ? `Bearer ${token}` : undefined;
     }
     async request(method, repository, target, headers = {}, body) {
@@ -189,9 +189,10 @@ class RegistryClient {
         });
         if (r.status !== 200)
             this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r);
-        const json = JSON.parse(r.body.toString('utf8'));
+        const json = jsonObject(r.body, `${this.registry}'s manifest ${repository}@${reference}`);
+        const type = typeof json.mediaType === 'string' ? json.mediaType : r.headers['content-type'];
         return {
-            mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
+            mediaType: typeof type === 'string' ? type : '',
             digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body),
             size: r.body.length,
             json,
@@ -202,7 +203,7 @@ class RegistryClient {
         const r = await this.request('GET', repository, `blobs/${digest}`);
         if (r.status !== 200)
             this.fail(`Reading blob ${digest} of ${repository}`, r);
-        return JSON.parse(r.body.toString('utf8'));
+        return jsonObject(r.body, `${this.registry}'s blob ${digest} of ${repository}`);
     }
     async hasBlob(repository, digest) {
         const r = await this.request('HEAD', repository, `blobs/${digest}`);
@@ -229,6 +230,19 @@ class RegistryClient {
             this.fail(`Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`, r);
         return String(r.headers['docker-content-digest'] ?? (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(body));
     }
+}
+/** A registry's JSON answer, which must be an object; anything else is an error naming what was read. */
+function jsonObject(body, what) {
+    let value;
+    try {
+        value = JSON.parse(body.toString('utf8'));
+    }
+    catch (err) {
+        throw new Error(`${what} is not JSON (${body.length} bytes: ${err.message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new Error(`${what} is not a JSON object (got ${Array.isArray(value) ? 'a list' : String(value === null ? null : typeof value)})`);
+    return value;
 }
 
 

@@ -38,22 +38,28 @@ async function mergeDigests(client, repository, digests, tags) {
     const platforms = [];
     for (const d of digests) {
         const m = await client.manifest(repository, d);
+        const where = `${client.registry}/${repository}@${d}`;
         if (Array.isArray(m.json.manifests)) {
             for (const entry of m.json.manifests) {
+                if (!isObject(entry) || typeof entry.digest !== 'string')
+                    throw new Error(`${where} is an index whose entries are not manifests with a digest`);
                 manifests.push(entry);
-                const p = entry.platform;
-                if (p?.os && p.os !== 'unknown')
-                    platforms.push(`${p.os}/${p.architecture}`);
+                const p = isObject(entry.platform) ? entry.platform : {};
+                if (typeof p.os === 'string' && p.os !== 'unknown')
+                    platforms.push(`${p.os}/${String(p.architecture)}`);
             }
             continue;
         }
-        const config = await client.blob(repository, String(m.json.config.digest));
-        const platform = {
-            architecture: String(config.architecture),
-            os: String(config.os)
-        };
-        if (config.variant)
-            platform.variant = String(config.variant);
+        const digest = isObject(m.json.config) ? m.json.config.digest : undefined;
+        // the OCI digest grammar: algorithm ':' encoded
+        if (typeof digest !== 'string' || !/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest))
+            throw new Error(`${where} is neither an image manifest with a config digest nor an index`);
+        const config = await client.blob(repository, digest);
+        if (typeof config.os !== 'string' || typeof config.architecture !== 'string')
+            throw new Error(`the image config ${digest} of ${where} names no os and architecture`);
+        const platform = { architecture: config.architecture, os: config.os };
+        if (typeof config.variant === 'string' && config.variant)
+            platform.variant = config.variant;
         manifests.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform });
         platforms.push(`${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`);
     }
@@ -63,6 +69,9 @@ async function mergeDigests(client, repository, digests, tags) {
     for (const tag of tags)
         await client.putManifest(repository, tag, body, type);
     return { digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_0__/* .digestOf */ .o)(body), platforms };
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 

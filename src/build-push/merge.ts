@@ -24,20 +24,27 @@ export async function mergeDigests(
   const platforms: string[] = []
   for (const d of digests) {
     const m = await client.manifest(repository, d)
+    const where = `${client.registry}/${repository}@${d}`
     if (Array.isArray(m.json.manifests)) {
-      for (const entry of m.json.manifests as Record<string, unknown>[]) {
+      for (const entry of m.json.manifests as unknown[]) {
+        if (!isObject(entry) || typeof entry.digest !== 'string')
+          throw new Error(`${where} is an index whose entries are not manifests with a digest`)
         manifests.push(entry)
-        const p = entry.platform as { os?: string; architecture?: string } | undefined
-        if (p?.os && p.os !== 'unknown') platforms.push(`${p.os}/${p.architecture}`)
+        const p = isObject(entry.platform) ? entry.platform : {}
+        if (typeof p.os === 'string' && p.os !== 'unknown')
+          platforms.push(`${p.os}/${String(p.architecture)}`)
       }
       continue
     }
-    const config = await client.blob(repository, String((m.json.config as { digest: string }).digest))
-    const platform: Record<string, string> = {
-      architecture: String(config.architecture),
-      os: String(config.os)
-    }
-    if (config.variant) platform.variant = String(config.variant)
+    const digest = isObject(m.json.config) ? m.json.config.digest : undefined
+    // the OCI digest grammar: algorithm ':' encoded
+    if (typeof digest !== 'string' || !/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest))
+      throw new Error(`${where} is neither an image manifest with a config digest nor an index`)
+    const config = await client.blob(repository, digest)
+    if (typeof config.os !== 'string' || typeof config.architecture !== 'string')
+      throw new Error(`the image config ${digest} of ${where} names no os and architecture`)
+    const platform: Record<string, string> = { architecture: config.architecture, os: config.os }
+    if (typeof config.variant === 'string' && config.variant) platform.variant = config.variant
     manifests.push({ mediaType: m.mediaType, digest: m.digest, size: m.size, platform })
     platforms.push(`${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`)
   }
@@ -46,4 +53,8 @@ export async function mergeDigests(
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: type, manifests }))
   for (const tag of tags) await client.putManifest(repository, tag, body, type)
   return { digest: digestOf(body), platforms }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

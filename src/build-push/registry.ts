@@ -134,8 +134,8 @@ export class RegistryClient {
     const r = await this.send('GET', url, this.password ? { authorization: this.basic() } : {})
     if (r.status !== 200)
       throw new Error(`The registry's token service (${url.host}) refused: HTTP ${r.status}`)
-    const body = JSON.parse(r.body.toString('utf8')) as { token?: string; access_token?: string }
-    const token = body.token ?? body.access_token
+    const body = jsonObject(r.body, `The registry's token service (${url.host})`)
+    const token = [body.token, body.access_token].find(t => typeof t === 'string' && t)
     return token ? `Bearer ${token}` : undefined
   }
 
@@ -182,9 +182,10 @@ export class RegistryClient {
       accept: MANIFEST_TYPES.join(', ')
     })
     if (r.status !== 200) this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r)
-    const json = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
+    const json = jsonObject(r.body, `${this.registry}'s manifest ${repository}@${reference}`)
+    const type = typeof json.mediaType === 'string' ? json.mediaType : r.headers['content-type']
     return {
-      mediaType: String(json.mediaType ?? r.headers['content-type'] ?? ''),
+      mediaType: typeof type === 'string' ? type : '',
       digest: digestOf(r.body),
       size: r.body.length,
       json,
@@ -195,7 +196,7 @@ export class RegistryClient {
   async blob(repository: string, digest: string): Promise<Record<string, unknown>> {
     const r = await this.request('GET', repository, `blobs/${digest}`)
     if (r.status !== 200) this.fail(`Reading blob ${digest} of ${repository}`, r)
-    return JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
+    return jsonObject(r.body, `${this.registry}'s blob ${digest} of ${repository}`)
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
@@ -231,4 +232,19 @@ export class RegistryClient {
       )
     return String(r.headers['docker-content-digest'] ?? digestOf(body))
   }
+}
+
+/** A registry's JSON answer, which must be an object; anything else is an error naming what was read. */
+function jsonObject(body: Buffer, what: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    throw new Error(`${what} is not JSON (${body.length} bytes: ${(err as Error).message})`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(
+      `${what} is not a JSON object (got ${Array.isArray(value) ? 'a list' : String(value === null ? null : typeof value)})`
+    )
+  return value as Record<string, unknown>
 }

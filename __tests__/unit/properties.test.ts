@@ -5,7 +5,8 @@
 import fc from 'fast-check'
 import YAML from 'yaml'
 import { tagsFromRules } from '../../src/build-push/tags.js'
-import { parseDuration } from '../../src/common/inputs.js'
+import { splitArgs } from '../../src/common/argv.js'
+import { parseDuration, splitLines } from '../../src/common/inputs.js'
 import { unifiedDiff } from '../../src/common/diff.js'
 import { loadYaml } from '../../src/common/yaml.js'
 import { editKustomization } from '../../src/gitops-bump/kustomize.js'
@@ -332,6 +333,42 @@ describe('durations', () => {
         const r = parseDuration(s)
         expect(r === undefined || (Number.isInteger(r) && r >= 0)).toBe(true)
       }),
+      params
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// lists and command lines
+
+describe('lists and command lines', () => {
+  test('words quoted as a shell would quote them split back into the same words', () => {
+    const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 }),
+        fc.constantFrom(' ', '  ', '\t', '\n'),
+        (words, sep) => {
+          expect(splitArgs('args', words.map(quote).join(sep))).toEqual(words)
+        }
+      ),
+      params
+    )
+  })
+
+  test('lines: trimmed, no blank lines, no comments, LF or CRLF alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 12 }).filter(l => !/[\r\n]/.test(l)),
+          { maxLength: 8 }
+        ),
+        fc.boolean(),
+        (ls, crlf) => {
+          const got = splitLines(ls.join(crlf ? '\r\n' : '\n'))
+          expect(got).toEqual(ls.map(l => l.trim()).filter(l => l && !l.startsWith('#')))
+        }
+      ),
       params
     )
   })

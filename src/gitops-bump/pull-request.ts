@@ -31,10 +31,11 @@ export async function openPullRequest(
       head: `${owner}:${head}`,
       base: settings.branch
     })
+    if (!Array.isArray(open.data)) throw new Error('the list of open pull requests is not a list')
     let pr: { html_url: string; number: number; node_id: string }
     let created = false
     if (open.data.length) {
-      pr = open.data[0]
+      pr = checked(open.data[0])
       await octokit.rest.pulls.update({ owner, repo, pull_number: pr.number, title, body })
     } else {
       pr = (
@@ -48,6 +49,7 @@ export async function openPullRequest(
           draft: settings.draft
         })
       ).data
+      pr = checked(pr)
       created = true
     }
     if (settings.labels.length)
@@ -74,4 +76,12 @@ export async function openPullRequest(
       `Opening the pull request on ${owner}/${repo} failed${e.status ? ` (HTTP ${e.status})` : ''}: ${e.message ?? err}`
     )
   }
+}
+
+/** A pull request as the API answered it: a number and an address, or an error saying it is not one. */
+function checked<T>(pr: T): T {
+  const p = pr as { number?: unknown; html_url?: unknown } | null
+  if (!p || typeof p !== 'object' || !Number.isSafeInteger(p.number) || typeof p.html_url !== 'string')
+    throw new Error('the API answered with something that is not a pull request (no number or html_url)')
+  return pr
 }

@@ -19,8 +19,7 @@ for name in "$@"; do
   key=$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -c1-12)
   out="$cache/$name-$key"
   if [ ! -f "$out/.done" ]; then
-    tools=$(cd "$mod" && go list -f '{{range .Tool}}{{.}} {{end}}' -m 2>/dev/null || true)
-    [ -n "$tools" ] || tools=$(sed -n 's/^tool //p' "$mod/go.mod" | tr '\n' ' ')
+    tools=$(cd "$mod" && go mod edit -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log((JSON.parse(s).Tool||[]).map(t=>t.Path.split("/").pop()+"@"+(JSON.parse(s).Require||[]).filter(r=>t.Path.startsWith(r.Path)).map(r=>r.Version).pop()).join(", ")))')
     log "building $name ($tools) from its pinned modules: the first build takes minutes, later runs reuse $out"
     rm -rf "$out.tmp" && mkdir -p "$out.tmp/bin"
     started=$SECONDS

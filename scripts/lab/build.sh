@@ -4,7 +4,8 @@
 # Go toolchain, replace directives carried over where the program's own go.mod needs them). The binaries go
 # to a cache keyed by that module's go.mod and go.sum, so a pin change builds anew and nothing else does.
 #   scripts/lab/build.sh NAME...   build (or reuse) the tools of scripts/lab/tools/NAME; prints each bin folder
-# Cache: $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/go-tools/NAME-<hash>/bin. Go's own build and
+# An ldflags file beside go.mod adds linker flags (the version Kubernetes programs report). Cache:
+# $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/go-tools/NAME-<hash>/bin. Go's own build and
 # module caches are used as usual, so a second module sharing dependencies builds faster.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,10 @@ command -v go >/dev/null || die "the Go toolchain is needed (go on PATH)"
 for name in "$@"; do
   mod="$here/tools/$name"
   [ -f "$mod/go.mod" ] || die "no tools module $mod/go.mod"
-  key=$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -c1-12)
+  # an optional ldflags file: one linker flag a line (the version a program reports, set by -X)
+  ldflags=-s
+  [ ! -f "$mod/ldflags" ] || ldflags="-s $(grep -v '^#' "$mod/ldflags" | tr '\n' ' ')"
+  key=$(cat "$mod/go.mod" "$mod/go.sum" $([ ! -f "$mod/ldflags" ] || echo "$mod/ldflags") | sha256sum | cut -c1-12)
   out="$cache/$name-$key"
   if [ ! -f "$out/.done" ]; then
     tools=$(cd "$mod" && go mod edit -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log((JSON.parse(s).Tool||[]).map(t=>t.Path.split("/").pop()+"@"+(JSON.parse(s).Require||[]).filter(r=>t.Path.startsWith(r.Path)).map(r=>r.Version).pop()).join(", ")))')
@@ -25,11 +29,13 @@ for name in "$@"; do
     started=$SECONDS
     # -mod=readonly: go.sum must already hold every module (a changed pin without its sums fails here).
     # Progress: one line per package compiled (go build -v), thinned to every 50th.
-    (cd "$mod" && GOFLAGS="-mod=readonly -buildvcs=false" GOBIN="$out.tmp/bin" go install -v -trimpath -ldflags=-s tool 2>&1) |
+    (cd "$mod" && GOFLAGS="-mod=readonly -buildvcs=false" GOBIN="$out.tmp/bin" go install -v -trimpath -ldflags="$ldflags" tool 2>&1) |
       awk -v name="$name" '{ n++; if (n % 50 == 0) printf "[lab] %s: %d packages compiled (%s)\n", name, n, $0 > "/dev/stderr"; fflush() }'
     [ "${PIPESTATUS[0]}" = 0 ] || die "building $name failed"
     touch "$out.tmp/.done"
     rm -rf "$out" && mv "$out.tmp" "$out"
+    # builds of earlier pins of this module are not used again
+    for old in "$cache/$name"-*; do [ "$old" = "$out" ] || rm -rf "$old"; done
     log "$name built in $((SECONDS - started)) s"
   fi
   echo "$out/bin"

@@ -106,9 +106,12 @@ describe('JUnit reader', () => {
         fc.array(genSuite, { minLength: 1, maxLength: 3 }),
         fc.boolean(),
         fc.boolean(),
-        async (suites, declaration, crlf) => {
+        fc.boolean(),
+        async (suites, declaration, crlf, bom) => {
           let xml = `${declaration ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ''}<testsuites>${suites.map(suiteXml).join('\n')}</testsuites>`
           if (crlf) xml = xml.replace(/\n/g, '\r\n')
+          // a UTF-8 byte order mark, as Windows tools write one, read as text
+          if (bom) xml = `\ufeff${xml}`
           const got = await parseJunit(xml, 'gen.xml')
           const want = suites.flatMap(allCases)
           expect(got).toHaveLength(want.length)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The Kubernetes lab (issue #21, work in progress; no test uses it yet): a real control plane on loopback,
+# The Kubernetes lab (issue #21, work in progress): a real control plane on loopback,
 # built from pinned Go modules (scripts/lab/tools/{etcd,kube,kwok}) by build.sh, with its own
-# certificates: etcd 3.6.4, kube-apiserver, kube-controller-manager and kube-scheduler 1.34.0, and kwok
-# for the nodes. Writes $LAB/env (KUBECONFIG=… and the ports) for the tests.
+# certificates: etcd 3.6.4, kube-apiserver, kube-controller-manager and kube-scheduler 1.34.0, kwok for
+# the node, and pods.mjs, which runs each pod's container with Docker (kwok leads port-forward and logs
+# to it). Writes $LAB/env (KUBECONFIG=… and the ports) for the tests. Needs scripts/infra.sh's Docker
+# and kubectl.
 #   scripts/lab/lab.sh up     build (or reuse) and start what is not running; idempotent
 #   scripts/lab/lab.sh down   stop what it started
 set -euo pipefail
@@ -135,6 +137,7 @@ status:
   allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
   capacity: { cpu: "32", memory: 256Gi, pods: "110" }
 NODE
+  start pods node "$here/pods.mjs" "$LAB/kubeconfig" "$KUBECTL"
   cat >"$LAB/env" <<ENV
 KUBECONFIG=$LAB/kubeconfig
 LAB=$LAB
@@ -144,13 +147,15 @@ ENV
 }
 
 down() {
-  for name in kwok scheduler controller-manager apiserver etcd; do
+  for name in pods kwok scheduler controller-manager apiserver etcd; do
     if running "$name"; then
       kill "$(cat "$LAB/$name.pid")" 2>/dev/null || true
       for _ in $(seq 100); do running "$name" || break; sleep 0.1; done
     fi
     rm -f "$LAB/$name.pid"
   done
+  # the containers of the lab's pods
+  docker ps -aq --filter label=demo-actions-lab-pod | xargs -r docker rm -f >/dev/null
   log "stopped"
 }
 

@@ -7,6 +7,7 @@
 // tests until then.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { ROOT, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
 import { infra } from './registry.js'
@@ -68,4 +69,65 @@ test('the example chart deploys on the real API server and its smoke tests reach
   expect(log).toMatch(/"GET \/(healthz)? HTTP\/1\.1" 200/)
   expect(post.exitCode).toBe(0)
   expect(fs.existsSync(main.state.privateDir)).toBe(false)
+})
+
+test("the Service is found among several by the release's label: two releases in one namespace", async () => {
+  const namespace = uniqueName('lab')
+  namespaces.push(namespace)
+  const first = await runMainAndPost(
+    'kind-e2e',
+    { image: IMAGE, chart: CHART, namespace, release: 'other' },
+    opts
+  )
+  expect(first.main.exitCode).toBe(0)
+  const second = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART, namespace }, opts)
+  expect(second.main.exitCode).toBe(0)
+  // helm create's naming: <release>-<chart>, or the release alone when it holds the chart's name
+  expect(JSON.parse(first.main.outputs.report).service).toBe('other-demo-flask-app')
+  expect(JSON.parse(second.main.outputs.report).service).toBe('demo-flask-app')
+  expect(kubectl('get', 'services', '-n', namespace, '-o', 'name').trim().split('\n').sort()).toEqual([
+    'service/demo-flask-app',
+    'service/other-demo-flask-app'
+  ])
+})
+
+test('manifests mode on the real API: the image and imagePullPolicy: Always are replaced, and the app serves', async () => {
+  const namespace = uniqueName('lab')
+  namespaces.push(namespace)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'))
+  // manifests the real API server accepts (a Deployment needs its selector, a Service its ports)
+  fs.writeFileSync(
+    path.join(dir, 'app.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: { name: web, labels: { app: web } }',
+      'spec:',
+      '  selector: { matchLabels: { app: web } }',
+      '  template:',
+      '    metadata: { labels: { app: web } }',
+      '    spec:',
+      '      containers:',
+      '        - name: app',
+      `          image: ${infra.REGISTRY}/lab/demo-flask-app:latest`,
+      '          imagePullPolicy: Always',
+      '          ports: [{ name: http, containerPort: 5000 }]',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: { name: web }',
+      'spec:',
+      '  selector: { app: web }',
+      '  ports: [{ port: 80, targetPort: http }]',
+      ''
+    ].join('\n')
+  )
+  const { main } = await runMainAndPost('kind-e2e', { image: IMAGE, manifests: dir, namespace }, opts)
+  expect(main.commands.filter(c => c.command === 'error').map(c => c.message)).toEqual([])
+  expect(main.exitCode).toBe(0)
+  const spec = JSON.parse(kubectl('get', 'deployment', 'web', '-n', namespace, '-o', 'json')).spec.template
+    .spec
+  expect(spec.containers[0]).toMatchObject({ image: IMAGE, imagePullPolicy: 'Never' })
+  expect(main.summary).toMatch(/GET \/healthz<\/td><td>200 \+ &#39;ok&#39;<\/td><td>200<\/td>/)
+  fs.rmSync(dir, { recursive: true, force: true })
 })

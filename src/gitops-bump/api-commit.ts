@@ -3,7 +3,7 @@
 // fetched tip's tree, a commit with no author or committer (GitHub then signs it as the token's app or
 // user, and marks it verified), and a ref update that is never forced. A branch that moved under us makes
 // that update fail with 422 "Update is not a fast forward": a RaceError, retried like a rejected push.
-// Octokit is loaded only here and in pull-request.ts.
+// Octokit (common/octokit.ts) is loaded only by this and pull-request.ts.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { RaceError } from './git.js'

@@ -1,7 +1,7 @@
 // Pull-request mode, for protected branches: the bump is pushed to a branch of its own and a pull
 // request is opened (as a draft when asked), or updated when one is already open for that branch; then
 // its labels and reviewers are added, and auto-merge is enabled (GraphQL: the REST API has no call for
-// it). @actions/github is loaded only here and in api-commit.ts, so push mode never pays for Octokit.
+// it). Octokit (common/octokit.ts) is loaded only by this and api-commit.ts, so push mode never pays for it.
 // Note: a pull request opened with the workflow's GITHUB_TOKEN triggers no workflow run (GitHub's rule
 // against recursive runs); checks on it need a GitHub App token or a personal access token.
 import { octokit as makeOctokit } from '../common/octokit.js'

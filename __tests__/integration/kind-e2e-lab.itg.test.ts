@@ -71,26 +71,6 @@ test('the example chart deploys on the real API server and its smoke tests reach
   expect(fs.existsSync(main.state.privateDir)).toBe(false)
 })
 
-test("the Service is found among several by the release's label: two releases in one namespace", async () => {
-  const namespace = uniqueName('lab')
-  namespaces.push(namespace)
-  const first = await runMainAndPost(
-    'kind-e2e',
-    { image: IMAGE, chart: CHART, namespace, release: 'other' },
-    opts
-  )
-  expect(first.main.exitCode).toBe(0)
-  const second = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART, namespace }, opts)
-  expect(second.main.exitCode).toBe(0)
-  // helm create's naming: <release>-<chart>, or the release alone when it holds the chart's name
-  expect(JSON.parse(first.main.outputs.report).service).toBe('other-demo-flask-app')
-  expect(JSON.parse(second.main.outputs.report).service).toBe('demo-flask-app')
-  expect(kubectl('get', 'services', '-n', namespace, '-o', 'name').trim().split('\n').sort()).toEqual([
-    'service/demo-flask-app',
-    'service/other-demo-flask-app'
-  ])
-})
-
 test('manifests mode on the real API: the image and imagePullPolicy: Always are replaced, and the app serves', async () => {
   const namespace = uniqueName('lab')
   namespaces.push(namespace)

@@ -90,6 +90,11 @@ up() {
   certs
   kubeconfig
   local d="$LAB/pki"
+  # a lab that was stopped starts empty: no namespaces, pods or containers of earlier runs
+  if ! running etcd; then
+    rm -rf "$LAB/etcd-data"
+    docker ps -aq --filter label=demo-actions-lab-pod | xargs -r docker rm -f >/dev/null
+  fi
   # go names the etcd binary after its package, go.etcd.io/etcd/server/v3
   start etcd "$etcd/server" --name lab --data-dir "$LAB/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \

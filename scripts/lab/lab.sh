@@ -142,6 +142,12 @@ status:
   allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
   capacity: { cpu: "32", memory: 256Gi, pods: "110" }
 NODE
+  # ready when kwok keeps the node Ready (it heartbeats the nodes it manages)
+  node_ready() {
+    [ "$("$KUBECTL" --kubeconfig "$LAB/kubeconfig" get node kind-control-plane \
+      -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+  }
+  wait_for 60 kwok node_ready
   start pods node "$here/pods.mjs" "$LAB/kubeconfig" "$KUBECTL"
   cat >"$LAB/env" <<ENV
 KUBECONFIG=$LAB/kubeconfig

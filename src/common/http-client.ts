@@ -31,6 +31,8 @@ class LazyHttpClient {
     return new Proxy(this, {
       get: (target, prop, receiver) => {
         if (typeof prop !== 'string' || prop in target) return Reflect.get(target, prop, receiver)
+        // not a thenable: `await client` must not call a method of the real client named then
+        if (prop === 'then') return undefined
         if (SYNC.has(prop)) return (...a: unknown[]) => call(target.sync(), prop, a)
         return async (...a: unknown[]) => call(await target.async(), prop, a)
       }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The Kubernetes lab (issue #21, work in progress): a real control plane on loopback,
-# built from pinned Go modules (scripts/lab/tools/{etcd,kube,kwok}) by build.sh, with its own
-# certificates: etcd 3.6.4, kube-apiserver, kube-controller-manager and kube-scheduler 1.34.0, kwok for
-# the node, and pods.mjs, which runs each pod's container with Docker (kwok leads port-forward and logs
-# to it). Writes $LAB/env (KUBECONFIG=… and the ports) for the tests. Needs scripts/infra.sh's Docker
-# and kubectl.
+# The Kubernetes lab: a real control plane on loopback, built from pinned Go modules
+# (scripts/lab/tools/{etcd,kube,kwok}) by build.sh, with its own certificates: etcd 3.6.4, kube-apiserver,
+# kube-controller-manager and kube-scheduler 1.34.0, kwok for the node (kept Ready; pods deleted; the
+# kubelet API for port-forward and logs; its pod stages replaced by kwok.yaml's), and pods.mjs, the lab's
+# kubelet: it runs each pod's containers with Docker and writes their status. Writes $LAB/env
+# (KUBECONFIG=… and the ports) for the tests. Needs scripts/infra.sh's Docker and kubectl.
 #   scripts/lab/lab.sh up     build (or reuse) and start what is not running; idempotent
 #   scripts/lab/lab.sh down   stop what it started
 set -euo pipefail
@@ -129,7 +129,7 @@ up() {
   start kwok "$kwok/kwok" --kubeconfig "$LAB/kubeconfig" --manage-all-nodes=true \
     --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$KWOK_PORT" \
     --tls-cert-file "$d/kwok.crt" --tls-private-key-file "$d/kwok.key" \
-    --enable-crds ClusterPortForward,PortForward,ClusterLogs,Logs
+    --enable-crds ClusterPortForward,PortForward,ClusterLogs,Logs --config "$here/kwok.yaml"
   # one node, named as kind names its control plane; kwok keeps it Ready and runs its pods' lifecycles
   "$KUBECTL" --kubeconfig "$LAB/kubeconfig" apply -f - >>"$LAB/setup.log" 2>&1 <<NODE || die "creating the node failed (see $LAB/setup.log)"
 apiVersion: v1
@@ -148,7 +148,7 @@ NODE
       -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
   }
   wait_for 60 kwok node_ready
-  start pods node "$here/pods.mjs" "$LAB/kubeconfig" "$KUBECTL"
+  start pods node "$here/pods.mjs" "$LAB/kubeconfig"
   cat >"$LAB/env" <<ENV
 KUBECONFIG=$LAB/kubeconfig
 LAB=$LAB

@@ -7,12 +7,13 @@ import { dockerLogin } from '../common/docker.js'
 import { run, spawnBackground, tool, type Background, type RunResult } from '../common/exec.js'
 import { retry } from '../common/retry.js'
 import { SMOKE_REQUEST_MS } from './constants.js'
-import { imageValues, loadedRef, type Loaded } from './image.js'
+import { imageValues, loadedRef, pulledRef, type Loaded } from './image.js'
 import { substituteImage } from './manifests.js'
 import type { Settings, SmokeTest } from './settings.js'
 
 export interface Tools {
-  kind: string
+  /** (none with the kubeconfig input: a cluster of the user's own) */
+  kind?: string
   kubectl: string
   helm?: string
 }
@@ -60,11 +61,15 @@ export class Cluster {
     readonly kubeconfig: string
   ) {
     const env = { KUBECONFIG: kubeconfig }
-    this.kind = tool(tools.kind, { env })
+    this.kind = tool(tools.kind ?? 'kind', { env })
     this.kubectl = tool(tools.kubectl, { env })
     if (tools.helm) this.helm = tool(tools.helm, { env })
-    this.loaded = loadedRef(settings.ref)
+    this.pulled = !!settings.kubeconfig
+    this.loaded = this.pulled ? pulledRef(settings.ref, settings.image) : loadedRef(settings.ref)
   }
+
+  /** A cluster of the user's own (kubeconfig input): it pulls the image itself; nothing is loaded. */
+  readonly pulled: boolean
 
   /** Whether a kind cluster of this name exists now (kind get clusters). */
   async exists(): Promise<boolean> {
@@ -159,7 +164,8 @@ export class Cluster {
       ]
       // values files first, so that the image parts set below win over them
       for (const f of s.valuesFiles) args.push(`--values=${f}`)
-      for (const v of [...imageValues(this.loaded, s.ref, s.imageKeys), ...s.set]) args.push('--set', v)
+      for (const v of [...imageValues(this.loaded, s.ref, s.imageKeys, this.pulled), ...s.set])
+        args.push('--set', v)
       await this.helm!(args, { label: 'helm upgrade --install' })
       return
     }
@@ -170,12 +176,15 @@ export class Cluster {
     if (ns.exitCode !== 0 && !/already exists/.test(ns.stderr))
       throw new Error(`kubectl create namespace failed: ${ns.stderr.trim()}`)
     const out = path.join(privDir, 'manifests')
-    const n = await substituteImage(s.manifests, s.ref.repository, this.loaded, out)
+    const n = await substituteImage(s.manifests, s.ref.repository, this.loaded, out, this.pulled)
     if (n === 0)
       core.warning(
         `No container in the manifests runs ${s.ref.repository}: the image under test is not deployed`
       )
-    else core.info(`${n} container(s) set to ${this.loaded.ref} with imagePullPolicy: Never`)
+    else
+      core.info(
+        `${n} container(s) set to ${this.loaded.ref}${this.pulled ? ' (pulled by the cluster)' : ' with imagePullPolicy: Never'}`
+      )
     await this.kubectl(['apply', '--namespace', s.namespace, '--recursive', '-f', out], {
       label: 'kubectl apply'
     })
@@ -335,7 +344,10 @@ export class Cluster {
     const [program, ...args] = this.settings.testCommand
     await run(program, args, {
       cwd,
-      env: { KUBECONFIG: this.kubeconfig, KIND_CLUSTER_NAME: this.settings.clusterName },
+      env: {
+        KUBECONFIG: this.kubeconfig,
+        ...(this.pulled ? {} : { KIND_CLUSTER_NAME: this.settings.clusterName })
+      },
       label: `test-command ${program}`
     })
   }

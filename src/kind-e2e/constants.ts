@@ -25,7 +25,8 @@ export const Inputs = {
   HelmTest: 'helm-test',
   TestCommand: 'test-command',
   ExportLogs: 'export-logs',
-  InstallOnly: 'install-only'
+  InstallOnly: 'install-only',
+  Kubeconfig: 'kubeconfig'
 } as const
 
 export const Outputs = {
@@ -43,7 +44,11 @@ export const State = {
   Kind: 'kind',
   /** 'true' once this step's `kind create cluster` succeeded: only then is the cluster ours to delete. */
   Created: 'created',
-  IgnoreFailedClean: 'ignoreFailedClean'
+  IgnoreFailedClean: 'ignoreFailedClean',
+  /** kubeconfig input: the cluster's kubeconfig, and the namespace this step created there ('' if none). */
+  OwnKubeconfig: 'ownKubeconfig',
+  OwnNamespace: 'ownNamespace',
+  Kubectl: 'kubectl'
 } as const
 
 export const Defaults = {

@@ -17,16 +17,28 @@ export function loadedRef(image: ImageRef): Loaded {
   return { ref: `${image.repository}:${tag}`, repository: image.repository, tag }
 }
 
-/** `--set` values for a chart: the image's parts under the keys the chart uses (image-keys). */
-export function imageValues(loaded: Loaded, image: ImageRef, keys: ImageKeys): string[] {
+/**
+ * In a cluster of the user's own (kubeconfig input) nothing is loaded: the workloads get the image's own
+ * reference, digest and all, and the cluster pulls it under the chart's or manifest's pull policy.
+ */
+export function pulledRef(image: ImageRef, full: string): Loaded {
+  return { ref: full, repository: image.repository, tag: image.tag ?? '' }
+}
+
+/**
+ * `--set` values for a chart: the image's parts under the keys the chart uses (image-keys). `pulled`: a
+ * cluster of the user's own, which pulls the image (no pull policy is set; the digest key gets the digest).
+ */
+export function imageValues(loaded: Loaded, image: ImageRef, keys: ImageKeys, pulled = false): string[] {
   const sets: string[] = []
   if (keys.registry && image.registry) {
     sets.push(`${keys.registry}=${image.registry}`)
     sets.push(`${keys.repository}=${loaded.repository.slice(image.registry.length + 1)}`)
   } else sets.push(`${keys.repository}=${loaded.repository}`)
-  sets.push(`${keys.tag}=${loaded.tag}`, `${keys.pullPolicy}=Never`)
-  // the digest key stays empty: the loaded image is found by its local tag (a digest would make the
+  sets.push(`${keys.tag}=${loaded.tag}`)
+  if (!pulled) sets.push(`${keys.pullPolicy}=Never`)
+  // a loaded image is found by its local tag, so the digest key stays empty then (a digest would make the
   // kubelet look for a repo digest that a loaded image does not carry)
-  if (keys.digest) sets.push(`${keys.digest}=`)
+  if (keys.digest) sets.push(`${keys.digest}=${pulled ? (image.digest ?? '') : ''}`)
   return sets
 }

@@ -9,11 +9,15 @@ import { Cluster, deleteCluster, type SmokeResult, type Tools } from './cluster.
 import { Defaults, HELM, Inputs, kindTool, KUBECTL, Outputs, State } from './constants.js'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
+import { OwnCluster } from './own-cluster.js'
 import { getSettings, type Settings } from './settings.js'
 
-/** kind, kubectl and helm from PATH, else pinned releases checked against their published digests. */
+/**
+ * kind, kubectl and helm from PATH, else pinned releases checked against their published digests (no
+ * kind for a cluster of the user's own).
+ */
 async function findTools(settings: Settings): Promise<Tools> {
-  const kind = await ensureTool(kindTool(settings.kindVersion))
+  const kind = settings.kubeconfig ? undefined : await ensureTool(kindTool(settings.kindVersion))
   const kubectl = await ensureTool(KUBECTL)
   const helm = settings.chart ? await ensureTool(HELM) : undefined
   return { kind, kubectl, helm }
@@ -40,20 +44,52 @@ async function installOnly(): Promise<void> {
   }
 }
 
+/** A kind cluster of this step's, with the image loaded into it. */
+async function createAndLoad(cluster: Cluster, settings: Settings, privDir: string): Promise<void> {
+  await core.group(`Create kind cluster ${settings.clusterName}`, async () => {
+    // A cluster that already exists is never this step's to delete. A free name is marked 'pending'
+    // before kind starts, so post deletes a half-made cluster if main dies while creating it.
+    if (await cluster.exists())
+      throw new Error(
+        `A kind cluster named ${settings.clusterName} already exists. This step did not create it, so it leaves it alone (not deleted); choose another cluster-name, or delete it yourself`
+      )
+    core.saveState(State.Created, 'pending')
+    try {
+      await cluster.create()
+    } finally {
+      core.saveState(State.Created, String(cluster.created))
+    }
+  })
+  const docker = await dockerFor(privDir)
+  await core.group(`Load ${settings.image} into the cluster`, () => cluster.loadImage(docker, privDir))
+}
+
 export async function main(): Promise<void> {
   if (inputs.bool(Inputs.InstallOnly, false)) return installOnly()
   const settings = getSettings()
   const tools = await findTools(settings)
   const priv = await PrivateDir.create('kind-e2e')
-  // with keep-cluster the kubeconfig outlives the step, for later steps: beside, not inside, the private folder
-  const kubeconfig = settings.keepCluster
-    ? path.join(path.dirname(priv.path), `kind-${settings.clusterName}.kubeconfig`)
-    : path.join(priv.path, 'kubeconfig')
+  // a cluster of the user's own (kubeconfig input), or a kind cluster of this step's; with keep-cluster
+  // a kind cluster's kubeconfig outlives the step, for later steps: beside, not inside, the private folder
+  const own = settings.kubeconfig
+    ? new OwnCluster(tools.kubectl, settings.kubeconfig, settings.namespace)
+    : undefined
+  const kubeconfig =
+    settings.kubeconfig ||
+    (settings.keepCluster
+      ? path.join(path.dirname(priv.path), `kind-${settings.clusterName}.kubeconfig`)
+      : path.join(priv.path, 'kubeconfig'))
   core.saveState(State.PrivateDir, priv.path)
-  core.saveState(State.Kind, tools.kind)
   core.saveState(State.KeepCluster, String(settings.keepCluster))
   core.saveState(State.IgnoreFailedClean, String(settings.ignoreFailedClean))
-  core.saveState(State.ClusterName, settings.clusterName)
+  if (own) {
+    core.saveState(State.OwnKubeconfig, settings.kubeconfig)
+    core.saveState(State.Kubectl, tools.kubectl)
+    settings.clusterName = (await own.context()) || settings.clusterName
+  } else {
+    core.saveState(State.Kind, tools.kind!)
+    core.saveState(State.ClusterName, settings.clusterName)
+  }
   core.setOutput(Outputs.ClusterName, settings.clusterName)
 
   const cluster = new Cluster(tools, settings, kubeconfig)
@@ -65,22 +101,11 @@ export async function main(): Promise<void> {
   // One budget, wait-timeout, for the rollout and the smoke tests together.
   let deadline = 0
   try {
-    await core.group(`Create kind cluster ${settings.clusterName}`, async () => {
-      // A cluster that already exists is never this step's to delete. A free name is marked 'pending'
-      // before kind starts, so post deletes a half-made cluster if main dies while creating it.
-      if (await cluster.exists())
-        throw new Error(
-          `A kind cluster named ${settings.clusterName} already exists. This step did not create it, so it leaves it alone (not deleted); choose another cluster-name, or delete it yourself`
-        )
-      core.saveState(State.Created, 'pending')
-      try {
-        await cluster.create()
-      } finally {
-        core.saveState(State.Created, String(cluster.created))
-      }
-    })
-    const docker = await dockerFor(priv.path)
-    await core.group(`Load ${settings.image} into the cluster`, () => cluster.loadImage(docker, priv.path))
+    if (own)
+      await core.group(`Namespace ${settings.namespace} in the cluster of ${settings.kubeconfig}`, () =>
+        own.claimNamespace()
+      )
+    else await createAndLoad(cluster, settings, priv.path)
     await core.group(
       `Deploy ${settings.chart ? `chart ${settings.release}` : 'manifests'} to ${settings.namespace}`,
       () => cluster.deploy(priv.path)
@@ -112,14 +137,14 @@ export async function main(): Promise<void> {
     result = 'passed'
   } catch (err) {
     failure = err
-    if (cluster.created) {
+    if (cluster.created || own?.created) {
       const diag = await core.group('Diagnostics', async () => {
         const text = await cluster.diagnostics().catch(e => `diagnostics failed: ${e}`)
         writeFenced(text)
         return text
       })
       summary.details('Diagnostics: pods, events and logs', diag)
-      if (settings.exportLogs) {
+      if (settings.exportLogs && cluster.created) {
         // kubelet and containerd logs of the nodes, beside the private folder (it outlives the step)
         const dir = await cluster.exportLogs(
           path.join(path.dirname(priv.path), `kind-logs-${settings.clusterName}`)
@@ -153,10 +178,22 @@ export async function main(): Promise<void> {
       })
     )
     if (settings.summary) report(settings, service, result, rolloutSeconds, smoke)
-    if (cluster.created && !settings.keepCluster) {
+    if (own?.created && !settings.keepCluster) {
+      await core
+        .group(`Delete namespace ${settings.namespace}`, () => own.release())
+        .catch(err =>
+          core.warning(
+            `Namespace ${settings.namespace} was not deleted; post will try again: ${(err as Error).message}`
+          )
+        )
+    } else if (own?.created) {
+      core.notice(
+        `keep-cluster: namespace ${settings.namespace} and what was deployed into it are left in the cluster of ${settings.kubeconfig}`
+      )
+    } else if (cluster.created && !settings.keepCluster) {
       await core
         .group(`Delete kind cluster ${settings.clusterName}`, async () => {
-          await deleteCluster(tools.kind, settings.clusterName, kubeconfig)
+          await deleteCluster(tools.kind!, settings.clusterName, kubeconfig)
           core.saveState(State.Created, 'false')
         })
         .catch(err =>

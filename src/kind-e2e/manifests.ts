@@ -39,12 +39,16 @@ function podSpec(doc: Record<string, unknown>): Record<string, unknown> | undefi
   return (spec?.template as Record<string, unknown>)?.spec as Record<string, unknown> | undefined
 }
 
-/** Rewrites the manifests into `outDir`; returns how many containers now run the loaded image. */
+/**
+ * Rewrites the manifests into `outDir`; returns how many containers now run the loaded image. `pulled`:
+ * a cluster of the user's own, which pulls the image under the manifest's own pull policy.
+ */
 export async function substituteImage(
   sources: string[],
   repository: string,
   loaded: Loaded,
-  outDir: string
+  outDir: string,
+  pulled = false
 ): Promise<number> {
   await fs.mkdir(outDir, { recursive: true, mode: 0o700 })
   const yaml = await loadYaml()
@@ -63,7 +67,7 @@ export async function substituteImage(
           for (const c of (spec?.[list] as Record<string, unknown>[] | undefined) ?? [])
             if (typeof c.image === 'string' && repositoryOf(c.image) === repository) {
               c.image = loaded.ref
-              c.imagePullPolicy = 'Never'
+              if (!pulled) c.imagePullPolicy = 'Never'
               n++
             }
         out.push(yaml.stringify(data))

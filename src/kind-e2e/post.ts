@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { removeSavedPrivateDir } from '../common/temp.js'
 import { deleteCluster } from './cluster.js'
 import { State } from './constants.js'
+import { deleteNamespace } from './own-cluster.js'
 
 /**
  * Deletes the cluster again, if this step created it and main did not delete it (main killed, or its
@@ -13,6 +14,12 @@ import { State } from './constants.js'
  */
 export async function post(): Promise<void> {
   try {
+    // a cluster of the user's own: the namespace main created, if main did not delete it
+    const namespace = core.getState(State.OwnNamespace)
+    if (namespace && core.getState(State.KeepCluster) !== 'true') {
+      core.info(`Deleting namespace ${namespace}, which main created`)
+      await deleteNamespace(core.getState(State.Kubectl), core.getState(State.OwnKubeconfig), namespace)
+    }
     const name = core.getState(State.ClusterName)
     const kind = core.getState(State.Kind)
     // 'pending': main died while kind was creating a cluster under a name that was free, so it is ours

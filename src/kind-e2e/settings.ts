@@ -44,6 +44,8 @@ export interface Settings {
   /** A command run after the smoke tests with KUBECONFIG set (an argument array, never a shell). */
   testCommand: string[]
   exportLogs: boolean
+  /** A cluster of the user's own (kubeconfig input, absolute): no kind create, load or delete. */
+  kubeconfig: string
 }
 
 export interface ImageKeys {
@@ -127,6 +129,15 @@ export function getSettings(): Settings {
   const config = inputs.str(Inputs.Config)
   if (config && !fs.existsSync(path.resolve(workspace, config)))
     throw new InputError(Inputs.Config, `names '${config}', which does not exist`)
+  const kubeconfig = inputs.str(Inputs.Kubeconfig)
+  const kubeconfigPath = kubeconfig ? path.resolve(workspace, kubeconfig) : ''
+  if (kubeconfig && !fs.statSync(kubeconfigPath, { throwIfNoEntry: false })?.isFile())
+    throw new InputError(Inputs.Kubeconfig, `must be the path of a kubeconfig file, got '${kubeconfig}'`)
+  if (kubeconfig && ref.digest && !inputs.lines(Inputs.ImageKeys).some(l => /^digest=./.test(l)) && chart)
+    throw new InputError(
+      Inputs.ImageKeys,
+      'needs digest= for a digest reference in a cluster of your own (kubeconfig): it pulls the image by its reference, and the chart must be told the digest'
+    )
   const clusterName = inputs.str(Inputs.ClusterName) || defaultClusterName()
   if (!DNS_LABEL.test(clusterName) || clusterName.length > 40)
     throw new InputError(
@@ -192,6 +203,7 @@ export function getSettings(): Settings {
     }),
     helmTest: inputs.bool(Inputs.HelmTest, false),
     testCommand: splitArgs(Inputs.TestCommand, inputs.str(Inputs.TestCommand)),
-    exportLogs: inputs.bool(Inputs.ExportLogs, true)
+    exportLogs: inputs.bool(Inputs.ExportLogs, true),
+    kubeconfig: kubeconfigPath
   }
 }

@@ -2,7 +2,7 @@
 # The test command (README): on a new machine it installs and starts everything the tests need
 # (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
 # scripts/infra.sh; act and the Kubernetes lab built from their pinned Go modules by scripts/lab/build.sh,
-# cached; the lab started by scripts/lab/lab.sh),
+# cached; the lab started by scripts/lab/lab.sh, Argo CD on it by scripts/lab/argocd.sh),
 # then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
@@ -33,6 +33,7 @@ if [ "$what" = all ]; then
   bash scripts/infra.sh up
   bash scripts/lab/build.sh act >/dev/null
   bash scripts/lab/lab.sh up
+  bash scripts/lab/argocd.sh up
   projects+=(integration)
 fi
 

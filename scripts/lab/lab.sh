@@ -158,6 +158,7 @@ ENV
 }
 
 down() {
+  [ ! -d "$LAB/argocd" ] || bash "$here/argocd.sh" down
   for name in pods kwok scheduler controller-manager apiserver etcd; do
     if running "$name"; then
       kill "$(cat "$LAB/$name.pid")" 2>/dev/null || true

@@ -28,7 +28,14 @@ export const Inputs = {
   Reviewers: 'reviewers',
   Draft: 'draft',
   AutoMerge: 'auto-merge',
-  Summary: 'summary'
+  Summary: 'summary',
+  ArgocdServer: 'argocd-server',
+  ArgocdToken: 'argocd-token',
+  ArgocdApplication: 'argocd-application',
+  ArgocdTimeout: 'argocd-timeout',
+  ArgocdCa: 'argocd-ca',
+  ArgocdRefresh: 'argocd-refresh',
+  OnDegraded: 'on-degraded'
 } as const
 
 export const MERGE_METHODS = ['merge', 'squash', 'rebase'] as const
@@ -39,7 +46,10 @@ export const Outputs = {
   PreviousTag: 'previous-tag',
   PullRequest: 'pull-request',
   PullRequestNumber: 'pull-request-number',
-  Result: 'result'
+  Result: 'result',
+  Deployed: 'deployed',
+  ArgocdRevision: 'argocd-revision',
+  ArgocdHealth: 'argocd-health'
 } as const
 
 export const State = {
@@ -56,8 +66,15 @@ export const Defaults = {
   [Inputs.Mode]: 'push',
   [Inputs.Timeout]: '5m',
   [Inputs.DryRun]: 'false',
-  [Inputs.AllowDowngrade]: 'false'
+  [Inputs.AllowDowngrade]: 'false',
+  [Inputs.ArgocdTimeout]: '5m',
+  [Inputs.ArgocdRefresh]: 'normal',
+  [Inputs.OnDegraded]: 'fail'
 } as const
+
+export const ON_DEGRADED = ['fail', 'revert'] as const
+/** normal: Argo CD looks at the repository now; hard: also regenerates manifests; none: its next poll. */
+export const REFRESH = ['normal', 'hard', 'none'] as const
 
 export const MODES = ['push', 'pull-request'] as const
 

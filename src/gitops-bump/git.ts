@@ -129,11 +129,14 @@ export class GitOpsRepo {
     return repo
   }
 
-  /** Shallow fetch of one branch's tip into refs/remotes/origin/<branch>; its sha, or undefined when it does not exist. */
-  async fetchBranch(branch: string): Promise<string | undefined> {
+  /**
+   * Shallow fetch of one branch's tip into refs/remotes/origin/<branch>; its sha, or undefined when it
+   * does not exist. `depth`: how much history (a revert needs the reverted commit's parent).
+   */
+  async fetchBranch(branch: string, depth = '--depth=1'): Promise<string | undefined> {
     const url = this.settings.remote.url
     const r = await this.git(
-      ['fetch', '--depth=1', '--no-tags', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+      ['fetch', depth, '--no-tags', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
       {
         ignoreReturnCode: true,
         silent: true
@@ -148,9 +151,9 @@ export class GitOpsRepo {
   }
 
   /** The tip of the branch to update, checked out (sparse). */
-  async fetch(): Promise<string> {
+  async fetch(depth?: string): Promise<string> {
     const { branch } = this.settings
-    const tip = await this.fetchBranch(branch)
+    const tip = await this.fetchBranch(branch, depth)
     if (!tip)
       throw new Error(`Branch '${branch}' does not exist in ${this.settings.remote.url} (input 'branch')`)
     await this.git(['checkout', '-q', '--force', '-B', branch, tip], { silent: true })
@@ -217,6 +220,52 @@ export class GitOpsRepo {
       .join('\n')
     if (isRace(r)) throw new RaceError(`The push was rejected because ${this.settings.branch} moved:\n${why}`)
     throw new ToolError(`Pushing to ${this.settings.remote.url} failed:\n${why}`, r)
+  }
+
+  /**
+   * Whether `revision` is `commit` or descends from it, on the branch: the clone is shallow, so the
+   * branch's recent history (the last 200 commits, then all of it) is fetched when the revision is new.
+   */
+  async contains(revision: string, commit: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40,64}$/.test(revision)) return false
+    if (revision === commit) return true
+    const known = async () =>
+      (await this.git(['cat-file', '-e', `${revision}^{commit}`], { silent: true, ignoreReturnCode: true }))
+        .exitCode === 0
+    const ref = `+refs/heads/${this.settings.branch}:refs/remotes/origin/${this.settings.branch}`
+    for (const depth of ['--depth=200', '--unshallow']) {
+      if (await known()) break
+      await this.git(['fetch', depth, '--no-tags', this.settings.remote.url, ref], {
+        silent: true,
+        ignoreReturnCode: true
+      })
+    }
+    if (!(await known())) return false
+    const r = await this.git(['merge-base', '--is-ancestor', commit, revision], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    return r.exitCode === 0
+  }
+
+  /**
+   * `git revert --no-commit` of a commit onto HEAD: undefined, or what git said when it conflicts (then
+   * aborted). The commit's parent must be there: in a clone cut at the commit it would count as a root,
+   * and its revert would delete every file.
+   */
+  async revert(commit: string): Promise<string | undefined> {
+    const parent = await this.git(['rev-parse', '--verify', '-q', `${commit}^`], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    if (parent.exitCode !== 0) return `the history of ${commit} could not be fetched (its parent is missing)`
+    const r = await this.git(['revert', '--no-commit', '--no-edit', commit], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    if (r.exitCode === 0) return undefined
+    await this.git(['revert', '--abort'], { silent: true, ignoreReturnCode: true })
+    return (r.stderr || r.stdout).trim()
   }
 
   async run(args: string[]): Promise<RunResult> {

@@ -7,7 +7,9 @@ import { retry } from '../common/retry.js'
 import * as summary from '../common/summary.js'
 import { loadYaml } from '../common/yaml.js'
 import { PrivateDir } from '../common/temp.js'
+import { ArgoClient, checkApplications } from './argocd.js'
 import { bumpOnce, type Validated } from './bump.js'
+import { confirmDeploy, deployError } from './deploy.js'
 import { Inputs, Outputs, State } from './constants.js'
 import { ValuesError } from './errors.js'
 import { closeSshMaster, GitOpsRepo, RaceError } from './git.js'
@@ -27,7 +29,11 @@ export async function main(): Promise<void> {
   const started = Date.now()
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
+  const argo = settings.argocd ? new ArgoClient(settings.argocd) : undefined
   try {
+    // a wrong token or application fails here, before anything is fetched or pushed
+    if (argo)
+      await core.group('Argo CD: read the applications', () => checkApplications(argo, settings.argocd!))
     const targets = await makeTargets(settings)
     const repo = await GitOpsRepo.prepare(settings, priv)
     // Every fetch brings content someone else wrote: its paths are checked before anything reads them.
@@ -78,6 +84,7 @@ export async function main(): Promise<void> {
         )
       throw err
     })
+    const pushedAt = Date.now()
     const outcome: Outcome = { ...attempt, attempts }
     if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun) {
       outcome.pullRequest = await core.group('Open the pull request', () =>
@@ -109,11 +116,14 @@ export async function main(): Promise<void> {
         }))
       })
     )
+    if (argo && !settings.dryRun)
+      outcome.deploy = await confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
     try {
       if (settings.summary) report(settings, outcome, names)
     } catch (err) {
       core.warning(`The job summary could not be made: ${err}`)
     }
+    if (outcome.deploy && !outcome.deploy.deployed) throw deployError(outcome.deploy, outcome.commit)
   } catch (err) {
     if (err instanceof ValidationError)
       core.error(err.output, { title: `${err.step} failed; nothing was pushed` })
@@ -121,6 +131,7 @@ export async function main(): Promise<void> {
       throw new InputError(settings.targetsInput, `cannot be updated: ${err.message}`)
     throw err
   } finally {
+    argo?.close()
     await closeSshMaster(priv.path)
     await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
     await priv.remove()

@@ -1,7 +1,9 @@
 // The step summary of a bump: what changed in each target, the commit or pull request, and the diffs of
 // the files and of the rendered manifests.
 import * as summary from '../common/summary.js'
+import { appLabel } from './argocd.js'
 import type { TargetResult } from './bump.js'
+import type { Deploy } from './deploy.js'
 import type { PullRequest } from './pull-request.js'
 import type { Settings } from './settings.js'
 
@@ -11,6 +13,7 @@ export interface Outcome {
   results: TargetResult[]
   attempts: number
   pullRequest?: PullRequest
+  deploy?: Deploy
 }
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v))
@@ -27,7 +30,12 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
       : settings.dryRun
         ? `🧪 ${name}: ${previous} → ${newTag} (dry run, not pushed)`
         : `🚀 ${name}: ${previous} → ${newTag}`
-  summary.heading(title)
+  const failed = o.deploy && !o.deploy.deployed
+  summary.heading(
+    failed
+      ? `❌ ${name}: ${previous} → ${newTag} pushed, not deployed${o.deploy!.reverted ? '; reverted' : ''}`
+      : title
+  )
   summary.table(
     ['Repository', 'Branch', 'Commit', 'Attempts'],
     [[settings.remote.url, settings.branch, o.commit.slice(0, 12), o.attempts]]
@@ -46,6 +54,26 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
     summary.paragraph(
       `Pull request #${o.pullRequest.number} (${o.pullRequest.created ? 'opened' : 'updated'}): <a href="${summary.escapeHtml(o.pullRequest.url)}">${summary.escapeHtml(o.pullRequest.url)}</a>, from branch ${summary.code(settings.prBranch)}`
     )
+  if (o.deploy) {
+    summary.table(
+      ['Argo CD application', 'Health', 'Sync', 'Revision', 'Push to Healthy'],
+      o.deploy.results.map(r => [
+        appLabel(r.app),
+        `${r.problem ? '❌' : '✅'} ${r.health}`,
+        r.sync,
+        r.revision.slice(0, 12),
+        r.seconds === undefined ? '—' : `${r.seconds.toFixed(1)} s`
+      ])
+    )
+    for (const r of o.deploy.results.filter(x => x.problem))
+      summary.paragraph(`${summary.escapeHtml(appLabel(r.app))}: ${summary.escapeHtml(r.problem!)}`)
+    if (o.deploy.reverted)
+      summary.paragraph(
+        `on-degraded: revert: the bump was reverted in ${summary.code(o.deploy.reverted.slice(0, 12))}`
+      )
+    if (o.deploy.revertError)
+      summary.paragraph(`on-degraded: revert failed: ${summary.escapeHtml(o.deploy.revertError)}`)
+  }
   const several = o.results.length > 1
   for (const r of o.results) {
     if (r.valuesDiff)

@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../common/validate.js'
+import { parseArgoSettings, type ArgoSettings } from './argocd-settings.js'
 import { Defaults, Inputs, MERGE_METHODS, MODES } from './constants.js'
 import type { Assignment, ValueType } from './values.js'
 
@@ -67,6 +68,8 @@ export interface Settings {
   draft: boolean
   autoMerge: '' | (typeof MERGE_METHODS)[number]
   summary: boolean
+  /** Confirm the deploy with Argo CD (argocd-server given). */
+  argocd?: ArgoSettings
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -236,6 +239,12 @@ export function getSettings(): Settings {
       .split(/[/:]/)
       .slice(-2)
       .join('/')
+  const argocd = parseArgoSettings()
+  if (argocd && mode !== 'push')
+    throw new InputError(
+      Inputs.ArgocdServer,
+      'applies to mode: push only (a pull request deploys when it is merged, after this step)'
+    )
   const prValue = tag ?? set[0].value
   const prBranch = `gitops-bump/${prValue.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|\.+$/g, '') || 'values'}`
   return {
@@ -272,7 +281,8 @@ export function getSettings(): Settings {
     teamReviewers: people.filter(p => p.includes('/')).map(p => p.split('/')[1]),
     draft,
     autoMerge,
-    summary: inputs.bool(Inputs.Summary, true)
+    summary: inputs.bool(Inputs.Summary, true),
+    argocd
   }
 }
 

@@ -1,0 +1,83 @@
+// After the push: the Argo CD wait (argocd.ts), its outputs, and on-degraded: revert (revert.ts).
+import * as core from '@actions/core'
+import type { PrivateDir } from '../common/temp.js'
+import { appLabel, waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
+import { Outputs } from './constants.js'
+import type { GitOpsRepo } from './git.js'
+import type { Outcome } from './report.js'
+import { revertBump } from './revert.js'
+import type { Settings } from './settings.js'
+
+export interface Deploy {
+  results: AppResult[]
+  deployed: boolean
+  /** The revert commit (on-degraded: revert). */
+  reverted?: string
+  revertError?: string
+}
+
+/** One value, or `<application>=<value>` lines when there are several applications. */
+function perApp(results: AppResult[], value: (r: AppResult) => string): string {
+  return results.length === 1
+    ? value(results[0])
+    : results.map(r => `${appLabel(r.app)}=${value(r)}`).join('\n')
+}
+
+export async function confirmDeploy(
+  settings: Settings,
+  client: ArgoClient,
+  repo: GitOpsRepo,
+  priv: PrivateDir,
+  outcome: Outcome,
+  pushedAt: number
+): Promise<Deploy> {
+  const s = settings.argocd!
+  const names = s.applications.map(appLabel).join(', ')
+  const results = await core.group(
+    `Wait for Argo CD: ${names} Synced and Healthy at ${outcome.commit.slice(0, 12)}`,
+    () => waitForDeploy(client, s, outcome.commit, pushedAt, rev => repo.contains(rev, outcome.commit))
+  )
+  const deployed = results.every(r => !r.problem)
+  core.setOutput(Outputs.Deployed, String(deployed))
+  core.setOutput(
+    Outputs.ArgocdRevision,
+    perApp(results, r => r.revision)
+  )
+  core.setOutput(
+    Outputs.ArgocdHealth,
+    perApp(results, r => r.health)
+  )
+  const deploy: Deploy = { results, deployed }
+  const degraded = results.filter(r => r.degraded)
+  if (!deployed && s.onDegraded === 'revert' && degraded.length && outcome.changed) {
+    const why = degraded.map(r => `Argo CD: ${appLabel(r.app)} ${r.problem}`).join('; ')
+    const files = outcome.results.filter(r => r.changes.length).map(r => r.target.file)
+    try {
+      deploy.reverted = await core.group('on-degraded: revert the bump', () =>
+        revertBump(settings, repo, priv, outcome.commit, files, why)
+      )
+      core.info(`Reverted in ${deploy.reverted}`)
+      // Argo CD looks now, rather than at its next poll, so the old version comes back at once
+      if (s.refresh !== 'none')
+        for (const app of s.applications)
+          await client
+            .application(app, s.refresh)
+            .catch(err =>
+              core.warning(`Argo CD was not asked to refresh ${appLabel(app)} after the revert: ${err}`)
+            )
+    } catch (err) {
+      deploy.revertError = (err as Error).message
+    }
+  }
+  return deploy
+}
+
+/** The step's error when the deploy was not confirmed. */
+export function deployError(deploy: Deploy, commit: string): Error {
+  const lines = deploy.results
+    .filter(r => r.problem)
+    .map(r => `Argo CD application ${appLabel(r.app)}: ${r.problem}`)
+  if (deploy.reverted) lines.push(`on-degraded: revert: the bump was reverted in ${deploy.reverted}`)
+  if (deploy.revertError) lines.push(`on-degraded: revert failed: ${deploy.revertError}`)
+  return new Error(`The deploy of ${commit.slice(0, 12)} was not confirmed.\n${lines.join('\n')}`)
+}

@@ -20,6 +20,8 @@ export interface ArgoSettings {
   onDegraded: (typeof ON_DEGRADED)[number]
 }
 
+export const appLabel = (a: ArgoApp) => (a.namespace ? `${a.namespace}/${a.name}` : a.name)
+
 // Argo CD application names are Kubernetes object names (DNS subdomains)
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/

@@ -9,7 +9,7 @@ import * as tls from 'node:tls'
 import * as core from '@actions/core'
 import { withDeadline } from '../common/deadline.js'
 import { InputError } from '../common/inputs.js'
-import type { ArgoApp, ArgoSettings } from './argocd-settings.js'
+import { appLabel, type ArgoApp, type ArgoSettings } from './argocd-settings.js'
 import { Inputs } from './constants.js'
 
 /** Between two requests to Argo CD (2 a second at most). */
@@ -48,8 +48,6 @@ export interface AppResult {
   problem?: string
   degraded?: boolean
 }
-
-export const appLabel = (a: ArgoApp) => (a.namespace ? `${a.namespace}/${a.name}` : a.name)
 
 export class ArgoClient {
   private readonly agent: https.Agent

@@ -1,7 +1,8 @@
 // After the push: the Argo CD wait (argocd.ts), its outputs, and on-degraded: revert (revert.ts).
 import * as core from '@actions/core'
 import type { PrivateDir } from '../common/temp.js'
-import { appLabel, waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
+import { appLabel } from './argocd-settings.js'
+import { waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
 import { Outputs } from './constants.js'
 import type { GitOpsRepo } from './git.js'
 import type { Outcome } from './report.js'

@@ -7,9 +7,7 @@ import { retry } from '../common/retry.js'
 import * as summary from '../common/summary.js'
 import { loadYaml } from '../common/yaml.js'
 import { PrivateDir } from '../common/temp.js'
-import { ArgoClient, checkApplications } from './argocd.js'
 import { bumpOnce, type Validated } from './bump.js'
-import { confirmDeploy, deployError } from './deploy.js'
 import { Inputs, Outputs, State } from './constants.js'
 import { ValuesError } from './errors.js'
 import { closeSshMaster, GitOpsRepo, RaceError } from './git.js'
@@ -29,11 +27,15 @@ export async function main(): Promise<void> {
   const started = Date.now()
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
-  const argo = settings.argocd ? new ArgoClient(settings.argocd) : undefined
+  // Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small
+  const argocd = settings.argocd ? await import('./argocd.js') : undefined
+  const argo = argocd && new argocd.ArgoClient(settings.argocd!)
   try {
     // a wrong token or application fails here, before anything is fetched or pushed
-    if (argo)
-      await core.group('Argo CD: read the applications', () => checkApplications(argo, settings.argocd!))
+    if (argocd && argo)
+      await core.group('Argo CD: read the applications', () =>
+        argocd.checkApplications(argo, settings.argocd!)
+      )
     const targets = await makeTargets(settings)
     const repo = await GitOpsRepo.prepare(settings, priv)
     // Every fetch brings content someone else wrote: its paths are checked before anything reads them.
@@ -116,14 +118,16 @@ export async function main(): Promise<void> {
         }))
       })
     )
-    if (argo && !settings.dryRun)
-      outcome.deploy = await confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
+    const deploy = argo && !settings.dryRun ? await import('./deploy.js') : undefined
+    if (deploy && argo)
+      outcome.deploy = await deploy.confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
     try {
       if (settings.summary) report(settings, outcome, names)
     } catch (err) {
       core.warning(`The job summary could not be made: ${err}`)
     }
-    if (outcome.deploy && !outcome.deploy.deployed) throw deployError(outcome.deploy, outcome.commit)
+    if (deploy && outcome.deploy && !outcome.deploy.deployed)
+      throw deploy.deployError(outcome.deploy, outcome.commit)
   } catch (err) {
     if (err instanceof ValidationError)
       core.error(err.output, { title: `${err.step} failed; nothing was pushed` })

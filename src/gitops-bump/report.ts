@@ -1,7 +1,7 @@
 // The step summary of a bump: what changed in each target, the commit or pull request, and the diffs of
 // the files and of the rendered manifests.
 import * as summary from '../common/summary.js'
-import { appLabel } from './argocd.js'
+import { appLabel } from './argocd-settings.js'
 import type { TargetResult } from './bump.js'
 import type { Deploy } from './deploy.js'
 import type { PullRequest } from './pull-request.js'

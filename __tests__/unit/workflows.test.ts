@@ -80,6 +80,11 @@ test('the reusable workflow declares its interface and runs the stages of the re
     [
       'actions-ref',
       'app-directory',
+      'argocd-application',
+      'argocd-ca',
+      'argocd-server',
+      'argocd-timeout',
+      'on-degraded',
       'chart',
       'gitops-repository',
       'image',
@@ -88,8 +93,8 @@ test('the reusable workflow declares its interface and runs the stages of the re
       'version'
     ].sort()
   )
-  expect(Object.keys(call.secrets).sort()).toEqual(['gitops-deploy-key', 'gitops-token'])
-  expect(Object.keys(call.outputs).sort()).toEqual(['digest', 'gitops-commit', 'tag'])
+  expect(Object.keys(call.secrets).sort()).toEqual(['argocd-token', 'gitops-deploy-key', 'gitops-token'])
+  expect(Object.keys(call.outputs).sort()).toEqual(['deployed', 'digest', 'gitops-commit', 'tag'])
   expect(doc.on.push).toEqual({ branches: ['main'] })
   const uses = steps('.github/workflows/pipeline.yml')
     .map(s => s.uses)

@@ -5,6 +5,7 @@ import * as unitTest from './unit-test.mjs'
 import * as buildPush from './build-push.mjs'
 import * as gitops from './gitops.mjs'
 import * as scale from './scale.mjs'
+import * as argocd from './argocd.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
@@ -12,3 +13,4 @@ await unitTest.run()
 await buildPush.run()
 await gitops.run()
 await scale.run()
+await argocd.run()

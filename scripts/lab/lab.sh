@@ -122,7 +122,8 @@ up() {
     --authentication-kubeconfig "$LAB/kubeconfig" --authorization-kubeconfig "$LAB/kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file "$d/sa.key" --root-ca-file "$d/ca.crt" \
-    --cluster-signing-cert-file "$d/ca.crt" --cluster-signing-key-file "$d/ca.key" --controllers '*,-nodeipam'
+    --cluster-signing-cert-file "$d/ca.crt" --cluster-signing-key-file "$d/ca.key" --controllers '*,-nodeipam' \
+    --node-monitor-grace-period 2m # (50 s by default: a machine busy building can miss kwok's heartbeats that long)
   start scheduler "$kube/kube-scheduler" --kubeconfig "$LAB/kubeconfig" \
     --authentication-kubeconfig "$LAB/kubeconfig" --authorization-kubeconfig "$LAB/kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false

@@ -326,7 +326,12 @@ async function writeStatus(pod, st) {
     qosClass: pod.status?.qosClass
   }
   const text = JSON.stringify(status)
-  if (text === st.written) return
+  // written again when the API's conditions differ from it too: the node lifecycle controller sets a
+  // pod's Ready to False while the node is NotReady, and a kubelet's status sync puts it back
+  const differ = status.conditions.some(
+    c => (pod.status?.conditions ?? []).find(x => x.type === c.type)?.status !== c.status
+  )
+  if (text === st.written && !differ) return
   await api(
     'PATCH',
     `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`,

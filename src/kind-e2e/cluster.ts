@@ -269,17 +269,25 @@ export class Cluster {
           containerStatuses?: {
             name: string
             ready: boolean
+            restartCount?: number
             state?: Record<string, { reason?: string; message?: string }>
+            lastState?: { terminated?: { reason?: string; exitCode?: number } }
           }[]
         }
       }
       for (const pod of (JSON.parse(r.stdout) as { items: Pod[] }).items)
         for (const c of pod.status?.containerStatuses ?? [])
-          if (!c.ready)
+          if (!c.ready) {
+            // a crash-looping container is running between its back-offs: its last end says why
+            const last = c.lastState?.terminated
+            const before = last
+              ? `; last terminated (${last.reason ?? 'unknown'}, exit code ${last.exitCode ?? '?'}), ${c.restartCount ?? 0} restart(s)`
+              : ''
             for (const [state, detail] of Object.entries(c.state ?? {}))
               reasons.push(
-                `pod ${pod.metadata.name} container ${c.name} ${state}${detail.reason ? ` (${detail.reason}${detail.message ? `: ${detail.message}` : ''})` : ''}`
+                `pod ${pod.metadata.name} container ${c.name} ${state}${detail.reason ? ` (${detail.reason}${detail.message ? `: ${detail.message}` : ''})` : ''}${before}`
               )
+          }
     } catch {
       return ''
     }

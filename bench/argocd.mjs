@@ -159,11 +159,13 @@ export async function run(runs = 3) {
   let t = 0
   for (let i = 0; i < runs; i++) {
     ours.push(await step(await lab(), tags[t++], 'normal'))
+    console.log(`  run ${i + 1}: gitops-bump ${JSON.stringify(ours.at(-1))}`)
     // the raw commands push in a clone of their own (seeded like the step's repository)
     const l = await lab()
     git(['fetch', '-q', l.url, 'main'], { cwd: l.work, env: sshEnv(env) })
     git(['reset', '-q', '--hard', 'FETCH_HEAD'], { cwd: l.work })
     raws.push(await raw(l, tags[t++]))
+    console.log(`  run ${i + 1}: raw ${raws.at(-1).toFixed(1)} s`)
   }
   // Argo CD's own poll: its controller reconciles every 120 s plus up to 60 s of jitter by default, and
   // the repo-server keeps a branch's resolved revision for 3 minutes
@@ -176,15 +178,15 @@ export async function run(runs = 3) {
         'gitops-bump, argocd-refresh: normal',
         `${median(ours.map(o => o.pushToHealthy)).toFixed(1)} s`,
         `${median(ours.map(o => o.step)).toFixed(1)} s`,
-        runs,
+        String(runs),
         median(ours.map(o => o.pushToHealthy)) <= 15 ? 'within 15 s' : 'OVER 15 s'
       ],
-      ['raw: git push, GET ?refresh=normal, poll', `${median(raws).toFixed(1)} s`, '—', runs, ''],
+      ['raw: git push, GET ?refresh=normal, poll', `${median(raws).toFixed(1)} s`, '—', String(runs), ''],
       [
         'gitops-bump, argocd-refresh: none (Argo CD polls)',
         poll.failed ? 'not within 8 min' : `${poll.pushToHealthy.toFixed(1)} s`,
         `${poll.step.toFixed(1)} s`,
-        1,
+        '1',
         ''
       ]
     ]

@@ -32,6 +32,7 @@ if [ "$what" = all ]; then
   echo "== infrastructure"
   bash scripts/infra.sh up
   bash scripts/lab/build.sh act >/dev/null
+  bash scripts/lab/pytools.sh pytest >/dev/null
   bash scripts/lab/lab.sh up
   bash scripts/lab/argocd.sh up
   projects+=(integration)

@@ -58,3 +58,21 @@ tests/test_a.py:9: AssertionError</failure></testcase>
     ])
   })
 })
+
+test('pytest-rerunfailures: in a suite that declares fewer tests than it lists, repeats are reruns and the last decides', async () => {
+  const { foldRetries } = await import('../../src/unit-test/results.js')
+  // as pytest 9 writes it: a failed attempt is an empty <testcase>; tests="3" for 5 listed
+  const xml = `<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="3" failures="1" errors="0">
+    <testcase classname="t" name="flaky"/><testcase classname="t" name="flaky"/>
+    <testcase classname="t" name="broken"/><testcase classname="t" name="broken"><failure message="boom">x</failure></testcase>
+    <testcase classname="t" name="fine"/></testsuite></testsuites>`
+  const cases = foldRetries(await parseJunit(xml, 'r.xml'))
+  expect(Object.fromEntries(cases.map(c => [c.name, [c.status, c.retries]]))).toEqual({
+    flaky: ['flaky', 1],
+    broken: ['failed', 1],
+    fine: ['passed', 0]
+  })
+  // the same names where the suite counts every entry (parametrized runs): distinct tests
+  const distinct = foldRetries(await parseJunit(xml.replace('tests="3"', 'tests="5"'), 'r.xml'))
+  expect(distinct.filter(c => c.name === 'flaky').map(c => c.status)).toEqual(['passed', 'passed'])
+})

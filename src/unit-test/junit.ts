@@ -35,6 +35,11 @@ export interface TestCase {
   retries: number
   /** The report the case was read from. */
   report: string
+  /**
+   * Its suite declares fewer tests than it lists (pytest-rerunfailures): repeated names in it are
+   * reruns of one test, not distinct tests.
+   */
+  rerunSuite?: boolean
 }
 
 export class ReportError extends Error {
@@ -170,8 +175,14 @@ function walk(node: Node, suiteName: string, suiteFile: string | undefined, repo
     // jest-junit and others name a suite by its test file: that is the test's file when nothing else says
     const file = attr(suite, 'file') ?? (SOURCE_FILE.test(name) ? name : suiteFile)
     const isPytest = name === 'pytest'
-    for (const tc of (suite.testcase as Node[] | undefined) ?? [])
-      out.push(toCase(tc, name, file, isPytest, report))
+    const listed = (suite.testcase as Node[] | undefined) ?? []
+    const declared = Number(attr(suite, 'tests') ?? NaN)
+    const rerunSuite = Number.isInteger(declared) && declared > 0 && declared < listed.length
+    for (const tc of listed) {
+      const c = toCase(tc, name, file, isPytest, report)
+      if (rerunSuite) c.rerunSuite = true
+      out.push(c)
+    }
     walk(suite, name, file, report, out)
   }
 }

@@ -2,7 +2,10 @@
 // --rerun-fails, pytest-rerunfailures, Marathon, web-test-runner retries) is one test: flaky when it
 // both failed and passed, failed when every attempt failed. Entries of one name that all passed are
 // distinct tests (TestNG data providers, parametrized runs) and are all counted. Surefire's rerun
-// elements say the same inside one <testcase>.
+// elements say the same inside one <testcase>. pytest-rerunfailures writes a failed attempt as an empty
+// <testcase> (no <failure>) before the one of the outcome, and its suite's `tests` counts each test once:
+// in a suite that lists more cases than it declares, repeated names are reruns and the last one decides
+// (passed: flaky, since a test is run again only after it failed).
 import type { Problem, Status, TestCase } from './junit.js'
 
 export interface Totals {
@@ -38,7 +41,8 @@ export function foldRetries(cases: TestCase[]): TestCase[] {
   const out: TestCase[] = []
   for (const attempts of byKey.values()) {
     const bad = attempts.filter(a => isBad(a.status))
-    if (attempts.length === 1 || bad.length === 0) {
+    const reruns = attempts.length > 1 && attempts.every(a => a.rerunSuite)
+    if (attempts.length === 1 || (bad.length === 0 && !reruns)) {
       for (const a of attempts) out.push(a)
       continue
     }
@@ -46,7 +50,8 @@ export function foldRetries(cases: TestCase[]): TestCase[] {
     const last = attempts[attempts.length - 1]
     const problems: Problem[] = bad.flatMap(a => a.problems)
     let status: Status
-    if (good.length && bad.length) status = 'flaky'
+    if (reruns) status = isBad(last.status) ? last.status : 'flaky'
+    else if (good.length && bad.length) status = 'flaky'
     else if (bad.length) status = bad.some(a => a.status === 'failed') ? 'failed' : 'error'
     else status = good.length ? (good.some(a => a.status === 'flaky') ? 'flaky' : 'passed') : last.status
     out.push({
@@ -54,7 +59,9 @@ export function foldRetries(cases: TestCase[]): TestCase[] {
       status,
       // a failing test keeps the problems of its last failed attempt; a flaky one, all (for the summary)
       problems: status === 'flaky' ? problems : bad.length ? bad[bad.length - 1].problems : [],
-      retries: attempts.reduce((n, a) => n + a.retries, 0) + bad.length - (status === 'flaky' ? 0 : 1),
+      retries: reruns
+        ? attempts.length - 1
+        : attempts.reduce((n, a) => n + a.retries, 0) + bad.length - (status === 'flaky' ? 0 : 1),
       time: attempts.reduce((t, a) => t + a.time, 0)
     })
   }

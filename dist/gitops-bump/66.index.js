@@ -311,14 +311,7 @@ async function revertBump(settings, repo, priv, bump, files, why) {
             await core/* group */.Os(`Push the revert ${commit.slice(0, 7)} to ${settings.branch} (attempt ${n})`, () => repo.push(`HEAD:refs/heads/${settings.branch}`));
         }
         return commit;
-    }, {
-        attempts: settings.maxAttempts ?? Infinity,
-        deadlineMs: settings.timeoutMs,
-        baseDelayMs: () => Math.max(50, repo.lastPushMs),
-        maxDelayMs: () => Math.max(1000, 8 * repo.lastPushMs),
-        retryable: err => err instanceof git/* RaceError */.CL,
-        onRetry: (err, n, delay) => core/* info */.pq(`Revert attempt ${n}: ${err.message.split('\n')[0]}; fetching the new tip in ${delay} ms`)
-    });
+    }, (0,git/* raceRetry */.Ik)(settings, repo, 'Revert attempt'));
 }
 
 ;// CONCATENATED MODULE: ./src/gitops-bump/deploy.ts

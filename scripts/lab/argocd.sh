@@ -18,25 +18,10 @@ REDIS_PORT=${DEMO_ACTIONS_REDIS_PORT:-16379}
 SERVER_PORT=${DEMO_ACTIONS_ARGOCD_PORT:-18080}
 REPO_PORT=${DEMO_ACTIONS_ARGOCD_REPO_PORT:-18081}
 NS=argocd
-log() { printf '[argocd] %s\n' "$*" >&2; }
-die() { printf '[argocd] error: %s\n' "$*" >&2; exit 1; }
+LOG_TAG=argocd RUN_DIR=$A
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 k() { "$KUBECTL" --kubeconfig "$LAB/kubeconfig" "$@"; }
-
-wait_for() { # wait_for SECONDS WHAT COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { tail -20 "$A/$what.log" >&2 || true; die "$what did not come up (see $A/$what.log)"; }
-    sleep 0.3
-  done
-}
-running() { [ -f "$A/$1.pid" ] && kill -0 "$(cat "$A/$1.pid")" 2>/dev/null; }
-start() { # start NAME COMMAND...
-  local name=$1; shift
-  running "$name" && return
-  log "starting $name"
-  setsid "$@" >"$A/$name.log" 2>&1 </dev/null &
-  echo $! >"$A/$name.pid"
-}
 
 config() {
   local src=$1 d="$LAB/pki"
@@ -191,13 +176,7 @@ ENV
 }
 
 down() {
-  for name in server controller repo-server redis; do
-    if running "$name"; then
-      kill "$(cat "$A/$name.pid")" 2>/dev/null || true
-      for _ in $(seq 100); do running "$name" || break; sleep 0.1; done
-    fi
-    rm -f "$A/$name.pid"
-  done
+  stop server controller repo-server redis
   # the token is signed with a key of this run's argocd-secret (etcd starts empty next time)
   rm -f "$A/token" "$A/env"
   log "stopped"

@@ -14,26 +14,9 @@ ETCD_PORT=${DEMO_ACTIONS_ETCD_PORT:-23790}
 API_PORT=${DEMO_ACTIONS_API_PORT:-16443}
 KWOK_PORT=${DEMO_ACTIONS_KWOK_PORT:-10250}
 KUBECTL=${KUBECTL:-${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}/bin/kubectl}
-log() { printf '[lab] %s\n' "$*" >&2; }
-die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
-
-wait_for() { # wait_for SECONDS WHAT COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { tail -20 "$LAB/$what.log" >&2 || true; die "$what did not come up (see $LAB/$what.log)"; }
-    sleep 0.3
-  done
-}
-
-running() { [ -f "$LAB/$1.pid" ] && kill -0 "$(cat "$LAB/$1.pid")" 2>/dev/null; }
-
-start() { # start NAME COMMAND...: in the background, its log and pid in $LAB
-  local name=$1; shift
-  running "$name" && return
-  log "starting $name"
-  setsid "$@" >"$LAB/$name.log" 2>&1 </dev/null &
-  echo $! >"$LAB/$name.pid"
-}
+LOG_TAG=lab RUN_DIR=$LAB
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 certs() {
   local d="$LAB/pki"
@@ -160,13 +143,7 @@ ENV
 
 down() {
   [ ! -d "$LAB/argocd" ] || bash "$here/argocd.sh" down
-  for name in pods kwok scheduler controller-manager apiserver etcd; do
-    if running "$name"; then
-      kill "$(cat "$LAB/$name.pid")" 2>/dev/null || true
-      for _ in $(seq 100); do running "$name" || break; sleep 0.1; done
-    fi
-    rm -f "$LAB/$name.pid"
-  done
+  stop pods kwok scheduler controller-manager apiserver etcd
   # the containers of the lab's pods
   docker ps -aq --filter label=demo-actions-lab-pod | xargs -r docker rm -f >/dev/null
   log "stopped"

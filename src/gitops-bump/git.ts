@@ -1,9 +1,11 @@
 // The GitOps repository, reached only through this class. Credentials live in the step's private
 // folder and reach git as files named in its environment (GIT_SSH_COMMAND's -i, GIT_CONFIG_GLOBAL for
 // the token header): nothing secret is in .git/config, an argument, or an environment variable.
+import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { run, tool, ToolError, type RunResult } from '../common/exec.js'
+import type { RetryOptions } from '../common/retry.js'
 import { maskSecret } from '../common/inputs.js'
 import type { PrivateDir } from '../common/temp.js'
 import { GITHUB_KNOWN_HOSTS } from './constants.js'
@@ -270,5 +272,22 @@ export class GitOpsRepo {
 
   async run(args: string[]): Promise<RunResult> {
     return this.git(args, { silent: true })
+  }
+}
+
+/**
+ * How a push that lost a race is retried (the bump's and the revert's): bounded by the step's timeout
+ * and max-attempts, with a backoff scaled to the push round trip just measured (rivals need about that
+ * long to land theirs).
+ */
+export function raceRetry(settings: Settings, repo: GitOpsRepo, what: string): RetryOptions {
+  return {
+    attempts: settings.maxAttempts ?? Infinity,
+    deadlineMs: settings.timeoutMs,
+    baseDelayMs: () => Math.max(50, repo.lastPushMs),
+    maxDelayMs: () => Math.max(1000, 8 * repo.lastPushMs),
+    retryable: (err: unknown) => err instanceof RaceError,
+    onRetry: (err: unknown, n: number, delay: number) =>
+      core.info(`${what} ${n}: ${(err as Error).message.split('\n')[0]}; fetching the new tip in ${delay} ms`)
   }
 }

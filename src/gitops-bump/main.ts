@@ -10,7 +10,7 @@ import { PrivateDir } from '../common/temp.js'
 import { bumpOnce, type Validated } from './bump.js'
 import { Inputs, Outputs, State } from './constants.js'
 import { ValuesError } from './errors.js'
-import { closeSshMaster, GitOpsRepo, RaceError } from './git.js'
+import { closeSshMaster, GitOpsRepo, raceRetry, RaceError } from './git.js'
 import { Helm, ValidationError } from './helm.js'
 import { HelmValuesTarget } from './helm-values.js'
 import { KustomizeTarget } from './kustomize.js'
@@ -58,8 +58,7 @@ export async function main(): Promise<void> {
       targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
     )
 
-    // Retries are bounded by time (timeout) and, when given, by max-attempts. The backoff is scaled to
-    // the push round trip just measured: rivals need about that long to land their push.
+    // Retries: git.ts's raceRetry (timeout, max-attempts, a backoff scaled to the push round trip)
     let attempts = 0
     const cache = new Map<Target, Validated>()
     const attempt = await retry(
@@ -68,17 +67,7 @@ export async function main(): Promise<void> {
         if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
         return bumpOnce(settings, repo, targets, names, priv, n, cache)
       },
-      {
-        attempts: settings.maxAttempts ?? Infinity,
-        deadlineMs: settings.timeoutMs,
-        baseDelayMs: () => Math.max(50, repo.lastPushMs),
-        maxDelayMs: () => Math.max(1000, 8 * repo.lastPushMs),
-        retryable: err => err instanceof RaceError,
-        onRetry: (err, n, delay) =>
-          core.info(
-            `Attempt ${n}: ${(err as Error).message.split('\n')[0]}; fetching the new tip in ${delay} ms`
-          )
-      }
+      raceRetry(settings, repo, 'Attempt')
     ).catch(err => {
       if (err instanceof RaceError)
         throw new Error(

@@ -9,7 +9,7 @@ import * as core from '@actions/core'
 import { retry } from '../common/retry.js'
 import type { PrivateDir } from '../common/temp.js'
 import { commitThroughApi } from './api-commit.js'
-import { RaceError, type GitOpsRepo } from './git.js'
+import { raceRetry, type GitOpsRepo } from './git.js'
 import type { Settings } from './settings.js'
 
 export async function revertBump(
@@ -45,16 +45,6 @@ export async function revertBump(
       }
       return commit
     },
-    {
-      attempts: settings.maxAttempts ?? Infinity,
-      deadlineMs: settings.timeoutMs,
-      baseDelayMs: () => Math.max(50, repo.lastPushMs),
-      maxDelayMs: () => Math.max(1000, 8 * repo.lastPushMs),
-      retryable: err => err instanceof RaceError,
-      onRetry: (err, n, delay) =>
-        core.info(
-          `Revert attempt ${n}: ${(err as Error).message.split('\n')[0]}; fetching the new tip in ${delay} ms`
-        )
-    }
+    raceRetry(settings, repo, 'Revert attempt')
   )
 }

@@ -108,6 +108,14 @@ async function gitopsLab(opts: { autoSync?: boolean } = {}): Promise<Lab> {
   )
   const repo = hostedRepo({ helm: path.join(seed, 'helm') })
   fs.rmSync(seed, { recursive: true, force: true })
+  return { repo, ...(await application(repo, opts)) }
+}
+
+/** The seed's argocd-application.yaml for a repository (a name and namespace of its own). */
+async function application(
+  repo: HostedRepo,
+  opts: { autoSync?: boolean } = {}
+): Promise<{ app: string; namespace: string }> {
   const app = uniqueName('app')
   const namespace = uniqueName('argo')
   apps.push(app)
@@ -125,7 +133,7 @@ async function gitopsLab(opts: { autoSync?: boolean } = {}): Promise<Lab> {
   fs.rmSync(file)
   if (opts.autoSync !== false)
     await until(() => status(app).health?.status === 'Healthy', 60_000, `${app} Healthy at the seed`)
-  return { repo, app, namespace }
+  return { app, namespace }
 }
 
 function status(app: string): {
@@ -248,6 +256,22 @@ test('two racing bumps: both land, and each is confirmed by a revision that cont
     expect(
       git(['merge-base', '--is-ancestor', r.outputs.commit, r.outputs['argocd-revision']], lab.repo.bare)
     ).toBe('')
+})
+
+test('one bump deploying two applications: each confirmed, outputs and summary per application', async () => {
+  const lab = await gitopsLab()
+  const other = await application(lab.repo)
+  const main = await runMain(
+    'gitops-bump',
+    inputs(lab, GOOD, { 'argocd-application': `${lab.app}\n${other.app}` }),
+    opts
+  )
+  expect(errors(main)).toEqual([])
+  const commit = lab.repo.head()
+  expect(main.outputs.deployed).toBe('true')
+  expect(main.outputs['argocd-revision']).toBe(`${lab.app}=${commit}\n${other.app}=${commit}`)
+  expect(main.outputs['argocd-health']).toBe(`${lab.app}=Healthy\n${other.app}=Healthy`)
+  for (const a of [lab.app, other.app]) expect(main.summary).toContain(`<td>${a}</td><td>✅ Healthy</td>`)
 })
 
 test('a wrong token and an unknown application fail before anything is pushed', async () => {

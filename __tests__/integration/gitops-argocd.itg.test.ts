@@ -12,6 +12,7 @@ import YAML from 'yaml'
 import { ROOT, runMain, uniqueName } from '../../scripts/lib/runner.mjs'
 import { git, hostedRepo, infra, sshInputs, type HostedRepo } from './git-host.js'
 import { expectNowhere } from './secrets.js'
+import { buildExampleApp } from './standins.js'
 
 const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
 const VALUES = 'helm/demo-flask-app/values.yaml'
@@ -51,19 +52,7 @@ beforeAll(() => {
       input: dockerfile,
       stdio: ['pipe', 'ignore', 'pipe']
     })
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--build-arg',
-      `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
-      '-t',
-      `${REPOSITORY}:${GOOD}`,
-      path.join(ROOT, 'example/demo-app')
-    ],
-    { stdio: 'ignore' }
-  )
+  buildExampleApp(`${REPOSITORY}:${GOOD}`)
   for (const t of [OLD, GOOD2]) execFileSync('docker', ['tag', `${REPOSITORY}:${GOOD}`, `${REPOSITORY}:${t}`])
   build(
     BAD,

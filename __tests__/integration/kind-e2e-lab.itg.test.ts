@@ -11,7 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { ROOT, runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
 import { infra } from './registry.js'
-import { CHART, STANDINS } from './standins.js'
+import { buildExampleApp, CHART, STANDINS } from './standins.js'
 
 const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
 const IMAGE = `${infra.REGISTRY}/lab/demo-flask-app:v2.0.0-3f1c2d4-17`
@@ -36,19 +36,7 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(LAB, 'env')))
     throw new Error(`the lab is not up (${LAB}): run scripts/lab/lab.sh up (npm test does)`)
   // the example app's image, on the local base image (nothing can be pulled here)
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--build-arg',
-      `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
-      '-t',
-      IMAGE,
-      path.join(ROOT, 'example/demo-app')
-    ],
-    { stdio: 'ignore' }
-  )
+  buildExampleApp(IMAGE)
   execFileSync('docker', ['build', '-q', '-t', CRASHING, '-'], {
     input: [
       `FROM ${IMAGE}`,

@@ -49,6 +49,23 @@ export function sandbox(env: Record<string, string> = {}) {
   }
 }
 
+/** The example app's real image, built on the local base image (nothing can be pulled here). */
+export function buildExampleApp(ref: string): void {
+  execFileSync(
+    'docker',
+    [
+      'build',
+      '-q',
+      '--build-arg',
+      `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
+      '-t',
+      ref,
+      path.join(ROOT, 'example/demo-app')
+    ],
+    { stdio: 'ignore' }
+  )
+}
+
 /** The image the stand-in cluster loads: the local busybox image under the registry's name. */
 export function tagImage(): void {
   execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, IMAGE])

@@ -1,8 +1,11 @@
-// After the push: the Argo CD wait (argocd.ts), its outputs, and on-degraded: revert (revert.ts).
+// The Argo CD part of a bump, loaded by main as one lazy chunk: the check before the push (argocd.ts),
+// the wait after it, its outputs, and on-degraded: revert (revert.ts).
 import * as core from '@actions/core'
 import type { PrivateDir } from '../common/temp.js'
 import { appLabel } from './argocd-settings.js'
 import { waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
+
+export { ArgoClient, checkApplications } from './argocd.js'
 import { Outputs } from './constants.js'
 import type { GitOpsRepo } from './git.js'
 import type { Outcome } from './report.js'

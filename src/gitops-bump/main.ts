@@ -28,7 +28,7 @@ export async function main(): Promise<void> {
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
   // Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small
-  const argocd = settings.argocd ? await import('./argocd.js') : undefined
+  const argocd = settings.argocd ? await import('./deploy.js') : undefined
   const argo = argocd && new argocd.ArgoClient(settings.argocd!)
   try {
     // a wrong token or application fails here, before anything is fetched or pushed
@@ -107,16 +107,15 @@ export async function main(): Promise<void> {
         }))
       })
     )
-    const deploy = argo && !settings.dryRun ? await import('./deploy.js') : undefined
-    if (deploy && argo)
-      outcome.deploy = await deploy.confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
+    if (argocd && argo && !settings.dryRun)
+      outcome.deploy = await argocd.confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
     try {
       if (settings.summary) report(settings, outcome, names)
     } catch (err) {
       core.warning(`The job summary could not be made: ${err}`)
     }
-    if (deploy && outcome.deploy && !outcome.deploy.deployed)
-      throw deploy.deployError(outcome.deploy, outcome.commit)
+    if (argocd && outcome.deploy && !outcome.deploy.deployed)
+      throw argocd.deployError(outcome.deploy, outcome.commit)
   } catch (err) {
     if (err instanceof ValidationError)
       core.error(err.output, { title: `${err.step} failed; nothing was pushed` })

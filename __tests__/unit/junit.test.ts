@@ -76,3 +76,68 @@ test('pytest-rerunfailures: in a suite that declares fewer tests than it lists, 
   const distinct = foldRetries(await parseJunit(xml.replace('tests="3"', 'tests="5"'), 'r.xml'))
   expect(distinct.filter(c => c.name === 'flaky').map(c => c.status)).toEqual(['passed', 'passed'])
 })
+
+describe('what the live writers showed (issue #24)', () => {
+  test('a test case property "invocations" > 1: passed is flaky, failed keeps its retries', async () => {
+    const xml = `<testsuites><testsuite name="s">
+      <testcase classname=" flaky" name=" flaky"><properties><property name="invocations" value="2"/></properties></testcase>
+      <testcase name="broken"><failure>Error: x</failure><properties><property name="invocations" value="3"/></properties></testcase>
+      <testcase name="once"><properties><property name="invocations" value="1"/></properties></testcase>
+      <testcase name="plain"><properties>
+      </properties></testcase></testsuite></testsuites>`
+    const cases = await parseJunit(xml)
+    expect(cases.map(c => [c.status, c.retries])).toEqual([
+      ['flaky', 1],
+      ['failed', 2],
+      ['passed', 0],
+      ['passed', 0]
+    ])
+  })
+
+  test("jest-junit's JSON of an error thrown outside a test is read as its stack", async () => {
+    const stack = 'Error: teardown failed\n    at Object.<anonymous> (/w/teardown.test.js:3:9)'
+    const xml = `<testsuite><testcase name="x"><failure>${JSON.stringify({ message: '', stack })
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/"/g, '&quot;')}</failure></testcase></testsuite>`
+    const [c] = await parseJunit(xml)
+    expect(c.problems[0].details).toBe(stack)
+    expect(failureLocation(c)).toEqual({ file: '/w/teardown.test.js', line: 3 })
+  })
+
+  test('a Java frame is found after a message that says " at <address>:<port>"', async () => {
+    const xml = `<testsuite><testcase classname="example.SetupTest" name="initializationError"><error message="m">java.lang.IllegalStateException: database at 127.0.0.1:5432 refused
+	at example.SetupTest.connect(SetupTest.java:10)</error></testcase></testsuite>`
+    const [c] = await parseJunit(xml)
+    expect(failureLocation(c)).toEqual({ file: 'SetupTest.java', line: 10 })
+  })
+
+  test("go test's t.Error lines name the file in the test's package; vitest's ❯ frames", async () => {
+    const xml = `<testsuites><testsuite name="example.com/live/setup"><testcase classname="example.com/live/setup" name="TestX"><failure message="Failed">=== RUN   TestX&#xA;    setup_test.go:20: got 1&#xA;--- FAIL: TestX (0.00s)&#xA;</failure></testcase></testsuite>
+      <testsuite name="test/a.test.js"><testcase classname="test/a.test.js" name="t"><failure message="m">Error: m&#xA; ❯ test/a.test.js:11:55</failure></testcase></testsuite></testsuites>`
+    const [go, vitest] = await parseJunit(xml)
+    expect(failureLocation(go)).toEqual({ file: 'example.com/live/setup/setup_test.go', line: 20 })
+    expect(failureLocation(vitest)).toEqual({ file: 'test/a.test.js', line: 11 })
+  })
+
+  test('the message: go test output without its framing, a Rust panic without its place, a stack cut off', async () => {
+    const { messageOf } = await import('../../src/unit-test/message.js')
+    expect(
+      messageOf({
+        kind: 'failure',
+        message: 'Failed',
+        details: '=== RUN   TestX\n    x_test.go:20: differs:\n        line 2\n--- FAIL: TestX (0.00s)\n'
+      })
+    ).toBe('differs:\nline 2')
+    expect(
+      messageOf({
+        kind: 'failure',
+        message: "thread 't' (7) panicked at tests/live.rs:18:5",
+        details:
+          "thread 't' (7) panicked at tests/live.rs:18:5:\nassertion failed\n  left: 1\nstack backtrace:\n   0: x"
+      })
+    ).toBe('assertion failed\n  left: 1')
+    expect(messageOf({ kind: 'failure', details: 'Error: a\nb\n    at f (x.js:1:1)' })).toBe('Error: a\nb')
+    expect(messageOf({ kind: 'failure', message: 'kept as written' })).toBe('kept as written')
+  })
+})

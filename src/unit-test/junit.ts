@@ -2,7 +2,9 @@
 // gotestsum, xunit-style C runners, Marathon, mocha and others write variants of one format. <testsuites>
 // or a bare <testsuite>, suites nested in suites, and per case any number of <failure> and <error>
 // elements (each one a problem of its own), <skipped>, a `status` attribute (disabled, skipped), and
-// Surefire's rerun elements (<flakyFailure>, <rerunFailure>). Character references are decoded once,
+// Surefire's rerun elements (<flakyFailure>, <rerunFailure>), and a test case property `invocations` (how
+// many times the test ran: jest-junit's testCasePropertiesFile and vitest's annotations can write it,
+// since neither reporter keeps a retried test's failed attempts). Character references are decoded once,
 // here; whatever shows the text escapes it for its own medium. A file that is not JUnit, or not
 // well-formed, is an error naming the file and what was found.
 import type { X2jOptions } from 'fast-xml-parser'
@@ -60,7 +62,8 @@ const ARRAYS = new Set([
   'flakyFailure',
   'flakyError',
   'rerunFailure',
-  'rerunError'
+  'rerunError',
+  'property'
 ])
 
 const OPTIONS: X2jOptions = {
@@ -187,14 +190,36 @@ function walk(node: Node, suiteName: string, suiteFile: string | undefined, repo
   }
 }
 
-function problems(tc: Node, tag: 'failure' | 'error', kind: Problem['kind']): Problem[] {
+/**
+ * jest-junit writes an error thrown outside any test (an afterAll hook) as JSON.stringify(error):
+ * `{"message":"","stack":"Error: …\n    at …"}`. The stack is the text a person reads.
+ */
+function unwrapJsonError(details: string): string {
+  if (!/^\{"(message|stack)":/.test(details) || !details.endsWith('}')) return details
+  try {
+    const e = JSON.parse(details) as { message?: unknown; stack?: unknown }
+    const stack = typeof e.stack === 'string' ? e.stack : ''
+    const message = typeof e.message === 'string' ? e.message : ''
+    return (stack || message || details).trim()
+  } catch {
+    return details
+  }
+}
+
+function problems(
+  tc: Node,
+  tag: 'failure' | 'error' | 'flakyFailure' | 'flakyError',
+  kind: Problem['kind']
+): Problem[] {
   return ((tc[tag] as unknown[] | undefined) ?? []).map(p => {
     const line = attr(p, 'line')
+    // Surefire nests a rerun's trace in <stackTrace>; nextest writes it as the element's text
+    const own = text(p).trim() || text((p as Node | undefined)?.stackTrace).trim()
     return {
       kind,
       message: attr(p, 'message') || undefined,
       type: attr(p, 'type') || undefined,
-      details: text(p).trim() || undefined,
+      details: unwrapJsonError(own) || undefined,
       file: attr(p, 'file') || undefined,
       line: line && /^\d+$/.test(line) && Number(line) > 0 ? Number(line) : undefined
     }
@@ -204,6 +229,18 @@ function problems(tc: Node, tag: 'failure' | 'error', kind: Problem['kind']): Pr
 const SOURCE_FILE = /^[^\s<>|"]+\.(?:[cm]?[jt]sx?|py|rb|php|go|rs|java|kt|scala|cs|swift|c|cc|cpp|cxx)$/i
 
 const SKIPPED_STATUS = /^(disabled|skipped|notrun|not ?run|ignored|pending)$/i
+
+/** The `invocations` property of a test case (how many times it ran), when the report has one. */
+function invocations(tc: Node): number {
+  const props = (tc.properties as Node | Node[] | undefined) ?? []
+  for (const group of [props].flat())
+    for (const p of ((group && typeof group === 'object' ? group.property : undefined) as Node[]) ?? [])
+      if (attr(p, 'name') === 'invocations') {
+        const n = Number(attr(p, 'value'))
+        return Number.isInteger(n) && n > 1 ? n : 1
+      }
+  return 1
+}
 
 function toCase(
   tc: Node,
@@ -220,6 +257,8 @@ function toCase(
     0
   )
   const reruns = ['rerunFailure', 'rerunError'].reduce((n, k) => n + ((tc[k] as unknown[])?.length ?? 0), 0)
+  // ran more than once by its own tool's retries, the report holding only the last attempt
+  const ran = invocations(tc)
   // A disabled or skipped test never fails the step, even when the report holds a failure for it.
   const status: Status = skipped
     ? 'skipped'
@@ -227,7 +266,7 @@ function toCase(
       ? 'failed'
       : found.length
         ? 'error'
-        : flakyRuns
+        : flakyRuns || ran > 1
           ? 'flaky'
           : 'passed'
   const rawLine = attr(tc, 'line')
@@ -242,8 +281,13 @@ function toCase(
     line: line && line > 0 ? line : undefined,
     time: Number(attr(tc, 'time') ?? 0) || 0,
     status,
-    problems: skipped ? [] : found,
-    retries: flakyRuns + reruns,
+    // a flaky test's failed attempts (Surefire's and nextest's <flakyFailure>) say where it failed
+    problems: skipped
+      ? []
+      : status === 'flaky'
+        ? [...problems(tc, 'flakyFailure', 'failure'), ...problems(tc, 'flakyError', 'error')]
+        : found,
+    retries: Math.max(flakyRuns + reruns, ran - 1),
     report
   }
 }

@@ -3,8 +3,10 @@
 // container, Windows), a bare file name (Surefire's `CalcUtilsTest.kt`), or only a class name. The
 // location comes from, in order: the failure element's own file/line attributes (xunit, Catch2); a frame
 // of the failure's stack in the test's own code (never a framework frame such as Android's
-// ContentResolver.java, nor build output such as jest's build/); Rust's `panicked at file:line`; the
-// test case's own file/line. The file is then resolved to one in the workspace, by suffix, preferring
+// ContentResolver.java, nor build output such as jest's build/); Rust's `panicked at file:line`; Go's
+// `file_test.go:12:` (go test names the file only; the test's package, the report's class name, says
+// which folder); the test case's own file/line. A Go test with no line at all (a TestMain that failed
+// before any test ran, a timeout) is found by its `func TestName(` in its package's _test.go files. The file is then resolved to one in the workspace, by suffix, preferring
 // test source folders; `source-prefix` names a monorepo folder to try first.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -34,15 +36,18 @@ function pythonFrames(details: string): Frame[] {
 }
 
 function jsFrames(details: string): Frame[] {
+  // (vitest's frames read ` ❯ test/live.test.js:11:55`)
   return [
-    ...details.matchAll(/(?:\(|\bat |^\s*)((?:[A-Za-z]:)?[^\s():]*\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/gm)
+    ...details.matchAll(
+      /(?:\(|\bat |^\s*(?:❯\s*)?)((?:[A-Za-z]:)?[^\s():❯]*\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/gm
+    )
   ].map(m => ({ file: m[1].replace(/^file:\/\//, ''), line: Number(m[2]) }))
 }
 
 /** `at pkg.Class.method(File.java:12)` frames whose class is the test's class (or one nested in it). */
 function jvmFrames(details: string, classname: string): Frame[] {
   const frames: Frame[] = []
-  for (const m of details.matchAll(/at ([\w$.]+)\.[^.(\s]+(?: [^(]*)?\(([^():]+):(\d+)\)/g)) {
+  for (const m of details.matchAll(/\bat ([\w$.]+)\.[^.(\s]+(?: [^(\n]*)?\(([^():\n]+):(\d+)\)/g)) {
     const cls = m[1]
     if (classname && (cls === classname || cls.startsWith(classname + '$')))
       frames.push({ file: m[2], line: Number(m[3]) })
@@ -53,6 +58,31 @@ function jvmFrames(details: string, classname: string): Frame[] {
 function rustFrame(details: string): Frame | undefined {
   const m = /panicked at (?:'[\s\S]*?', )?([^\s:'"]+\.rs):(\d+)(?::\d+)?/.exec(details)
   return m ? { file: m[1], line: Number(m[2]) } : undefined
+}
+
+/**
+ * go test's `    live_test.go:20: message` lines (t.Error, t.Fatal) and panic traces' `\t/abs/x_test.go:12
+ * +0x1d` frames; a frame in a _test.go file first.
+ */
+function goFrames(details: string): Frame[] {
+  const frames = [...details.matchAll(/^\s*((?:[A-Za-z]:)?[^\s:]*\.go):(\d+)(?::\s| \+0x|$)/gm)].map(m => ({
+    file: m[1],
+    line: Number(m[2])
+  }))
+  return [
+    ...frames.filter(f => f.file.endsWith('_test.go')),
+    ...frames.filter(f => !f.file.endsWith('_test.go'))
+  ]
+}
+
+/** A Go package's import path (`example.com/live/setup`): gotestsum's class and suite names. */
+export function goPackage(tc: TestCase): string | undefined {
+  const pkg = tc.classname || tc.suite
+  return /^[\w.-]+(\/[\w.~-]+)*$/.test(pkg) &&
+    (pkg.includes('/') || pkg.includes('.')) &&
+    !/\.(py|java|kt)$/.test(pkg)
+    ? pkg
+    : undefined
 }
 
 function sameFile(a: string, b: string): boolean {
@@ -67,6 +97,13 @@ export function problemLocation(tc: TestCase, p: Problem | undefined): Location 
   const details = `${p?.message ?? ''}\n${p?.details ?? ''}`
   const rust = rustFrame(details)
   if (rust) return rust
+  const go = goFrames(details).filter(f => !FOREIGN.test(f.file))
+  if (go.length) {
+    const pkg = goPackage(tc)
+    // a bare file name: in the test's package (resolve drops leading folders of the import path until
+    // a suffix names a file of the workspace)
+    return { file: pkg && !/[/\\]/.test(go[0].file) ? `${pkg}/${go[0].file}` : go[0].file, line: go[0].line }
+  }
   const py = pythonFrames(details)
   if (py.length) {
     const own = tc.file ? py.find(f => sameFile(f.file, tc.file!)) : undefined
@@ -131,6 +168,34 @@ export class Workspace {
     }
     this.files = files
     this.byBase = byBase
+  }
+
+  /**
+   * Where a Go test is declared: `func <name>(` in a _test.go file of its package's folder (the longest
+   * suffix of the import path that names a folder of the workspace; the module's root folder need not
+   * carry the module's name, so a folder holding the go.mod is tried too).
+   */
+  goTest(pkg: string, name: string): Location | undefined {
+    const func = name.split('/')[0]
+    if (!/^(Test|Benchmark|Example|Fuzz)\w*$/.test(func)) return undefined
+    this.index()
+    const parts = pkg.split('/')
+    const dirs = new Set(this.files!.filter(f => f.endsWith('_test.go')).map(f => path.posix.dirname(f)))
+    const candidates: string[] = []
+    for (let i = 0; i < parts.length && !candidates.length; i++) {
+      const suffix = parts.slice(i).join('/')
+      for (const d of dirs) if (d === suffix || d.endsWith('/' + suffix)) candidates.push(d)
+    }
+    for (const d of dirs) if (this.exists(path.posix.join(d, 'go.mod'))) candidates.push(d)
+    const decl = new RegExp(`^func ${func}\\(`, 'm')
+    for (const d of candidates)
+      for (const f of this.files!)
+        if (path.posix.dirname(f) === d && f.endsWith('_test.go')) {
+          const textOf = fs.readFileSync(path.join(this.root, f), 'utf8')
+          const m = decl.exec(textOf)
+          if (m) return { file: f, line: textOf.slice(0, m.index).split('\n').length }
+        }
+    return undefined
   }
 
   private exists(rel: string): boolean {

@@ -6,7 +6,8 @@ import * as core from '@actions/core'
 import * as summary from '../common/summary.js'
 import { ANNOTATIONS_PER_STEP } from './constants.js'
 import type { Problem, TestCase } from './junit.js'
-import { problemLocation, type Workspace } from './locate.js'
+import { goPackage, problemLocation, type Workspace } from './locate.js'
+import { messageOf } from './message.js'
 import { fullName, type Totals } from './results.js'
 
 export interface Failure {
@@ -19,35 +20,42 @@ export interface Failure {
   report: string
 }
 
-/** One entry per <failure>/<error> element of a failing test (and of a flaky test's failed attempts). */
+/**
+ * One entry per <failure>/<error> element of a failing test (and of a flaky test's failed attempts);
+ * the same message at the same place once (vitest writes one element per attempt).
+ */
 export function failures(cases: TestCase[], ws: Workspace): Failure[] {
   const out: Failure[] = []
   for (const tc of cases) {
     if (tc.status !== 'failed' && tc.status !== 'error' && tc.status !== 'flaky') continue
     const problems: (Problem | undefined)[] = tc.problems.length ? tc.problems : [undefined]
+    const seen = new Set<string>()
     for (const p of problems) {
       const loc = problemLocation(tc, p)
-      const file = ws.resolve(loc.file, tc.classname)
+      let file = ws.resolve(loc.file, tc.classname)
+      let line = file ? loc.line : undefined
+      const pkg = !file ? goPackage(tc) : undefined
+      if (pkg) ({ file, line } = ws.goTest(pkg, tc.name) ?? {})
+      const message =
+        messageOf(p) ??
+        (tc.status === 'flaky'
+          ? `passed on attempt ${tc.retries + 1} (the report keeps no earlier attempt)`
+          : tc.status)
+      const once = `${file}:${line}\u0000${message}\u0000${p?.details ?? ''}`
+      if (seen.has(once)) continue
+      seen.add(once)
       out.push({
         test: fullName(tc),
         status: tc.status,
         file,
-        line: file ? loc.line : undefined,
-        message: messageOf(p) ?? tc.status,
+        line,
+        message,
         details: p?.details,
         report: tc.report
       })
     }
   }
   return out
-}
-
-/** The message a person reads first: the element's message, else the first lines of its text. */
-function messageOf(p: Problem | undefined): string | undefined {
-  if (!p) return undefined
-  if (p.message) return p.message
-  const lines = (p.details ?? '').trim().split('\n')
-  return lines.slice(0, 3).join('\n') || p.type
 }
 
 /**

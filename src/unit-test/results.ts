@@ -81,6 +81,10 @@ export function totals(cases: TestCase[]): Totals {
   return t
 }
 
+/** How a test is named to people; the names as the report spells them, but for the spaces around them
+ * (jest-junit's default templates begin a top-level test's names with one). */
 export function fullName(c: TestCase): string {
-  return c.classname && !c.name.startsWith(c.classname) ? `${c.classname}.${c.name}` : c.name
+  const name = c.name.trim()
+  const classname = c.classname.trim()
+  return classname && !name.startsWith(classname) ? `${classname}.${name}` : name
 }

@@ -1,0 +1,54 @@
+// The message a person reads first, for an annotation and the summary: the failure element's `message`,
+// unless it says nothing more than that the test failed (gotestsum's "Failed") or only where (nextest's
+// "thread 'x' panicked at tests/live.rs:18:5"), in which case it comes from the element's text: what the
+// test printed (go test's t.Error lines, a panic's message), up to the first stack frame.
+import type { Problem } from './junit.js'
+
+const GENERIC = /^(failed|failure|error|test failed|assertion failed)\.?$/i
+const RUST_PANIC = /^thread '[^']*' (?:\(\d+\) )?panicked at [^\n]*:\d+:\d+:?$/
+/** The start of a stack or traceback: the message ends before it. */
+const FRAME =
+  /^\s+at |^\s*File "|^Traceback \(most recent call last\)|^stack backtrace:|^note: run with `RUST_BACKTRACE|^\s*❯ /
+const MAX_LINES = 12
+
+/**
+ * go test's framing of a test's output: `=== RUN`, `--- FAIL: X (0.00s)`, `=== PAUSE`/`CONT`, and a
+ * package's `FAIL\texample.com/pkg\t0.01s` (all gotestsum gives for a TestMain that failed).
+ */
+const GO_FRAMING =
+  /^(=== (RUN|PAUSE|CONT|NAME)\s|--- (FAIL|PASS|SKIP): |FAIL(\t\S+\t[\d.]+s)?\s*$|exit status \d+$)/
+
+function goOutput(text: string): string | undefined {
+  if (!/^=== RUN\s|^FAIL\t\S+\t[\d.]+s$/m.test(text)) return undefined
+  // (once: gotestsum's --rerun-fails repeats a package's output for each run)
+  const lines = [...new Set(text.split('\n').filter(l => l.trim() && !GO_FRAMING.test(l)))]
+  // t.Error's lines: `    file_test.go:20: first line`, continued with 8 spaces
+  return lines
+    .map(l => l.replace(/^ {4}[^\s:]+\.go:\d+: /, '').replace(/^ {8}/, ''))
+    .slice(0, MAX_LINES)
+    .join('\n')
+}
+
+function rustPanic(text: string): string | undefined {
+  const lines = text.split('\n')
+  const at = lines.findIndex(l => RUST_PANIC.test(l))
+  if (at < 0) return undefined
+  const rest = lines.slice(at + 1)
+  const end = rest.findIndex(l => FRAME.test(l))
+  return (end < 0 ? rest : rest.slice(0, end)).slice(0, MAX_LINES).join('\n').trim() || undefined
+}
+
+/** The first lines of a text, up to its stack. */
+function head(text: string): string {
+  const lines = text.trim().split('\n')
+  const end = lines.findIndex((l, i) => i > 0 && FRAME.test(l))
+  return (end < 0 ? lines : lines.slice(0, end)).slice(0, MAX_LINES).join('\n').trimEnd()
+}
+
+export function messageOf(p: Problem | undefined): string | undefined {
+  if (!p) return undefined
+  const text = p.details ?? ''
+  const message = p.message?.trim()
+  if (message && !GENERIC.test(message) && !RUST_PANIC.test(message)) return p.message
+  return (text && (goOutput(text) ?? rustPanic(text) ?? head(text))) || p.message || p.type
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): on a new machine it installs and starts everything the tests need
 # (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
-# scripts/infra.sh; act and the Kubernetes lab built from their pinned Go modules by scripts/lab/build.sh,
-# cached; the lab started by scripts/lab/lab.sh, Argo CD on it by scripts/lab/argocd.sh),
+# scripts/infra.sh; act, gotestsum and the Kubernetes lab built from their pinned Go modules by
+# scripts/lab/build.sh, cargo-nextest from crates.io and the JavaScript test tools from npm, cached;
+# the lab started by scripts/lab/lab.sh, Argo CD on it by scripts/lab/argocd.sh),
 # then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
@@ -31,8 +32,11 @@ projects=(unit)
 if [ "$what" = all ]; then
   echo "== infrastructure"
   bash scripts/infra.sh up
-  bash scripts/lab/build.sh act >/dev/null
+  bash scripts/lab/build.sh act gotestsum >/dev/null
+  # the report writers unit-test's live tests run (issue #24), each cached by its pins
   bash scripts/lab/pytools.sh pytest >/dev/null
+  bash scripts/lab/cargotools.sh nextest >/dev/null
+  bash scripts/lab/jstools.sh js-reporters >/dev/null
   bash scripts/lab/lab.sh up
   bash scripts/lab/argocd.sh up
   projects+=(integration)

@@ -52,8 +52,8 @@ function annotation(command: 'error' | 'warning', title: string, file: string, l
 const MULTILINE = 'the rendered text differs:\nline one\nline 2\nline three'
 
 afterAll(() => {
-  // build output the tools leave in their projects (git ignores them)
-  for (const dir of ['rust/target', 'maven/target'])
+  // build output and caches the tools leave in their projects (git ignores them)
+  for (const dir of ['rust/target', 'maven/target', 'vitest/node_modules'])
     fs.rmSync(path.join(ROOT, fixture(dir)), { recursive: true, force: true })
 })
 

@@ -15,8 +15,9 @@ import { buildExampleApp, CHART, STANDINS } from './standins.js'
 
 const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
 const IMAGE = `${infra.REGISTRY}/lab/demo-flask-app:v2.0.0-3f1c2d4-17`
-// the same app, built so that it exits at start (a missing setting), as a broken release does
-const CRASHING = `${infra.REGISTRY}/lab/demo-flask-app:v2.0.0-badc0de-18`
+// the same app, built so that it exits at start (a missing setting), as a broken release does; a tag of
+// its own (gitops-argocd.itg.test.ts, run in parallel, builds another crashing image as badc0de-18)
+const CRASHING = `${infra.REGISTRY}/lab/demo-flask-app:v2.0.0-crashed-19`
 const WORKLOADS = path.join(ROOT, '__tests__/fixtures/charts/workloads')
 const kubectl = (...args: string[]) =>
   execFileSync(infra.KUBECTL, ['--kubeconfig', path.join(LAB, 'kubeconfig'), ...args], { encoding: 'utf8' })

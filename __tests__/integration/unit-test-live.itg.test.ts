@@ -29,9 +29,25 @@ type Step = Awaited<ReturnType<typeof runMain>>
 
 const fixture = (name: string) => `__tests__/fixtures/live/${name}`
 
-/** A fresh folder for the flaky tests' "ran once" markers (LIVE_STATE). */
-function stateDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'live-state-'))
+/**
+ * Runs the bundle on a test project. `setup` is given a fresh folder (LIVE_STATE: where the flaky tests
+ * mark their first run) and a report path in it, and returns the step's inputs and environment.
+ */
+async function live(
+  project: string,
+  setup: (state: string, report: string) => { inputs: Record<string, string>; env?: Record<string, string> }
+): Promise<Step> {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'live-state-'))
+  try {
+    const { inputs, env } = setup(state, path.join(state, 'junit.xml'))
+    return await runMain(
+      'unit-test',
+      { 'working-directory': fixture(project), ...inputs },
+      { env: { LIVE_STATE: state, ...env } }
+    )
+  } finally {
+    fs.rmSync(state, { recursive: true, force: true })
+  }
 }
 
 /** The error and warning annotations the step wrote. */
@@ -58,17 +74,15 @@ afterAll(() => {
 })
 
 test('pytest 9.2 with two xdist workers and one rerun: totals as pytest counts them, the flaky test flaky', async () => {
-  const state = stateDir()
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('pytest'),
-      python: path.join(PYTEST, 'python'),
-      install: 'false',
-      args: '-n 2 --reruns 1 -p no:cacheprovider'
-    },
-    { env: { LIVE_STATE: state } }
-  )
+  const main = await live('pytest', () => {
+    return {
+      inputs: {
+        python: path.join(PYTEST, 'python'),
+        install: 'false',
+        args: '-n 2 --reruns 1 -p no:cacheprovider'
+      }
+    }
+  })
   // pytest: "1 failed, 2 passed, 1 skipped, 1 error, 3 rerun"; its report lists 8 cases for 5 tests, the
   // failed attempts as empty <testcase> elements, and declares tests="5"
   expect(main.outputs).toMatchObject({
@@ -103,21 +117,18 @@ test('pytest 9.2 with two xdist workers and one rerun: totals as pytest counts t
   )
   expect(JSON.parse(main.outputs.results).flaky).toEqual(['tests.test_live.test_flaky'])
   expect(main.summary).toContain('test_fails_with_a_multiline_message')
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('go test through gotestsum 1.13 with --rerun-fails: reruns folded, a failed TestMain found at its func', async () => {
-  const state = stateDir()
-  const report = path.join(state, 'junit.xml')
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('go'),
-      command: `${GOTESTSUM} --format testname --junitfile ${report} --rerun-fails=1 --packages ./...`,
-      'junit-file': report
-    },
-    { env: { LIVE_STATE: state, GOFLAGS: '-count=1' } }
-  )
+  const main = await live('go', (_state, report) => {
+    return {
+      inputs: {
+        command: `${GOTESTSUM} --format testname --junitfile ${report} --rerun-fails=1 --packages ./...`,
+        'junit-file': report
+      },
+      env: { GOFLAGS: '-count=1' }
+    }
+  })
   // gotestsum: "2 runs, 8 tests, 1 skipped, 6 failures": it counts attempts; its report lists the reruns
   // as more <testcase> elements of the same name. Per test: TestPasses passed; TestSkipped skipped;
   // TestFlaky failed, then passed: flaky; the multi-line failure and the failing t.Cleanup (go test has
@@ -160,21 +171,19 @@ test('go test through gotestsum 1.13 with --rerun-fails: reruns folded, a failed
   ).toHaveLength(1)
   expect(JSON.parse(main.outputs.results).flaky).toEqual(['example.com/live.TestFlaky'])
   expect(main.summary).toContain('1 flaky')
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('cargo-nextest 0.9.151 JUnit profile with retries: flaky from <flakyFailure>, failures at the panic', async () => {
-  const state = stateDir()
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('rust'),
-      command: `${NEXTEST} nextest run --profile ci`,
-      'junit-file': 'target/nextest/ci/junit.xml'
-    },
-    // (the compiled tests in a folder of their own; nextest's report stays under the project's target/)
-    { env: { LIVE_STATE: state, CARGO_TARGET_DIR: path.join(state, 'target'), RUST_BACKTRACE: '0' } }
-  )
+  const main = await live('rust', state => {
+    return {
+      inputs: {
+        command: `${NEXTEST} nextest run --profile ci`,
+        'junit-file': 'target/nextest/ci/junit.xml'
+      },
+      // (the compiled tests in a folder of their own; nextest's report stays under the project's target/)
+      env: { CARGO_TARGET_DIR: path.join(state, 'target'), RUST_BACKTRACE: '0' }
+    }
+  })
   // nextest: "4 tests run: 2 passed (1 flaky), 2 failed, 1 skipped". Rust tests have no setup outcome:
   // the fixture's panic fails its test. The ignored test is in the report because the profile sets
   // junit.report-skipped = "ignored" (nextest's default, "none", leaves skipped tests out of it).
@@ -203,20 +212,17 @@ test('cargo-nextest 0.9.151 JUnit profile with retries: flaky from <flakyFailure
     ])
   )
   expect(main.summary).toContain('line 2')
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('Maven Surefire 3.6.1 (JUnit Jupiter 6.1.3) with rerunFailingTestsCount: as Surefire counts them', async () => {
-  const state = stateDir()
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('maven'),
-      command: 'mvn -B -q -Dsurefire.rerunFailingTestsCount=1 test',
-      reports: 'target/surefire-reports/TEST-*.xml'
-    },
-    { env: { LIVE_STATE: state } }
-  )
+  const main = await live('maven', () => {
+    return {
+      inputs: {
+        command: 'mvn -B -q -Dsurefire.rerunFailingTestsCount=1 test',
+        reports: 'target/surefire-reports/TEST-*.xml'
+      }
+    }
+  })
   // Surefire: "Tests run: 5, Failures: 1, Errors: 1, Skipped: 1, Flakes: 1": a failing @BeforeAll is an
   // error of the class (its test case "initializationError"), the rerun passing test a flake
   expect(main.outputs).toMatchObject({
@@ -248,21 +254,18 @@ test('Maven Surefire 3.6.1 (JUnit Jupiter 6.1.3) with rerunFailingTestsCount: as
       annotation('warning', 'example.live.LiveTest.flaky is flaky', `${dir}/LiveTest.java`, 34)
     ])
   )
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('jest 30.5 with jest-junit 17 and jest.retryTimes: a failing afterAll, and flaky seen through invocations', async () => {
-  const state = stateDir()
-  const report = path.join(state, 'junit.xml')
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('jest'),
-      command: `${NODE24} ${JS}/jest/bin/jest.js --ci --reporters=default --reporters=${JS}/jest-junit`,
-      'junit-file': report
-    },
-    { env: { LIVE_STATE: state, JEST_JUNIT_OUTPUT_FILE: report } }
-  )
+  const main = await live('jest', (_state, report) => {
+    return {
+      inputs: {
+        command: `${NODE24} ${JS}/jest/bin/jest.js --ci --reporters=default --reporters=${JS}/jest-junit`,
+        'junit-file': report
+      },
+      env: { JEST_JUNIT_OUTPUT_FILE: report }
+    }
+  })
   // jest: "Tests: 2 failed, 1 skipped, 3 passed, 6 total", and the teardown file failed: jest-junit adds
   // that as a test case "Test execution failure: could be caused by test hooks like 'afterAll'." (7 in
   // the report). A failing beforeAll fails the tests of its block. jest-junit keeps only a retried test's
@@ -302,47 +305,40 @@ test('jest 30.5 with jest-junit 17 and jest.retryTimes: a failing afterAll, and 
       })
     ])
   )
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('jest-junit leaves out a file that failed to run: jest exits 1 on a clean report, and the exit code wins', async () => {
-  const state = stateDir()
-  const report = path.join(state, 'junit.xml')
-  fs.writeFileSync(
-    path.join(state, 'broken.test.js'),
-    "require('./not-there')\ntest('never runs', () => {})\n"
-  )
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('jest'),
-      command: `${NODE24} ${JS}/jest/bin/jest.js --ci --rootDir ${state} --testMatch **/broken.test.js --reporters=default --reporters=${JS}/jest-junit`,
-      'junit-file': report,
-      'allow-empty': 'true'
-    },
-    { env: { LIVE_STATE: state, JEST_JUNIT_OUTPUT_FILE: report } }
-  )
+  const main = await live('jest', (state, report) => {
+    fs.writeFileSync(
+      path.join(state, 'broken.test.js'),
+      "require('./not-there')\ntest('never runs', () => {})\n"
+    )
+    return {
+      inputs: {
+        command: `${NODE24} ${JS}/jest/bin/jest.js --ci --rootDir ${state} --testMatch **/broken.test.js --reporters=default --reporters=${JS}/jest-junit`,
+        'junit-file': report,
+        'allow-empty': 'true'
+      },
+      env: { JEST_JUNIT_OUTPUT_FILE: report }
+    }
+  })
   // the report holds no test (reportTestSuiteErrors is off by default); jest said "Test Suites: 1 failed"
   expect(main.outputs).toMatchObject({ total: '0', failed: '0' })
   expect(main.exitCode).toBe(1)
   const error = main.commands.find(c => c.command === 'error')
   expect(error?.message).toMatch(/^The test command exited with code 1:/)
   expect(error?.message).toContain("Cannot find module './not-there'")
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('vitest 5.1 junit reporter with retry: the suite-level beforeAll failure, one annotation per test', async () => {
-  const state = stateDir()
-  const report = path.join(state, 'junit.xml')
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('vitest'),
-      command: `${NODE24} ${JS}/vitest/vitest.mjs run --reporter=default --reporter=junit --outputFile.junit=${report}`,
-      'junit-file': report
-    },
-    { env: { LIVE_STATE: state } }
-  )
+  const main = await live('vitest', (_state, report) => {
+    return {
+      inputs: {
+        command: `${NODE24} ${JS}/vitest/vitest.mjs run --reporter=default --reporter=junit --outputFile.junit=${report}`,
+        'junit-file': report
+      }
+    }
+  })
   // vitest: "Tests 1 failed | 3 passed | 2 skipped (6)", and both files failed. Its junit report (tests=8
   // failures=3) adds a case for the describe block whose beforeAll failed (its test skipped) and one for
   // the file whose afterAll failed. It keeps a retried test's last attempt only; the project's retries.js
@@ -385,21 +381,18 @@ test('vitest 5.1 junit reporter with retry: the suite-level beforeAll failure, o
   )
   // vitest writes one <failure> per attempt: one annotation
   expect(annotations(main).filter(a => a.properties.title?.includes('multi-line'))).toHaveLength(1)
-  fs.rmSync(state, { recursive: true, force: true })
 })
 
 test('mocha 11.8 with mocha-junit-reporter 2.2.1 and retries: a failing before hook, flaky not in the report', async () => {
-  const state = stateDir()
-  const report = path.join(state, 'junit.xml')
-  const main = await runMain(
-    'unit-test',
-    {
-      'working-directory': fixture('mocha'),
-      command: `${NODE24} ${JS}/mocha/bin/mocha.js --reporter ${JS}/mocha-junit-reporter`,
-      'junit-file': report
-    },
-    { env: { LIVE_STATE: state, MOCHA_FILE: report } }
-  )
+  const main = await live('mocha', (_state, report) => {
+    return {
+      inputs: {
+        command: `${NODE24} ${JS}/mocha/bin/mocha.js --reporter ${JS}/mocha-junit-reporter`,
+        'junit-file': report
+      },
+      env: { MOCHA_FILE: report }
+    }
+  })
   // mocha: "2 passing, 1 pending, 2 failing": a failing before() hook is a failure of its own
   // ('"before all" hook for "setup error"') and the test it guards never runs. The pending test is in
   // the report because .mocharc.json sets includePending (the reporter's default leaves it out).
@@ -433,5 +426,4 @@ test('mocha 11.8 with mocha-junit-reporter 2.2.1 and retries: a failing before h
       )
     ])
   )
-  fs.rmSync(state, { recursive: true, force: true })
 })

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { nodeBinary, ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { infraEnv, nodeBinary, ROOT, runMain } from '../../scripts/lib/runner.mjs'
 
 const tool = (script: string, name: string) =>
   execFileSync('bash', [path.join(ROOT, 'scripts/lab', script), name], {
@@ -23,7 +23,9 @@ const PYTEST = tool('pytools.sh', 'pytest')
 const GOTESTSUM = path.join(tool('build.sh', 'gotestsum'), 'gotestsum')
 const NEXTEST = path.join(tool('cargotools.sh', 'nextest'), 'cargo-nextest')
 const JS = tool('jstools.sh', 'js-reporters')
-const NODE24 = nodeBinary('24')
+// the JavaScript tools run on the pinned Node 24 (vitest 5 needs 22 or later), whichever Node the bundle
+// is tested on (DEMO_ACTIONS_NODE24 may point the bundles at Node 20)
+const NODE24 = infraEnv().NODE24 || nodeBinary('24')
 
 type Step = Awaited<ReturnType<typeof runMain>>
 
@@ -65,6 +67,19 @@ function annotation(command: 'error' | 'warning', title: string, file: string, l
   })
 }
 
+/** The summary's heading says what the outputs say, and it lists the failing tests. */
+function summaryAgrees(step: Step) {
+  const o = step.outputs
+  expect(step.summary).toContain(
+    `Unit tests: ${o.passed} passed, ${o.failed} failed, ${o.errors} errors, ${o.skipped} skipped${o.flaky !== '0' ? `, ${o.flaky} flaky` : ''}`
+  )
+  // (as the summary writes it: HTML-escaped)
+  const html = (t: string) =>
+    t.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  for (const f of JSON.parse(o.results).failures as { test: string }[])
+    expect(step.summary).toContain(html(f.test))
+}
+
 const MULTILINE = 'the rendered text differs:\nline one\nline 2\nline three'
 
 afterAll(() => {
@@ -95,6 +110,7 @@ test('pytest 9.2 with two xdist workers and one rerun: totals as pytest counts t
   })
   // the tool failed and its report says so: the step fails
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const file = `${fixture('pytest')}/tests/test_live.py`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -143,6 +159,7 @@ test('go test through gotestsum 1.13 with --rerun-fails: reruns folded, a failed
     flaky: '1'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const file = `${fixture('go')}/live_test.go`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -196,6 +213,7 @@ test('cargo-nextest 0.9.151 JUnit profile with retries: flaky from <flakyFailure
     flaky: '1'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const file = `${fixture('rust')}/tests/live.rs`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -234,6 +252,7 @@ test('Maven Surefire 3.6.1 (JUnit Jupiter 6.1.3) with rerunFailingTestsCount: as
     flaky: '1'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const dir = `${fixture('maven')}/src/test/java/example/live`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -279,6 +298,7 @@ test('jest 30.5 with jest-junit 17 and jest.retryTimes: a failing afterAll, and 
     flaky: '1'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const dir = fixture('jest')
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -325,6 +345,7 @@ test('jest-junit leaves out a file that failed to run: jest exits 1 on a clean r
   // the report holds no test (reportTestSuiteErrors is off by default); jest said "Test Suites: 1 failed"
   expect(main.outputs).toMatchObject({ total: '0', failed: '0' })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const error = main.commands.find(c => c.command === 'error')
   expect(error?.message).toMatch(/^The test command exited with code 1:/)
   expect(error?.message).toContain("Cannot find module './not-there'")
@@ -352,6 +373,7 @@ test('vitest 5.1 junit reporter with retry: the suite-level beforeAll failure, o
     flaky: '1'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const dir = `${fixture('vitest')}/test`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -407,6 +429,7 @@ test('mocha 11.8 with mocha-junit-reporter 2.2.1 and retries: a failing before h
     flaky: '0'
   })
   expect(main.exitCode).toBe(1)
+  summaryAgrees(main)
   const file = `${fixture('mocha')}/test/live.test.js`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([

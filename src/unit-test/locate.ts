@@ -5,9 +5,10 @@
 // of the failure's stack in the test's own code (never a framework frame such as Android's
 // ContentResolver.java, nor build output such as jest's build/); Rust's `panicked at file:line`; Go's
 // `file_test.go:12:` (go test names the file only; the test's package, the report's class name, says
-// which folder); the test case's own file/line. A Go test with no line at all (a TestMain that failed
-// before any test ran, a timeout) is found by its `func TestName(` in its package's _test.go files. The file is then resolved to one in the workspace, by suffix, preferring
-// test source folders; `source-prefix` names a monorepo folder to try first.
+// which folder); the test case's own file/line. The file is then resolved to one in the workspace, by
+// suffix, preferring test source folders; `source-prefix` names a monorepo folder to try first. A Go
+// test with no line at all (a TestMain that failed before any test ran, a timeout) is found by its
+// `func TestName(` in its package's _test.go files.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Problem, TestCase } from './junit.js'
@@ -135,6 +136,8 @@ const TEST_DIR = /(^|\/)(tests?|__tests__|spec|src\/test|testing)\//
 export class Workspace {
   private files?: string[]
   private byBase?: Map<string, string[]>
+  /** The workspace's _test.go files by folder, made on the first Go test looked up. */
+  private goTestFiles?: Map<string, string[]>
 
   constructor(
     readonly root: string,
@@ -179,8 +182,16 @@ export class Workspace {
     const func = name.split('/')[0]
     if (!/^(Test|Benchmark|Example|Fuzz)\w*$/.test(func)) return undefined
     this.index()
+    if (!this.goTestFiles) {
+      this.goTestFiles = new Map()
+      for (const f of this.files!)
+        if (f.endsWith('_test.go')) {
+          const d = path.posix.dirname(f)
+          this.goTestFiles.set(d, [...(this.goTestFiles.get(d) ?? []), f])
+        }
+    }
+    const dirs = [...this.goTestFiles.keys()]
     const parts = pkg.split('/')
-    const dirs = new Set(this.files!.filter(f => f.endsWith('_test.go')).map(f => path.posix.dirname(f)))
     const candidates: string[] = []
     for (let i = 0; i < parts.length && !candidates.length; i++) {
       const suffix = parts.slice(i).join('/')
@@ -189,12 +200,11 @@ export class Workspace {
     for (const d of dirs) if (this.exists(path.posix.join(d, 'go.mod'))) candidates.push(d)
     const decl = new RegExp(`^func ${func}\\(`, 'm')
     for (const d of candidates)
-      for (const f of this.files!)
-        if (path.posix.dirname(f) === d && f.endsWith('_test.go')) {
-          const textOf = fs.readFileSync(path.join(this.root, f), 'utf8')
-          const m = decl.exec(textOf)
-          if (m) return { file: f, line: textOf.slice(0, m.index).split('\n').length }
-        }
+      for (const f of this.goTestFiles.get(d) ?? []) {
+        const textOf = fs.readFileSync(path.join(this.root, f), 'utf8')
+        const m = decl.exec(textOf)
+        if (m) return { file: f, line: textOf.slice(0, m.index).split('\n').length }
+      }
     return undefined
   }
 

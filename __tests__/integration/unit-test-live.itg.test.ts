@@ -67,8 +67,13 @@ function annotation(command: 'error' | 'warning', title: string, file: string, l
   })
 }
 
-/** The summary's heading says what the outputs say, and it lists the failing tests. */
-function summaryAgrees(step: Step) {
+/**
+ * The step failed with these totals, and the summary's heading says what the outputs say and lists the
+ * failing tests.
+ */
+function failsWith(step: Step, totals: Record<string, string>) {
+  expect(step.outputs).toMatchObject(totals)
+  expect(step.exitCode).toBe(1)
   const o = step.outputs
   expect(step.summary).toContain(
     `Unit tests: ${o.passed} passed, ${o.failed} failed, ${o.errors} errors, ${o.skipped} skipped${o.flaky !== '0' ? `, ${o.flaky} flaky` : ''}`
@@ -100,7 +105,8 @@ test('pytest 9.2 with two xdist workers and one rerun: totals as pytest counts t
   })
   // pytest: "1 failed, 2 passed, 1 skipped, 1 error, 3 rerun"; its report lists 8 cases for 5 tests, the
   // failed attempts as empty <testcase> elements, and declares tests="5"
-  expect(main.outputs).toMatchObject({
+  // the tool failed and its report says so: the step fails
+  failsWith(main, {
     total: '5',
     failed: '1',
     errors: '1',
@@ -108,9 +114,6 @@ test('pytest 9.2 with two xdist workers and one rerun: totals as pytest counts t
     flaky: '1',
     passed: '1'
   })
-  // the tool failed and its report says so: the step fails
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const file = `${fixture('pytest')}/tests/test_live.py`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -150,7 +153,7 @@ test('go test through gotestsum 1.13 with --rerun-fails: reruns folded, a failed
   // TestFlaky failed, then passed: flaky; the multi-line failure and the failing t.Cleanup (go test has
   // no error outcome: a teardown error fails its test) failed twice; the setup package's TestMain failed
   // before any test ran (gotestsum writes it as a test case "TestMain").
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '6',
     passed: '1',
     failed: '3',
@@ -158,8 +161,6 @@ test('go test through gotestsum 1.13 with --rerun-fails: reruns folded, a failed
     skipped: '1',
     flaky: '1'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const file = `${fixture('go')}/live_test.go`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -204,7 +205,7 @@ test('cargo-nextest 0.9.151 JUnit profile with retries: flaky from <flakyFailure
   // nextest: "4 tests run: 2 passed (1 flaky), 2 failed, 1 skipped". Rust tests have no setup outcome:
   // the fixture's panic fails its test. The ignored test is in the report because the profile sets
   // junit.report-skipped = "ignored" (nextest's default, "none", leaves skipped tests out of it).
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '5',
     passed: '1',
     failed: '2',
@@ -212,8 +213,6 @@ test('cargo-nextest 0.9.151 JUnit profile with retries: flaky from <flakyFailure
     skipped: '1',
     flaky: '1'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const file = `${fixture('rust')}/tests/live.rs`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -243,7 +242,7 @@ test('Maven Surefire 3.6.1 (JUnit Jupiter 6.1.3) with rerunFailingTestsCount: as
   })
   // Surefire: "Tests run: 5, Failures: 1, Errors: 1, Skipped: 1, Flakes: 1": a failing @BeforeAll is an
   // error of the class (its test case "initializationError"), the rerun passing test a flake
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '5',
     passed: '1',
     failed: '1',
@@ -251,8 +250,6 @@ test('Maven Surefire 3.6.1 (JUnit Jupiter 6.1.3) with rerunFailingTestsCount: as
     skipped: '1',
     flaky: '1'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const dir = `${fixture('maven')}/src/test/java/example/live`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -289,7 +286,7 @@ test('jest 30.5 with jest-junit 17 and jest.retryTimes: a failing afterAll, and 
   // that as a test case "Test execution failure: could be caused by test hooks like 'afterAll'." (7 in
   // the report). A failing beforeAll fails the tests of its block. jest-junit keeps only a retried test's
   // last attempt; the project's junitTestCaseProperties.js adds the invocations, read as flaky.
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '7',
     passed: '2',
     failed: '3',
@@ -297,8 +294,6 @@ test('jest 30.5 with jest-junit 17 and jest.retryTimes: a failing afterAll, and 
     skipped: '1',
     flaky: '1'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const dir = fixture('jest')
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -343,9 +338,7 @@ test('jest-junit leaves out a file that failed to run: jest exits 1 on a clean r
     }
   })
   // the report holds no test (reportTestSuiteErrors is off by default); jest said "Test Suites: 1 failed"
-  expect(main.outputs).toMatchObject({ total: '0', failed: '0' })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
+  failsWith(main, { total: '0', failed: '0' })
   const error = main.commands.find(c => c.command === 'error')
   expect(error?.message).toMatch(/^The test command exited with code 1:/)
   expect(error?.message).toContain("Cannot find module './not-there'")
@@ -364,7 +357,7 @@ test('vitest 5.1 junit reporter with retry: the suite-level beforeAll failure, o
   // failures=3) adds a case for the describe block whose beforeAll failed (its test skipped) and one for
   // the file whose afterAll failed. It keeps a retried test's last attempt only; the project's retries.js
   // annotates attempts after the first as the property "invocations", read as flaky.
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '8',
     passed: '2',
     failed: '3',
@@ -372,8 +365,6 @@ test('vitest 5.1 junit reporter with retry: the suite-level beforeAll failure, o
     skipped: '2',
     flaky: '1'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const dir = `${fixture('vitest')}/test`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([
@@ -420,7 +411,7 @@ test('mocha 11.8 with mocha-junit-reporter 2.2.1 and retries: a failing before h
   // the report because .mocharc.json sets includePending (the reporter's default leaves it out).
   // mocha-junit-reporter writes a retried test once, as its last attempt, and has no way to add the
   // retries: the flaky test reads as passed (so it does with every reader).
-  expect(main.outputs).toMatchObject({
+  failsWith(main, {
     total: '5',
     passed: '2',
     failed: '2',
@@ -428,8 +419,6 @@ test('mocha 11.8 with mocha-junit-reporter 2.2.1 and retries: a failing before h
     skipped: '1',
     flaky: '0'
   })
-  expect(main.exitCode).toBe(1)
-  summaryAgrees(main)
   const file = `${fixture('mocha')}/test/live.test.js`
   expect(annotations(main)).toEqual(
     expect.arrayContaining([

@@ -8,6 +8,7 @@
 #   scripts/infra.sh [up]   bring everything up (default)
 #   scripts/infra.sh down   stop the daemons this script started
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 INFRA=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
 REGISTRY_PORT=${DEMO_ACTIONS_REGISTRY_PORT:-5443}
@@ -71,11 +72,56 @@ packages() {
   fi
 }
 
+# Docker 20.10 (Debian bookworm's docker.io) gives a --privileged container every capability the kernel
+# knows; where this machine's processes lack some in their bounding set (a VM that withholds
+# CAP_SYS_RESOURCE), no privileged container, and so no kind node, can start. Then dockerd runs with
+# scripts/docker/runc-capfit as its default runtime, which fits each container's capabilities to the
+# bounding set, as Docker 23 and later do themselves (moby #42933).
+needs_capfit() {
+  local bnd last
+  bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+  last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null || echo 40)
+  [ "$((0x$bnd & ((1 << (last + 1)) - 1)))" != "$(((1 << (last + 1)) - 1))" ]
+}
+
 docker_engine() {
-  if docker info >/dev/null 2>&1; then return; fi
-  log "starting dockerd"
-  as_root setsid dockerd >"$INFRA/dockerd.log" 2>&1 </dev/null &
+  local flags=() capfit="$INFRA/bin/runc-capfit"
+  if needs_capfit; then
+    install -m 0755 "$here/docker/runc-capfit" "$capfit"
+    flags=(--add-runtime "capfit=$capfit" --default-runtime capfit)
+  fi
+  if docker info >/dev/null 2>&1; then
+    [ ${#flags[@]} -gt 0 ] || return 0
+    [ "$(docker info --format '{{.DefaultRuntime}}' 2>/dev/null)" = capfit ] && return 0
+    # a dockerd of this script's (not the system's service) is started again with the runtime
+    if [ -f "$INFRA/dockerd.pid" ] && kill -0 "$(cat "$INFRA/dockerd.pid")" 2>/dev/null || ! systemctl is-active -q docker 2>/dev/null; then
+      log "restarting dockerd with the capfit runtime (this machine withholds capabilities that --privileged asks for)"
+      as_root pkill -x dockerd || true
+      for _ in $(seq 100); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done
+    else
+      die "Docker cannot start --privileged containers (kind nodes) here: this machine's bounding set lacks capabilities Docker $(docker version --format '{{.Server.Version}}') asks for. Use Docker 23 or later, or add to /etc/docker/daemon.json: {\"runtimes\": {\"capfit\": {\"path\": \"$capfit\"}}, \"default-runtime\": \"capfit\"} and restart docker"
+    fi
+  fi
+  log "starting dockerd${flags[*]:+ (default runtime: capfit)}"
+  as_root setsid dockerd "${flags[@]}" >"$INFRA/dockerd.log" 2>&1 </dev/null &
+  echo $! >"$INFRA/dockerd.pid"
   wait_for 60 dockerd docker info
+}
+
+# Nothing the containers and clusters of the tests send may leave this machine: Docker's DOCKER-USER
+# chain (consulted before Docker's own rules for all forwarded traffic) drops what would go out of the
+# interfaces that carry the default route. It matters with kind: for about a second after a Service is
+# made, before kube-proxy has written its rule, a request from a node to its ClusterIP follows the node's
+# default route through Docker's NAT and would leave the machine. Traffic between containers, and to this
+# machine's own addresses, is not forwarded out of those interfaces and is unaffected.
+EGRESS_COMMENT=demo-actions-no-egress
+egress_guard() {
+  local dev
+  for dev in $(ip route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1)}' | sort -u); do
+    as_root iptables -C DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" -j DROP 2>/dev/null ||
+      as_root iptables -I DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" -j DROP ||
+      die "cannot add the DOCKER-USER rule that keeps containers' traffic on this machine"
+  done
 }
 
 buildx() {
@@ -132,10 +178,16 @@ runtimes() {
 registry_instance() {
   local dir="$INFRA/$1" port=$2 user=$3
   mkdir -p "$dir/data"
-  if [ ! -f "$dir/cert.pem" ]; then
+  # the name is how kind clusters reach it (scripts/kind/kind.sh: a container on kind's network serving
+  # the same storage, as ghcr.io is reached by name); an older certificate without it is made anew
+  local name="$1.demo-actions.test"
+  if [ ! -f "$dir/cert.pem" ] || ! openssl x509 -noout -ext subjectAltName -in "$dir/cert.pem" 2>/dev/null | grep -q "DNS:$name"; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
-      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:$name" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
     chmod 600 "$dir/key.pem"
+    # a registry serving the old certificate is started again with the new one
+    [ ! -f "$dir/pid" ] || kill "$(cat "$dir/pid")" 2>/dev/null || true
+    sleep 0.5
   fi
   if [ ! -f "$dir/password" ]; then
     (umask 077; openssl rand -hex 16 >"$dir/password")
@@ -266,6 +318,7 @@ case "${1:-up}" in
     mkdir -p "$INFRA" "$INFRA/bin"
     packages
     docker_engine
+    egress_guard
     buildx
     helm_binary
     runtimes

@@ -94,9 +94,12 @@ function commandLine(tool: string, args: string[]): string {
 
 export async function run(tool: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const debug = debugging()
-  if (debug) writeFenced(`[command]${redact(commandLine(tool, args))}${opts.cwd ? `  (in ${opts.cwd})` : ''}`)
+  const shown = `[command]${redact(commandLine(tool, args))}${opts.cwd ? `  (in ${opts.cwd})` : ''}`
+  if (debug && opts.silent) writeFenced(shown)
   const token = opts.silent ? '' : randomBytes(16).toString('hex')
-  if (token) process.stdout.write(`::stop-commands::${token}\n`)
+  // a visible call shows its command line first, as @actions/exec does, inside the fence (an argument
+  // with a line break cannot start a workflow command)
+  if (token) process.stdout.write(`::stop-commands::${token}\n${shown}\n`)
   let result: RunResult
   try {
     result = await new Promise<RunResult>((resolve, reject) => {

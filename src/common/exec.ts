@@ -160,10 +160,12 @@ export async function run(tool: string, args: string[], opts: RunOptions = {}): 
 }
 
 /** A runner bound to one tool and its environment: `const git = tool('git', {env})`. */
+export type Tool = (args: string[], opts?: RunOptions) => Promise<RunResult>
+
 export function tool(
   name: string,
   base: Omit<RunOptions, 'ignoreReturnCode' | 'label' | 'input'> = {}
-): (args: string[], opts?: RunOptions) => Promise<RunResult> {
+): Tool {
   return (args, opts = {}) => run(name, args, { ...base, ...opts, env: { ...base.env, ...opts.env } })
 }
 

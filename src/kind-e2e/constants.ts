@@ -26,7 +26,10 @@ export const Inputs = {
   TestCommand: 'test-command',
   ExportLogs: 'export-logs',
   InstallOnly: 'install-only',
-  Kubeconfig: 'kubeconfig'
+  Kubeconfig: 'kubeconfig',
+  ImageSource: 'image-source',
+  RegistryEndpoint: 'registry-endpoint',
+  RegistryCa: 'registry-ca'
 } as const
 
 export const Outputs = {
@@ -59,8 +62,13 @@ export const Defaults = {
   [Inputs.SmokeTests]: '/healthz 200 ok\n/ 200',
   [Inputs.KeepCluster]: 'false',
   [Inputs.IgnoreFailedClean]: 'false',
-  [Inputs.ImageKeys]: 'repository=image.repository\ntag=image.tag\npullPolicy=image.pullPolicy'
+  [Inputs.ImageKeys]: 'repository=image.repository\ntag=image.tag\npullPolicy=image.pullPolicy',
+  [Inputs.ImageSource]: 'load'
 } as const
+
+/** How the image gets into a kind cluster: `kind load` from the local store, or a pull by the nodes. */
+export const IMAGE_SOURCES = ['load', 'registry'] as const
+export type ImageSource = (typeof IMAGE_SOURCES)[number]
 
 /**
  * kind releases this action installs, with the sha256 of each binary as kind publishes it
@@ -129,8 +137,23 @@ export const KUBECTL: PinnedTool = {
   }
 }
 
-/** The longest wait-timeout: a job runs at most 6 hours on GitHub-hosted runners. */
 /** One smoke-test request, headers and body, over port-forward. */
 export const SMOKE_REQUEST_MS = 5000
+
+/**
+ * The smoke tests' retry: a request that fails (the app still starting, a port-forward that ended) is
+ * tried again after a jittered wait that starts near this and doubles up to SMOKE_RETRY_MAX_MS, until the
+ * wait-timeout (one budget with the rollout) is spent.
+ */
+export const SMOKE_RETRY_MS = 500
+export const SMOKE_RETRY_MAX_MS = 2000
+
+/** `kind create cluster --wait`: how long kind waits for the control plane to be Ready. */
+export const KIND_CREATE_WAIT = '120s'
+
+/** Where the nodes' containerd reads per-registry settings (hosts.toml, a CA), as kind documents it. */
+export const CONTAINERD_CERTS_D = '/etc/containerd/certs.d'
+
+/** The longest wait-timeout: a job runs at most 6 hours on GitHub-hosted runners. */
 
 export const MAX_WAIT_MS = 6 * 3_600_000

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { removeSavedPrivateDir } from '../common/temp.js'
-import { deleteCluster } from './cluster.js'
+import { deleteCluster } from './lifecycle.js'
 import { State } from './constants.js'
 import { deleteNamespace } from './own-cluster.js'
 

@@ -5,7 +5,7 @@ import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
-import { Defaults, Inputs, KIND_RELEASES, MAX_WAIT_MS } from './constants.js'
+import { Defaults, IMAGE_SOURCES, Inputs, KIND_RELEASES, MAX_WAIT_MS, type ImageSource } from './constants.js'
 
 export interface SmokeTest {
   path: string
@@ -46,6 +46,12 @@ export interface Settings {
   exportLogs: boolean
   /** A cluster of the user's own (kubeconfig input, absolute): no kind create, load or delete. */
   kubeconfig: string
+  /** load: `kind load` from the local store; registry: the nodes pull the image (a kind cluster of this step's). */
+  imageSource: ImageSource
+  /** Where the nodes reach the image's registry when its name means something else inside the cluster. */
+  registryEndpoint: string
+  /** A PEM CA the nodes trust for the image's registry (a private CA). */
+  registryCa: string
 }
 
 export interface ImageKeys {
@@ -111,10 +117,55 @@ function chartName(chart: string): string {
   return m ? m[1] : path.basename(path.resolve(chart))
 }
 
+/** Every input, read and checked before anything is created (an InputError names the input). */
 export function getSettings(): Settings {
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const image = imageSettings()
+  const deploy = deploySettings(workspace)
+  return {
+    ...image,
+    ...deploy,
+    ...clusterSettings(workspace, image.ref, !!deploy.chart),
+    ...checkSettings(deploy.release)
+  }
+}
+
+function imageSettings() {
   const image = inputs.required(Inputs.Image)
   const ref = parseImage(Inputs.Image, image, { requireTag: true })
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const imageSource = inputs.oneOf(Inputs.ImageSource, IMAGE_SOURCES, Defaults[Inputs.ImageSource])
+  const registryEndpoint = inputs.str(Inputs.RegistryEndpoint).replace(/\/+$/, '')
+  if (registryEndpoint && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(registryEndpoint))
+    throw new InputError(
+      Inputs.RegistryEndpoint,
+      `must be the registry's address as the nodes reach it, such as https://registry.internal:5000 or http://kind-registry:5000, got '${registryEndpoint}'`
+    )
+  const registryCa = inputs.str(Inputs.RegistryCa)
+  if (registryCa && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(registryCa))
+    throw new InputError(Inputs.RegistryCa, 'must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)')
+  if ((registryEndpoint || registryCa) && imageSource !== 'registry')
+    throw new InputError(
+      registryEndpoint ? Inputs.RegistryEndpoint : Inputs.RegistryCa,
+      "applies to image-source: registry (the nodes pull the image); with 'load' nothing is pulled"
+    )
+  const imageKeys = parseImageKeys(
+    inputs.lines(Inputs.ImageKeys).length
+      ? inputs.lines(Inputs.ImageKeys)
+      : inputs.splitLines(Defaults[Inputs.ImageKeys])
+  )
+  return {
+    image,
+    ref,
+    username: inputs.str(Inputs.Username),
+    password: inputs.secret(Inputs.Password),
+    imageSource,
+    registryEndpoint,
+    registryCa,
+    imageKeys
+  }
+}
+
+function deploySettings(workspace: string) {
   const chart = inputs.str(Inputs.Chart)
   const manifests = inputs.lines(Inputs.Manifests)
   if (!chart && manifests.length === 0)
@@ -126,6 +177,32 @@ export function getSettings(): Settings {
   for (const m of manifests)
     if (!fs.existsSync(path.resolve(workspace, m)))
       throw new InputError(Inputs.Manifests, `names '${m}', which does not exist`)
+  const namespace = inputs.str(Inputs.Namespace, Defaults[Inputs.Namespace])
+  if (!DNS_LABEL.test(namespace))
+    throw new InputError(Inputs.Namespace, `must be a DNS label, got '${namespace}'`)
+  const release = inputs.str(Inputs.Release) || (chart ? chartName(chartPath) : 'app')
+  if (!DNS_LABEL.test(release)) throw new InputError(Inputs.Release, `must be a DNS label, got '${release}'`)
+  const set = inputs.lines(Inputs.Set)
+  for (const s of set)
+    if (!/^[^=\s]+=/.test(s)) throw new InputError(Inputs.Set, `lines must look like key=value, got '${s}'`)
+  const valuesFiles = inputs.lines(Inputs.ValuesFiles).map(f => {
+    const abs = path.resolve(workspace, f)
+    if (!chart) throw new InputError(Inputs.ValuesFiles, 'applies to a chart only')
+    if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile())
+      throw new InputError(Inputs.ValuesFiles, `names '${f}', which is not a file`)
+    return abs
+  })
+  return {
+    chart: chartPath,
+    manifests: manifests.map(m => path.resolve(workspace, m)),
+    release,
+    namespace,
+    set,
+    valuesFiles
+  }
+}
+
+function clusterSettings(workspace: string, ref: ImageRef, chart: boolean) {
   const config = inputs.str(Inputs.Config)
   if (config && !fs.existsSync(path.resolve(workspace, config)))
     throw new InputError(Inputs.Config, `names '${config}', which does not exist`)
@@ -138,72 +215,53 @@ export function getSettings(): Settings {
       Inputs.ImageKeys,
       'needs digest= for a digest reference in a cluster of your own (kubeconfig): it pulls the image by its reference, and the chart must be told the digest'
     )
+  if (kubeconfig && (inputs.str(Inputs.RegistryEndpoint) || inputs.str(Inputs.RegistryCa)))
+    throw new InputError(
+      inputs.str(Inputs.RegistryEndpoint) ? Inputs.RegistryEndpoint : Inputs.RegistryCa,
+      'configures the nodes of a kind cluster this step creates; a cluster of your own (kubeconfig) reaches registries as you set it up'
+    )
   const clusterName = inputs.str(Inputs.ClusterName) || defaultClusterName()
   if (!DNS_LABEL.test(clusterName) || clusterName.length > 40)
     throw new InputError(
       Inputs.ClusterName,
       `must be lower-case letters, digits and '-', at most 40, got '${clusterName}'`
     )
-  const namespace = inputs.str(Inputs.Namespace, Defaults[Inputs.Namespace])
-  if (!DNS_LABEL.test(namespace))
-    throw new InputError(Inputs.Namespace, `must be a DNS label, got '${namespace}'`)
-  const release = inputs.str(Inputs.Release) || (chart ? chartName(chartPath) : 'app')
-  if (!DNS_LABEL.test(release)) throw new InputError(Inputs.Release, `must be a DNS label, got '${release}'`)
+  const kindVersion = inputs.str(Inputs.KindVersion, Defaults[Inputs.KindVersion])
+  if (!/^v\d+\.\d+\.\d+$/.test(kindVersion))
+    throw new InputError(Inputs.KindVersion, `must be a release such as v0.30.0, got '${kindVersion}'`)
+  const nodeImage = inputs.str(Inputs.NodeImage)
+  if (nodeImage) parseImage(Inputs.NodeImage, nodeImage)
+  return {
+    clusterName,
+    kindVersion,
+    // the node image the requested kind release names, by digest, unless one is given
+    nodeImage: nodeImage || (KIND_RELEASES[kindVersion]?.nodeImage ?? ''),
+    config: config ? path.resolve(workspace, config) : '',
+    keepCluster: inputs.bool(Inputs.KeepCluster, false),
+    ignoreFailedClean: inputs.bool(Inputs.IgnoreFailedClean, false),
+    exportLogs: inputs.bool(Inputs.ExportLogs, true),
+    kubeconfig: kubeconfigPath
+  }
+}
+
+function checkSettings(release: string) {
   const service = inputs.str(Inputs.Service) || release
+  if (!DNS_LABEL.test(service)) throw new InputError(Inputs.Service, `must be a DNS label, got '${service}'`)
   const waitTimeoutMs = inputs.duration(Inputs.WaitTimeout, Defaults[Inputs.WaitTimeout])
   if (waitTimeoutMs < 1000 || waitTimeoutMs > MAX_WAIT_MS)
     throw new InputError(
       Inputs.WaitTimeout,
       `must be from 1s to 6h (the longest a job runs), got '${inputs.str(Inputs.WaitTimeout)}'`
     )
-  if (!DNS_LABEL.test(service)) throw new InputError(Inputs.Service, `must be a DNS label, got '${service}'`)
-  const set = inputs.lines(Inputs.Set)
-  for (const s of set)
-    if (!/^[^=\s]+=/.test(s)) throw new InputError(Inputs.Set, `lines must look like key=value, got '${s}'`)
   const smoke = inputs.lines(Inputs.SmokeTests)
-  const kindVersion = inputs.str(Inputs.KindVersion, Defaults[Inputs.KindVersion])
-  if (!/^v\d+\.\d+\.\d+$/.test(kindVersion))
-    throw new InputError(Inputs.KindVersion, `must be a release such as v0.30.0, got '${kindVersion}'`)
   return {
-    image,
-    ref,
-    username: inputs.str(Inputs.Username),
-    password: inputs.secret(Inputs.Password),
-    clusterName,
-    kindVersion,
-    // the node image the requested kind release names, by digest, unless one is given
-    nodeImage: inputs.str(Inputs.NodeImage)
-      ? parseImage(Inputs.NodeImage, inputs.str(Inputs.NodeImage)) && inputs.str(Inputs.NodeImage)
-      : (KIND_RELEASES[kindVersion]?.nodeImage ?? ''),
-    config: config ? path.resolve(workspace, config) : '',
-    chart: chartPath,
-    manifests: manifests.map(m => path.resolve(workspace, m)),
-    release,
-    namespace,
-    set,
     waitTimeoutMs,
     service,
+    serviceGiven: !!inputs.str(Inputs.Service),
     port: inputs.int(Inputs.Port, 80, 1, 65535),
     smokeTests: parseSmokeTests(smoke.length ? smoke : inputs.splitLines(Defaults[Inputs.SmokeTests])),
-    keepCluster: inputs.bool(Inputs.KeepCluster, false),
-    ignoreFailedClean: inputs.bool(Inputs.IgnoreFailedClean, false),
-    imageKeys: parseImageKeys(
-      inputs.lines(Inputs.ImageKeys).length
-        ? inputs.lines(Inputs.ImageKeys)
-        : inputs.splitLines(Defaults[Inputs.ImageKeys])
-    ),
-    serviceGiven: !!inputs.str(Inputs.Service),
     summary: inputs.bool(Inputs.Summary, true),
-    valuesFiles: inputs.lines(Inputs.ValuesFiles).map(f => {
-      const abs = path.resolve(workspace, f)
-      if (!chart) throw new InputError(Inputs.ValuesFiles, 'applies to a chart only')
-      if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile())
-        throw new InputError(Inputs.ValuesFiles, `names '${f}', which is not a file`)
-      return abs
-    }),
     helmTest: inputs.bool(Inputs.HelmTest, false),
-    testCommand: splitArgs(Inputs.TestCommand, inputs.str(Inputs.TestCommand)),
-    exportLogs: inputs.bool(Inputs.ExportLogs, true),
-    kubeconfig: kubeconfigPath
+    testCommand: splitArgs(Inputs.TestCommand, inputs.str(Inputs.TestCommand))
   }
 }

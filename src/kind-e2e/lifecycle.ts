@@ -1,0 +1,130 @@
+// A kind cluster of this step's: whether it exists, create, its nodes and their health, export logs,
+// delete. kind's and Docker's failures become errors that name the component and the cause.
+import * as core from '@actions/core'
+import { run, type Tool } from '../common/exec.js'
+import { retry } from '../common/retry.js'
+import {
+  kindCreateArgs,
+  kindDeleteArgs,
+  kindExportLogsArgs,
+  kindGetClustersArgs,
+  kindGetNodesArgs,
+  kindLoadArchiveArgs
+} from './args.js'
+import { KIND_CREATE_WAIT } from './constants.js'
+
+export const alreadyExists = (name: string): string =>
+  `A kind cluster named ${name} already exists. This step did not create it, so it leaves it alone (not deleted); choose another cluster-name, or delete it yourself`
+
+/** Why `kind create cluster` failed, in words naming the part that failed; kind's own output follows. */
+export function explainCreateFailure(name: string, nodeImage: string, output: string): string {
+  if (/already exist/i.test(output)) return alreadyExists(name)
+  if (/unable to apply caps/i.test(output))
+    return `kind could not start the node container: Docker refused to start a --privileged container ("unable to apply caps: operation not permitted"). The Docker engine asks for capabilities this machine withholds from its processes (a VM or a container that drops some); Docker 23 and later limit privileged containers to the daemon's own capabilities, older engines need a runtime that does so (see kind-e2e's README)`
+  if (/Cannot connect to the Docker daemon|docker.sock.*(no such file|connection refused)/i.test(output))
+    return 'kind could not reach the Docker daemon while creating the cluster'
+  if (/(pull|find).*image|No such image|manifest unknown/i.test(output) && nodeImage)
+    return `kind could not get the node image ${nodeImage}: it is not in the local store and pulling it failed`
+  if (/Waiting .* for control-plane = Ready|timed out waiting for the condition/i.test(output))
+    return `kind created the nodes but the control plane did not become Ready within ${KIND_CREATE_WAIT}`
+  return `kind create cluster ${name} failed`
+}
+
+/** Docker must answer before kind is asked for anything: its errors are clearer than kind's. */
+export async function checkDocker(docker: Tool): Promise<void> {
+  const r = await docker(['version', '--format', '{{.Server.Version}}'], {
+    silent: true,
+    ignoreReturnCode: true
+  })
+  if (r.exitCode !== 0)
+    throw new Error(
+      `The Docker daemon is not reachable, and kind runs its nodes as Docker containers: docker version said: ${
+        (r.stderr || r.stdout).trim().split('\n').pop() ?? ''
+      }`
+    )
+}
+
+/** Deletes a cluster (kind treats a missing one as deleted), with three attempts. */
+export async function deleteCluster(kind: string, name: string, kubeconfig: string): Promise<void> {
+  await retry(() => run(kind, kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` }), {
+    attempts: 3,
+    baseDelayMs: 1000,
+    onRetry: (err, attempt) =>
+      core.warning(`Deleting cluster ${name} failed (attempt ${attempt}): ${(err as Error).message}`)
+  })
+}
+
+export class KindCluster {
+  /** Whether this step created the cluster: only then is it this step's to delete. */
+  created = false
+
+  constructor(
+    private readonly kind: Tool,
+    private readonly docker: Tool,
+    readonly name: string,
+    readonly kubeconfig: string
+  ) {}
+
+  async exists(): Promise<boolean> {
+    const r = await this.kind(kindGetClustersArgs(), { silent: true, ignoreReturnCode: true })
+    return r.stdout.split('\n').some(l => l.trim() === this.name)
+  }
+
+  async create(nodeImage: string, config?: string): Promise<void> {
+    const r = await this.kind(
+      kindCreateArgs({ name: this.name, kubeconfig: this.kubeconfig, nodeImage, config }),
+      {
+        ignoreReturnCode: true
+      }
+    )
+    if (r.exitCode === 0) {
+      this.created = true
+      return
+    }
+    const output = `${r.stderr}\n${r.stdout}`
+    throw new Error(
+      `${explainCreateFailure(this.name, nodeImage, output)} (exit code ${r.exitCode}):\n${output.trim().split('\n').slice(-15).join('\n')}`
+    )
+  }
+
+  async nodes(): Promise<string[]> {
+    const r = await this.kind(kindGetNodesArgs(this.name), { silent: true })
+    return r.stdout
+      .split('\n')
+      .map(l => l.trim())
+      .filter(Boolean)
+  }
+
+  /** Nodes whose containers are not running, with how they ended ('x-control-plane (exited, code 137)'). */
+  async stoppedNodes(): Promise<string[]> {
+    const r = await this.docker(
+      [
+        'ps',
+        '--all',
+        '--filter',
+        `label=io.x-k8s.kind.cluster=${this.name}`,
+        '--format',
+        '{{.Names}}\t{{.State}}\t{{.Status}}'
+      ],
+      { silent: true, ignoreReturnCode: true }
+    )
+    if (r.exitCode !== 0) return []
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(l => l.split('\t'))
+      .filter(([, state]) => state !== 'running')
+      .map(([name, state, status]) => `${name} (${state}: ${status})`)
+  }
+
+  /** `kind load image-archive`: the image into every node's containerd. */
+  async loadArchive(archive: string): Promise<void> {
+    await this.kind(kindLoadArchiveArgs(archive, this.name), { label: 'kind load image-archive' })
+  }
+
+  /** kind's own logs of the nodes (kubelet, containerd, pods) into `dir`. */
+  async exportLogs(dir: string): Promise<string | undefined> {
+    const r = await this.kind(kindExportLogsArgs(dir, this.name), { silent: true, ignoreReturnCode: true })
+    return r.exitCode === 0 ? dir : undefined
+  }
+}

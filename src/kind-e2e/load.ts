@@ -1,0 +1,61 @@
+// image-source: load. The image under test goes from the local store into the nodes' containerd.
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { dockerLogin } from '../common/docker.js'
+import type { Tool } from '../common/exec.js'
+import type { Loaded } from './image.js'
+import type { KindCluster } from './lifecycle.js'
+import type { Settings } from './settings.js'
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' }
+
+/**
+ * The image, pulled with the step's credentials when it is not in the local store, goes in as a
+ * one-platform archive: `kind load docker-image` of a pulled multi-platform image fails with Docker's
+ * containerd image store (Docker 29; kind #3795, #4224), `docker save --platform` and `kind load
+ * image-archive` do not. A docker older than the --platform flag saves what it has.
+ */
+export async function loadImage(
+  docker: Tool,
+  cluster: Pick<KindCluster, 'loadArchive'>,
+  s: Settings,
+  loaded: Loaded,
+  privDir: string
+): Promise<void> {
+  const inspect = () =>
+    docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', s.image], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+  let present = await inspect()
+  if (present.exitCode !== 0) {
+    if (s.password) await dockerLogin(docker, s.ref.registry || 'docker.io', s.username, s.password)
+    await docker(['pull', s.image], { label: `docker pull ${s.image}` })
+    present = await inspect()
+  }
+  if (s.ref.digest) {
+    // the local image must be the digest asked for; then it gets the tag it is loaded under
+    if (!present.stdout.includes(`@${s.ref.digest}`))
+      throw new Error(`The local image ${s.image} is not ${s.ref.digest} (it has ${present.stdout.trim()})`)
+    await docker(['tag', s.image, loaded.ref], { silent: true })
+  }
+  const archive = path.join(privDir, 'image.tar')
+  const platform = `linux/${ARCH[process.arch] ?? process.arch}`
+  let saved = await docker(['save', '--platform', platform, '-o', archive, loaded.ref], {
+    silent: true,
+    ignoreReturnCode: true
+  })
+  if (saved.exitCode !== 0 && /platform/i.test(saved.stderr)) {
+    core.info(
+      `docker save --platform is not supported here (${saved.stderr.trim().split('\n').pop()}); saving without it`
+    )
+    saved = await docker(['save', '-o', archive, loaded.ref], { silent: true, ignoreReturnCode: true })
+  }
+  if (saved.exitCode !== 0)
+    throw new Error(
+      `docker save ${loaded.ref} failed with exit code ${saved.exitCode}:\n${saved.stderr.trim()}`
+    )
+  await cluster.loadArchive(archive)
+  await fs.rm(archive, { force: true })
+}

@@ -1,0 +1,82 @@
+// Waiting, within one deadline, for what was deployed: Deployments, StatefulSets and DaemonSets rolled
+// out, then Jobs complete; a wait that runs out says why the pods are not ready.
+import type { Tool } from '../common/exec.js'
+import { jobWaitArgs, rolloutStatusArgs, secondsLeft } from './args.js'
+
+async function names(kubectl: Tool, namespace: string, kinds: string): Promise<string[]> {
+  const r = await kubectl(['get', kinds, '--namespace', namespace, '-o', 'name'], { silent: true })
+  return r.stdout
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean)
+}
+
+export async function waitForRollout(kubectl: Tool, namespace: string, deadline: number): Promise<string[]> {
+  const workloads = await names(kubectl, namespace, 'deployments,statefulsets,daemonsets')
+  for (const w of workloads) {
+    const r = await kubectl(rolloutStatusArgs(w, namespace, secondsLeft(deadline)), {
+      ignoreReturnCode: true
+    })
+    if (r.exitCode !== 0)
+      throw new Error(
+        `${w} is not ready within the wait-timeout: ${(await whyNotReady(kubectl, namespace)) || r.stderr.trim()}`
+      )
+  }
+  const jobs = await names(kubectl, namespace, 'jobs')
+  for (const j of jobs) {
+    const r = await kubectl(jobWaitArgs(j, namespace, secondsLeft(deadline)), { ignoreReturnCode: true })
+    if (r.exitCode !== 0)
+      throw new Error(
+        `${j} did not complete within the wait-timeout: ${(await whyNotReady(kubectl, namespace)) || r.stderr.trim()}`
+      )
+  }
+  return [...workloads, ...jobs]
+}
+
+interface PodList {
+  items: {
+    metadata: { name: string }
+    status?: {
+      containerStatuses?: {
+        name: string
+        ready: boolean
+        restartCount?: number
+        state?: Record<string, { reason?: string; message?: string }>
+        lastState?: { terminated?: { reason?: string; exitCode?: number } }
+      }[]
+    }
+  }[]
+}
+
+/** The not-ready containers' states in words, from the pods' JSON (pure). */
+export function notReadyReasons(pods: PodList): string[] {
+  const reasons: string[] = []
+  for (const pod of pods.items)
+    for (const c of pod.status?.containerStatuses ?? []) {
+      if (c.ready) continue
+      // a crash-looping container is running between its back-offs: its last end says why
+      const last = c.lastState?.terminated
+      const before = last
+        ? `; last terminated (${last.reason ?? 'unknown'}, exit code ${last.exitCode ?? '?'}), ${c.restartCount ?? 0} restart(s)`
+        : ''
+      for (const [state, detail] of Object.entries(c.state ?? {}))
+        reasons.push(
+          `pod ${pod.metadata.name} container ${c.name} ${state}${detail.reason ? ` (${detail.reason}${detail.message ? `: ${detail.message}` : ''})` : ''}${before}`
+        )
+    }
+  return reasons
+}
+
+/** Waiting and terminated reasons of the containers of pods that are not ready ('' when none can be read). */
+export async function whyNotReady(kubectl: Tool, namespace: string): Promise<string> {
+  const r = await kubectl(['get', 'pods', '--namespace', namespace, '-o', 'json'], {
+    silent: true,
+    ignoreReturnCode: true
+  })
+  if (r.exitCode !== 0) return ''
+  try {
+    return notReadyReasons(JSON.parse(r.stdout) as PodList).join('; ')
+  } catch {
+    return ''
+  }
+}

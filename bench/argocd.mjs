@@ -11,7 +11,7 @@ import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { runMain } from '../scripts/lib/runner.mjs'
+import { runMain, tempDir } from '../scripts/lib/runner.mjs'
 import { git, infra, median, ROOT, rm, sshEnv, table } from './lib.mjs'
 
 const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
@@ -78,7 +78,7 @@ export async function run(runs = 3) {
   const lab = async () => {
     const name = `bench-${process.pid}-${made.length}`
     const bare = path.join(env.GIT_ROOT, `${name}.git`)
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-argo-'))
+    const work = tempDir('bench-argo')
     git(['init', '-q', '--bare', '-b', 'main', bare])
     git(['init', '-q', '-b', 'main', work])
     fs.cpSync(path.join(ROOT, 'example/gitops/helm'), path.join(work, 'helm'), { recursive: true })

@@ -2,16 +2,15 @@
 // rebuild where only application code changed (the dependency layers are reused).
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain, uniqueName } from '../scripts/lib/runner.mjs'
+import { runMain, uniqueName, tempDir } from '../scripts/lib/runner.mjs'
 import { fmt, infra, median, rm, ROOT, table } from './lib.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS_BUILD || 9)
 
 /** A copy of example/demo-app whose app code can be changed without touching the repository. */
 function appCopy() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'))
+  const dir = tempDir('bench-app')
   fs.cpSync(path.join(ROOT, 'example/demo-app'), dir, { recursive: true })
   return dir
 }
@@ -22,7 +21,7 @@ function touchApp(dir, n) {
 
 /** A context whose build does a few seconds of real work, redone every time (salt.txt changes). */
 function workContext() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-work-'))
+  const dir = tempDir('bench-work')
   fs.writeFileSync(
     path.join(dir, 'Dockerfile'),
     'ARG BASE_IMAGE=python:3.11-slim\nFROM ${BASE_IMAGE}\nCOPY salt.txt /salt.txt\n' +
@@ -34,7 +33,7 @@ function workContext() {
 }
 
 function raw(env, dir, repository, tag) {
-  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-docker-'))
+  const cfg = tempDir('bench-docker')
   const docker = (args, input) => {
     const r = spawnSync('docker', ['--config', cfg, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] })
     if (r.status !== 0) throw new Error(`docker ${args[0]} failed: ${r.stderr}`)

@@ -7,11 +7,11 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain, uniqueName } from '../scripts/lib/runner.mjs'
+import { runMain, uniqueName, tempDir } from '../scripts/lib/runner.mjs'
 import { writeLargeReport } from '../__tests__/fixtures/junit/generate.mjs'
 import { fmt, git, infra, rm, table } from './lib.mjs'
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'))
+const tmp = tempDir('bench-scale')
 // The step's own peak memory (resident set), written by the bundle's process at exit.
 const probe = path.join(tmp, 'maxrss.cjs')
 fs.writeFileSync(

@@ -1,9 +1,8 @@
 // unit-test over the bare pytest command on the same project, and JUnit parse time for 10,000 cases.
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain } from '../scripts/lib/runner.mjs'
+import { runMain, tempDir } from '../scripts/lib/runner.mjs'
 import { fmt, infra, median, ROOT, table } from './lib.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS_UNIT || 7)
@@ -28,7 +27,7 @@ export async function run() {
   const env = infra()
   console.log(`\n## unit-test over bare pytest (median of ${RUNS})`)
   // The example app's 5 tests, and a generated suite of 2,000 tests that does some work.
-  const suite = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-suite-'))
+  const suite = tempDir('bench-suite')
   fs.mkdirSync(path.join(suite, 'tests'))
   fs.writeFileSync(
     path.join(suite, 'tests', 'test_generated.py'),
@@ -65,7 +64,7 @@ export async function run() {
   )
 
   console.log('\n## JUnit parse time: one report of 10,000 cases, and 20 reports of 500 merged')
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-junit-'))
+  const out = tempDir('bench-junit')
   // the reader and the merge exactly as the bundle has them, each built on its own
   const build = (src, dir) =>
     execFileSync(

@@ -3,7 +3,8 @@
 # (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
 # scripts/infra.sh; act, gotestsum and the Kubernetes lab built from their pinned Go modules by
 # scripts/lab/build.sh, cargo-nextest from crates.io and the JavaScript test tools from npm, cached;
-# the lab started by scripts/lab/lab.sh, Argo CD on it by scripts/lab/argocd.sh),
+# kind and its node image by scripts/kind/kind.sh; the lab started by scripts/lab/lab.sh, Argo CD on it
+# by scripts/lab/argocd.sh),
 # then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
@@ -37,13 +38,18 @@ if [ "$what" = all ]; then
   bash scripts/lab/pytools.sh pytest >/dev/null
   bash scripts/lab/cargotools.sh nextest >/dev/null
   bash scripts/lab/jstools.sh js-reporters >/dev/null
+  # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
+  bash scripts/kind/kind.sh up
   bash scripts/lab/lab.sh up
   bash scripts/lab/argocd.sh up
   projects+=(integration)
 fi
 
 echo "== tests: ${projects[*]}"
-report=$(mktemp)
+state=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
+mkdir -p "$state"
+report=$state/jest-report.json
+[ "$what" != all ] || KIND=$(grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --selectProjects "${projects[@]}" --json --outputFile="$report" || status=$?
 node -e '
@@ -51,4 +57,8 @@ node -e '
   console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
 ' "$report"
 rm -f "$report"
+# the suite's last check: nothing of the tests is left on the machine
+if [ "$what" = all ]; then
+  KIND=$(grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
+fi
 exit $status

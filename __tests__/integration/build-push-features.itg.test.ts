@@ -4,16 +4,15 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
+import { runMain, runMainAndPost, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 import { imageConfig, infra, loggedInDockerConfig, manifestDigest } from './registry.js'
 import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
 
 function context(dockerfile: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-ctx-'))
+  const dir = tempDir('bp-ctx')
   fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile)
   return dir
 }
@@ -23,7 +22,7 @@ describe('build-push: build secrets', () => {
     const value = `s3cr3t-${randomBytes(12).toString('hex')}`
     const fileValue = `f1le-${randomBytes(12).toString('hex')}`
     const envValue = `env-${randomBytes(12).toString('hex')}`
-    const secretFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'secret-file-')), 'token')
+    const secretFile = path.join(tempDir('secret-file'), 'token')
     fs.writeFileSync(secretFile, fileValue)
     const ctx = context(
       [
@@ -225,7 +224,7 @@ describe('build-push: several images and registries', () => {
 
 describe("build-push: the user's docker setup", () => {
   test('the current docker context (docker context use) stays in force in the per-step config; its credentials do not', async () => {
-    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+    const user = tempDir('user-docker')
     const docker = (...args: string[]) =>
       execFileSync('docker', ['--config', user, ...args], { stdio: 'ignore' })
     docker('context', 'create', 'ci-other', '--docker', 'host=unix:///var/run/docker.sock')
@@ -293,7 +292,7 @@ describe('build-push: a named builder', () => {
     // No named builder can be made here (a docker-container builder needs the moby/buildkit image): a
     // wrapper of the buildx plugin records the builder each call asks for, then runs the real plugin on
     // the default builder (buildx documents BUILDX_BUILDER as the same as --builder)
-    const user = fs.mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+    const user = tempDir('user-docker')
     fs.mkdirSync(path.join(user, 'cli-plugins'))
     const log = path.join(user, 'builders.log')
     fs.writeFileSync(

@@ -8,16 +8,15 @@
 // there): no NODE_EXTRA_CA_CERTS.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain, uniqueName } from '../../scripts/lib/runner.mjs'
+import { runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 import { imageConfig, infra, loggedInDockerConfig, manifestDigest } from './registry.js'
 import { expectNowhere } from './secrets.js'
 
 const login = () => ({ username: infra.REGISTRY_USER, password: infra.REGISTRY_PASSWORD })
 
 function context(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leg-'))
+  const dir = tempDir('leg')
   fs.writeFileSync(
     path.join(dir, 'Dockerfile'),
     `FROM ${infra.BUSYBOX_IMAGE}\nRUN echo ${text} > /leg\nCOPY Dockerfile /Dockerfile.${text}\n`
@@ -27,7 +26,7 @@ function context(text: string): string {
 
 /** A leg for another platform that runs nothing while it builds. */
 function scratchContext(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leg-'))
+  const dir = tempDir('leg')
   fs.writeFileSync(path.join(dir, 'leg'), `${text}\n`)
   fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY leg /leg\n')
   return dir

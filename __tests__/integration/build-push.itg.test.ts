@@ -1,16 +1,15 @@
 // The committed build-push bundle against the real Docker engine and a real registry (TLS + password).
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { expectNowhere } from './secrets.js'
-import { runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
+import { runMain, runMainAndPost, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 import { imageConfig, infra, manifestDigest } from './registry.js'
 
 const TAG = 'v2.0.0-3f1c2d4-17'
 
 /** A HOME with a docker config of its own, to prove the action never touches it. */
 function userHome(): { home: string; config: string; before: string } {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'home-'))
+  const home = tempDir('home')
   const config = path.join(home, '.docker', 'config.json')
   fs.mkdirSync(path.dirname(config))
   const before = JSON.stringify({

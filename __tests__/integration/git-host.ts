@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { infraEnv, uniqueName } from '../../scripts/lib/runner.mjs'
+import { infraEnv, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 
 export const infra = infraEnv()
 
@@ -42,7 +42,7 @@ export function hostedRepo(
   const bare = path.join(infra.GIT_ROOT, `${name}.git`)
   git(['init', '-q', '--bare', '-b', 'main', bare])
   if (opts.denyNonFastForwards !== false) git(['config', 'receive.denyNonFastForwards', 'true'], bare)
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-'))
+  const work = tempDir('seed')
   git(['init', '-q', '-b', 'main', work])
   for (const [target, source] of Object.entries(files))
     fs.cpSync(source, path.join(work, target), { recursive: true })

@@ -19,11 +19,10 @@
 // (variables: id, mergeMethod)
 // Anything else, or a request missing what the docs require, gets 404 or 422 and is recorded as such.
 import { execFileSync } from 'node:child_process'
-import * as fs from 'node:fs'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
+import { tempDir } from '../../scripts/lib/runner.mjs'
 
 export interface ApiRequest {
   method: string
@@ -100,7 +99,7 @@ export async function githubApi(owner: string, repo: string, bare?: string): Pro
       const entries = body?.tree as
         { path?: string; mode?: string; type?: string; sha?: string }[] | undefined
       if (!Array.isArray(entries)) return unprocessable('tree is required')
-      const index = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'api-index-')), 'index')
+      const index = path.join(tempDir('api-index'), 'index')
       const env = { GIT_INDEX_FILE: index }
       if (body?.base_tree) git(['read-tree', String(body.base_tree)], undefined, env)
       for (const e of entries) {

@@ -9,10 +9,10 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, runMain, uniqueName } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 import { git, hostedRepo, infra, sshInputs, type HostedRepo } from './git-host.js'
 import { expectNowhere } from './secrets.js'
-import { buildExampleApp } from './standins.js'
+import { buildExampleApp } from './example-app.js'
 
 const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
 const VALUES = 'helm/demo-flask-app/values.yaml'
@@ -35,7 +35,7 @@ const kubectl = (...args: string[]) =>
   execFileSync(infra.KUBECTL, ['--kubeconfig', path.join(LAB, 'kubeconfig'), ...args], { encoding: 'utf8' })
 
 // helm for validation, wrapped so that the environment it gets is kept (the token must not be in it)
-const wrapDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-env-'))
+const wrapDir = tempDir('helm-env')
 const envLog = path.join(wrapDir, 'env.log')
 fs.writeFileSync(path.join(wrapDir, 'helm'), `#!/bin/sh\nenv >> '${envLog}'\nexec '${infra.HELM}' "$@"\n`, {
   mode: 0o755
@@ -78,7 +78,7 @@ interface Lab {
  * that a release that never becomes Ready is Degraded soon), and its Argo CD application, Healthy at the seed.
  */
 async function gitopsLab(opts: { autoSync?: boolean } = {}): Promise<Lab> {
-  const seed = fs.mkdtempSync(path.join(os.tmpdir(), 'argo-seed-'))
+  const seed = tempDir('argo-seed')
   fs.cpSync(path.join(ROOT, 'example/gitops/helm'), path.join(seed, 'helm'), { recursive: true })
   const values = path.join(seed, VALUES)
   fs.writeFileSync(

@@ -1,11 +1,10 @@
 // The committed gitops-bump bundle against a real SSH git host (receive.denyNonFastForwards on) and real helm.
 import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { expectNowhere } from './secrets.js'
-import { ROOT, runMain, runMainAndPost, runPost } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, runMainAndPost, runPost, tempDir } from '../../scripts/lib/runner.mjs'
 import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
 import { githubApi } from './github-api.js'
 
@@ -251,7 +250,7 @@ describe('gitops-bump bundle', () => {
 
   test('every fetch and push of a step share one SSH connection, ended with the step', async () => {
     // an sshd of this test's own (same configuration, its own port and log), so connections are counted exactly
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshd-'))
+    const dir = tempDir('sshd')
     const port = 20000 + Math.floor(Math.random() * 20000)
     const log = path.join(dir, 'sshd.log')
     const sshd = spawn('/usr/sbin/sshd', [

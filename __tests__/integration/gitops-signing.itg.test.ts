@@ -3,9 +3,8 @@
 // repository, checking what GitHub's REST docs require of each call).
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 import { git, helmPath, hostedRepo, sshInputs } from './git-host.js'
 import { githubApi } from './github-api.js'
 import { expectNowhere, filesLeaking } from './secrets.js'
@@ -119,7 +118,7 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
 
 describe('gitops-bump: commits signed with an SSH key (signing-key)', () => {
   test('git signs the commit; it verifies against the key; the key is nowhere after the step', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signing-'))
+    const dir = tempDir('signing')
     const keyFile = path.join(dir, 'signing')
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gitops-signing', '-f', keyFile])
     const key = fs.readFileSync(keyFile, 'utf8')

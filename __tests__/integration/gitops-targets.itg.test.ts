@@ -2,10 +2,9 @@
 // YAML 1.1 numbers, kept types against a values.schema.json, keys behind aliases, several targets (Helm
 // values and Kustomize) in one commit all or nothing, and digest pinning.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 import { git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
 
 const TAG = 'v2.0.0-3f1c2d4-17'
@@ -13,7 +12,7 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`
 const opts = () => ({ env: { PATH: `${helmPath()}:${path.dirname(infra.KUBECTL)}:${process.env.PATH}` } })
 
 function dir(files: Record<string, string>): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'targets-'))
+  const d = tempDir('targets')
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(d, name)), { recursive: true })
     fs.writeFileSync(path.join(d, name), text)

@@ -4,10 +4,9 @@
 // changes, the data reads back equal apart from it, and helm renders the new value as the same string.
 // Skipped where ../shared is absent.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 import { helmPath, hostedRepo, sshInputs } from './git-host.js'
 
 const CORPUS = path.resolve(ROOT, '../shared/corpus/values')
@@ -19,7 +18,7 @@ const cases: { file: string; key: string; value: string }[] = sources.cases
 
 /** A chart holding the corpus file as its values and one template that renders the key as Helm reads it. */
 function chartFor(file: string, key: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-chart-'))
+  const dir = tempDir('corpus-chart')
   fs.writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: corpus\nversion: 0.1.0\n')
   fs.copyFileSync(path.join(CORPUS, file), path.join(dir, 'values.yaml'))
   fs.mkdirSync(path.join(dir, 'templates'))

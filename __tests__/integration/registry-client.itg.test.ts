@@ -6,13 +6,13 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import fc from 'fast-check'
 import { mergeDigests } from '../../src/build-push/merge.js'
 import { RegistryClient } from '../../src/build-push/registry.js'
+import { tempDir } from '../../scripts/lib/runner.mjs'
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-unit-'))
+const dir = tempDir('registry-unit')
 const key = path.join(dir, 'key.pem')
 const cert = path.join(dir, 'cert.pem')
 const seen: { server: string; method: string; url: string; authorization?: string }[] = []

@@ -2,9 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as https from 'node:https'
-import * as os from 'node:os'
-import * as path from 'node:path'
-import { infraEnv } from '../../scripts/lib/runner.mjs'
+import { infraEnv, tempDir } from '../../scripts/lib/runner.mjs'
 
 export const infra = infraEnv()
 
@@ -62,7 +60,7 @@ export async function imageConfig(
 
 /** A new docker config folder logged in to the test registry, for a test's own pushes and pulls. */
 export function loggedInDockerConfig(): string {
-  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
+  const config = tempDir('docker-config')
   execFileSync(
     'docker',
     ['--config', config, 'login', '-u', infra.REGISTRY_USER, '--password-stdin', infra.REGISTRY],

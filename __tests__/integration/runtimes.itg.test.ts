@@ -6,33 +6,11 @@ import * as path from 'node:path'
 import { ROOT, runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
 import { helmPath, hostedRepo, sshInputs } from './git-host.js'
 import { infra, manifestDigest } from './registry.js'
-import { CHART, IMAGE, sandbox, tagImage } from './standins.js'
-
-beforeAll(tagImage)
+import { buildExampleApp, CHART } from './example-app.js'
+import { clusters, NODE, opts } from './kind.js'
 
 const errors = (r: { commands: { command: string; message: string }[] }) =>
   r.commands.filter(c => c.command === 'error').map(c => c.message)
-
-describe.each(['20', '24'] as const)('on Node %s', node => {
-  test('a kubectl port-forward that accepts, closes unanswered and exits is started again', async () => {
-    // kubectl >= 1.23 at a forwarding error (standin.py STANDIN_PF_DROP): Node 20's fetch never settles
-    // on such a connection; the bundle must neither hang nor end as an unsettled await (exit code 13).
-    const s = sandbox({ STANDIN_PF_DROP: '1' })
-    const { main, post } = await runMainAndPost(
-      'kind-e2e',
-      { image: IMAGE, chart: CHART },
-      { ...s.opts, node }
-    )
-    expect(errors(main)).toEqual([])
-    expect(main.exitCode).toBe(0)
-    expect(main.outputs.result).toBe('passed')
-    expect(main.stdout).toMatch(
-      /kubectl port-forward ended \(.*lost connection to pod.*\); starting it again/
-    )
-    expect(s.of('kubectl', 'port-forward').length).toBe(2)
-    expect(post.exitCode).toBe(0)
-  })
-})
 
 describe('the runner contract on Node 20', () => {
   const node = '20' as const
@@ -73,19 +51,38 @@ describe('the runner contract on Node 20', () => {
     expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
   })
 
-  test('kind-e2e: deploy and smoke tests; a failed rollout; post deletes what main left', async () => {
-    const s = sandbox()
-    const ok = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART }, { ...s.opts, node })
+  test('kind-e2e on real kind: a passing run, a failing one; each cluster deleted, post after each', async () => {
+    const image = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-3f1c2d4-17`
+    buildExampleApp(image)
+    const ok = await runMainAndPost(
+      'kind-e2e',
+      { image, chart: CHART, ...NODE, set: 'replicaCount=1' },
+      { ...opts(), node }
+    )
+    expect(errors(ok.main)).toEqual([])
     expect(ok.main.exitCode).toBe(0)
     expect(ok.main.outputs.result).toBe('passed')
     expect(ok.post.exitCode).toBe(0)
-    const f = sandbox({ STANDIN_ROLLOUT: 'fail' })
-    const bad = await runMainAndPost('kind-e2e', { image: IMAGE, chart: CHART }, { ...f.opts, node })
+    const bad = await runMainAndPost(
+      'kind-e2e',
+      {
+        image,
+        chart: CHART,
+        ...NODE,
+        set: 'replicaCount=1',
+        'smoke-tests': '/not-there 200',
+        'wait-timeout': '20s'
+      },
+      { ...opts(), node }
+    )
     expect(bad.main.exitCode).toBe(1)
+    expect(errors(bad.main).at(-1)).toMatch(/1 of 1 smoke tests failed: GET \/not-there -> 404/)
     expect(bad.main.outputs.result).toBe('failed')
     expect(bad.post.exitCode).toBe(0)
-    expect(f.clusters()).toEqual([])
-    expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
+    for (const r of [ok, bad]) {
+      expect(clusters()).not.toContain(r.main.outputs['cluster-name'])
+      expect(fs.existsSync(r.main.state.privateDir)).toBe(false)
+    }
   })
 
   test('gitops-bump: a pushed bump; a missing values file changes nothing; post removes the key', async () => {

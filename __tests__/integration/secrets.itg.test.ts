@@ -6,11 +6,19 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { ROOT, runMain, runMainAndPost, uniqueName, type StepResult } from '../../scripts/lib/runner.mjs'
+import {
+  ROOT,
+  runMain,
+  runMainAndPost,
+  tempDir,
+  uniqueName,
+  type StepResult
+} from '../../scripts/lib/runner.mjs'
 import { git, hostedRepo, infra, sshInputs } from './git-host.js'
 import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
+import { buildExampleApp, push } from './example-app.js'
+import { kind, KIND_PATH, NODE, REGISTRY_MODE } from './kind.js'
 
 const TAG = 'v2.0.0-3f1c2d4-17'
 const random = (prefix: string) => `${prefix}-${randomBytes(18).toString('hex')}`
@@ -20,9 +28,7 @@ const RUNNER_SECRETS = {
   ACTIONS_ID_TOKEN_REQUEST_TOKEN: random('oidc')
 }
 
-function tmp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-}
+const tmp = (prefix: string): string => tempDir(prefix.replace(/-$/, ''))
 
 /**
  * Wrappers for real tools in a folder whose name has a space: each appends the environment it was given
@@ -42,6 +48,7 @@ function wrappers(tools: Record<string, string>): { bin: string; dump: string; e
   return { bin, dump, envs: () => (fs.existsSync(dump) ? fs.readFileSync(dump, 'utf8') : '') }
 }
 
+const errors = (r: StepResult) => r.commands.filter(c => c.command === 'error').map(c => c.message)
 const which = (name: string) => execFileSync('which', [name], { encoding: 'utf8' }).trim()
 
 /** No form of any secret in the step's log, outputs, state, summary, under RUNNER_TEMP, or in `more`. */
@@ -374,40 +381,42 @@ describe('build-push: bad input and secrets', () => {
 })
 
 describe('kind-e2e: secrets', () => {
-  test('kind, kubectl, helm and docker get no input, state, token or password', async () => {
-    const dir = tmp('standins-')
-    const log = path.join(dir, 'calls.jsonl')
-    const image = `${infra.REGISTRY}/e2e/secret:${TAG}`
-    execFileSync('docker', ['tag', infra.BUSYBOX_IMAGE, image])
-    const password = random('kind-password')
+  test('kind, kubectl, helm and docker get no input, state, token or password; the password goes only to the nodes', async () => {
+    // the real tools, wrapped to record the environment each was given; image-source registry hands the
+    // registry's password to the nodes' containerd (by file, in the kind config)
+    const w = wrappers({ kind: kind.KIND, kubectl: infra.KUBECTL, helm: infra.HELM, docker: which('docker') })
+    const image = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-3f1c2d4-17`
+    buildExampleApp(image)
+    push(image)
     const { main, post } = await runMainAndPost(
       'kind-e2e',
-      { image, chart: 'example/gitops/helm/demo-flask-app', username: 'someone', password },
+      {
+        image,
+        chart: 'example/gitops/helm/demo-flask-app',
+        ...NODE,
+        ...REGISTRY_MODE,
+        set: 'replicaCount=1'
+      },
       {
         env: {
-          PATH: `${path.join(ROOT, '__tests__/fixtures/standins')}:${process.env.PATH}`,
-          STANDIN_DIR: dir,
-          STANDIN_LOG: log,
-          STANDIN_APP_DIR: path.join(ROOT, 'example/demo-app'),
-          KIND_PASSWORD: password,
+          PATH: `${w.bin}:${KIND_PATH}`,
+          ENV_DUMP: w.dump,
+          KIND_PASSWORD: infra.REGISTRY_PASSWORD,
           ...RUNNER_SECRETS
         }
       }
     )
+    expect(errors(main)).toEqual([])
     expect(main.exitCode).toBe(0)
     expect(post.exitCode).toBe(0)
-    const calls = fs.readFileSync(log, 'utf8')
-    const envs = calls
-      .trim()
-      .split('\n')
-      .map(l => {
-        const c = JSON.parse(l) as { tool: string; args: string[]; env: Record<string, string> }
-        return `== ${c.tool} ${c.args.join(' ')}\n${Object.entries(c.env)
-          .map(([k, v]) => `${k}=${v}`)
-          .join('\n')}`
-      })
-      .join('\n')
+    const envs = w.envs()
+    expect(envs).toMatch(/^== kind create cluster /m)
+    expect(envs).toMatch(/^== helm upgrade /m)
     expectCleanEnvs(envs)
-    expectNoLeak([password, ...Object.values(RUNNER_SECRETS)], [main, post], { 'tool environments': envs })
+    expectNoLeak([infra.REGISTRY_PASSWORD, ...Object.values(RUNNER_SECRETS)], [main, post], {
+      'tool environments': envs
+    })
+    // the kind config that carried it to the nodes went with the private folder
+    expect(fs.existsSync(main.state.privateDir)).toBe(false)
   })
 })

@@ -5,9 +5,8 @@
 // __tests__/testParser.test.ts, dorny's __tests__/__outputs__/*.md and snapshots); elsewhere the report's
 // own counts and the rules. Skipped where ../shared is absent.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 
 const CORPUS = path.resolve(ROOT, '../shared/corpus/junit')
 const present = fs.existsSync(CORPUS)
@@ -184,7 +183,7 @@ const d = present ? describe : describe.skip
 d('unit-test on the JUnit corpus', () => {
   let ws = ''
   beforeAll(() => {
-    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'junit-corpus-'))
+    ws = tempDir('junit-corpus')
     fs.cpSync(CORPUS, ws, { recursive: true })
     for (const f of SOURCES) {
       fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true })

@@ -9,9 +9,8 @@
 // tool's own console counts otherwise, the test says so.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { infraEnv, nodeBinary, ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { infraEnv, nodeBinary, ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 
 const tool = (script: string, name: string) =>
   execFileSync('bash', [path.join(ROOT, 'scripts/lab', script), name], {
@@ -39,7 +38,7 @@ async function live(
   project: string,
   setup: (state: string, report: string) => { inputs: Record<string, string>; env?: Record<string, string> }
 ): Promise<Step> {
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'live-state-'))
+  const state = tempDir('live-state')
   try {
     const { inputs, env } = setup(state, path.join(state, 'junit.xml'))
     return await runMain(

@@ -2,15 +2,14 @@
 // it did not write (merged), pytest sharded over a matrix and merged, flaky tests, the switches, reports
 // that are not JUnit, and a program path with a space.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { infraEnv, runMain } from '../../scripts/lib/runner.mjs'
+import { infraEnv, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 
 const infra = infraEnv()
 const base = { python: infra.PYTHON, install: 'false', args: '-p no:cacheprovider -q' }
 
 function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ut-ws-'))
+  const dir = tempDir('ut-ws')
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
     fs.writeFileSync(path.join(dir, name), text)

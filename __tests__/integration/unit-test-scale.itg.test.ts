@@ -2,13 +2,12 @@
 // `reports`. The readers once spread whole arrays of cases into push(...), which ends in "Maximum call
 // stack size exceeded" past about 100,000 cases. Time and memory are measured in bench/scale.mjs.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain } from '../../scripts/lib/runner.mjs'
+import { runMain, tempDir } from '../../scripts/lib/runner.mjs'
 import { writeLargeReport } from '../fixtures/junit/generate.mjs'
 
 test('a JUnit report of 360,001 cases is read, totalled and annotated within the limits', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-'))
+  const ws = tempDir('scale')
   const { failed, skipped } = writeLargeReport(path.join(ws, 'big.xml'), { cases: 360_001 }) as {
     failed: number
     skipped: number

@@ -1,9 +1,8 @@
 // The committed unit-test bundle, run as the runner runs it, with Debian's real pytest.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { infraEnv, ROOT, runMain } from '../../scripts/lib/runner.mjs'
+import { infraEnv, ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
 
 const infra = infraEnv()
 const base = { python: infra.PYTHON, install: 'false', args: '-p no:cacheprovider' }
@@ -74,7 +73,7 @@ describe('unit-test bundle', () => {
   ])('reads JUnit XML from other runners: %s', async (file, totals, annotatedFile, line) => {
     // annotations name files of the repository: the report's paths (another checkout's, or a bare name)
     // are resolved to the workspace's own test file
-    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'junit-ws-'))
+    const ws = tempDir('junit-ws')
     const source = path.join(ws, 'src/test', annotatedFile)
     fs.mkdirSync(path.dirname(source), { recursive: true })
     fs.writeFileSync(source, '')
@@ -117,7 +116,7 @@ describe('unit-test bundle', () => {
   })
 
   describe('install: pip install -r of the requirement files, from a local wheel folder', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pip-'))
+    const dir = tempDir('pip')
     const wheels = path.join(dir, 'wheels')
     const venv = path.join(dir, 'venv')
     beforeAll(() => {

@@ -12,6 +12,27 @@ const withDigest = parseImageKeys([
   'digest=image.digest'
 ])
 const digest = `sha256:${'a'.repeat(64)}`
+import {
+  applyArgs,
+  helmTestArgs,
+  helmUpgradeArgs,
+  jobWaitArgs,
+  kindCreateArgs,
+  kindDeleteArgs,
+  portForwardArgs,
+  rolloutStatusArgs,
+  secondsLeft
+} from '../../src/kind-e2e/args.js'
+import {
+  contactedHost,
+  containerdPatch,
+  hostsToml,
+  kindConfig,
+  needsConfig,
+  type RegistryAccess
+} from '../../src/kind-e2e/node-registry.js'
+import { judge } from '../../src/kind-e2e/smoke.js'
+import { failingPods } from '../../src/kind-e2e/diagnostics.js'
 
 test('kind: the loaded image, never pulled', () => {
   const ref = parseImage('image', 'ghcr.io/o/app:v1', { requireTag: true })
@@ -36,4 +57,219 @@ test("a cluster of your own: the image's own reference, under the chart's pull p
   ])
   // kind: the digest key stays empty (the loaded image has no repo digest)
   expect(imageValues(loadedRef(pinned), pinned, withDigest)).toContain('image.digest=')
+})
+
+import { alreadyExists, explainCreateFailure } from '../../src/kind-e2e/lifecycle.js'
+import { pickService } from '../../src/kind-e2e/service.js'
+import { notReadyReasons } from '../../src/kind-e2e/wait.js'
+
+describe('argument builders', () => {
+  test('kind create: the step kubeconfig, --wait, the node image and config only when given', () => {
+    expect(kindCreateArgs({ name: 'c', kubeconfig: '/k' })).toEqual([
+      'create',
+      'cluster',
+      '--name',
+      'c',
+      '--kubeconfig',
+      '/k',
+      '--wait',
+      '120s'
+    ])
+    expect(
+      kindCreateArgs({ name: 'c', kubeconfig: '/k', nodeImage: 'n:1', config: '/c.yaml' }).slice(-4)
+    ).toEqual(['--image', 'n:1', '--config', '/c.yaml'])
+    expect(kindDeleteArgs('c', '/k')).toEqual(['delete', 'cluster', '--name', 'c', '--kubeconfig', '/k'])
+  })
+
+  test('helm upgrade: values files first, then the image values, then set (the later wins)', () => {
+    const args = helmUpgradeArgs(
+      { release: 'r', chart: '/ch', namespace: 'ns', valuesFiles: ['/a.yaml'], set: ['x=1'] },
+      ['image.tag=v1']
+    )
+    expect(args).toEqual([
+      'upgrade',
+      '--install',
+      'r',
+      '/ch',
+      '--namespace',
+      'ns',
+      '--create-namespace',
+      '--values=/a.yaml',
+      '--set',
+      'image.tag=v1',
+      '--set',
+      'x=1'
+    ])
+  })
+
+  test('waits, tests and port-forward take the seconds left of one deadline', () => {
+    expect(secondsLeft(10_500, 0)).toBe(11)
+    expect(secondsLeft(0, 5000)).toBe(1)
+    expect(rolloutStatusArgs('deployment.apps/x', 'ns', 7)).toEqual([
+      'rollout',
+      'status',
+      'deployment.apps/x',
+      '--namespace',
+      'ns',
+      '--timeout=7s'
+    ])
+    expect(jobWaitArgs('job.batch/j', 'ns', 3)).toContain('--for=condition=complete')
+    expect(helmTestArgs('r', 'ns', 9)).toEqual(['test', 'r', '--namespace', 'ns', '--logs', '--timeout=9s'])
+    expect(applyArgs('ns', '/m')).toEqual(['apply', '--namespace', 'ns', '--recursive', '-f', '/m'])
+    expect(portForwardArgs('ns', 'svc', 80)).toEqual([
+      'port-forward',
+      '--namespace',
+      'ns',
+      '--address',
+      '127.0.0.1',
+      'service/svc',
+      ':80'
+    ])
+  })
+})
+
+describe('image-source: registry', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'
+  const access = (a: Partial<RegistryAccess>): RegistryAccess => ({ host: 'ghcr.io', ...a })
+
+  test('a public registry over TLS needs no setting', () => {
+    expect(needsConfig(access({}))).toBe(false)
+    expect(needsConfig(access({ ca: pem }))).toBe(true)
+    expect(needsConfig(access({ password: 'p' }))).toBe(true)
+    expect(needsConfig(access({ endpoint: 'http://kind-registry:5000' }))).toBe(true)
+  })
+
+  test('credentials go to the host the nodes contact: the endpoint, else the server (Docker Hub: registry-1)', () => {
+    expect(contactedHost(access({ endpoint: 'https://r.internal:5443' }))).toBe('r.internal:5443')
+    expect(contactedHost(access({ host: '127.0.0.1:5443' }))).toBe('127.0.0.1:5443')
+    expect(contactedHost(access({ host: 'docker.io' }))).toBe('registry-1.docker.io')
+    const patch = containerdPatch(
+      access({ endpoint: 'https://r.internal:5443', username: 'u', password: 'p"\\w' })
+    )
+    expect(patch).toBe(
+      [
+        '[plugins."io.containerd.grpc.v1.cri".registry]',
+        '  config_path = "/etc/containerd/certs.d"',
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."r.internal:5443".auth]',
+        '  username = "u"',
+        '  password = "p\\"\\\\w"'
+      ].join('\n')
+    )
+    expect(containerdPatch(access({ ca: pem }))).not.toContain('auth')
+  })
+
+  test('hosts.toml: always a [host] table (containerd 1.6 ignores a file without one), the endpoint also the server, the CA for both', () => {
+    expect(hostsToml(access({ host: 'localhost:5001', endpoint: 'http://kind-registry:5000' }))).toBe(
+      'server = "http://kind-registry:5000"\n\n[host."http://kind-registry:5000"]\n  capabilities = ["pull", "resolve"]\n'
+    )
+    expect(hostsToml(access({ host: '127.0.0.1:5443', ca: pem }))).toBe(
+      [
+        'server = "https://127.0.0.1:5443"',
+        'ca = "/etc/containerd/certs.d/127.0.0.1:5443/ca.crt"',
+        '',
+        '[host."https://127.0.0.1:5443"]',
+        '  capabilities = ["pull", "resolve"]',
+        '  ca = "/etc/containerd/certs.d/127.0.0.1:5443/ca.crt"',
+        ''
+      ].join('\n')
+    )
+  })
+
+  test("the kind config: the user's own with the patch added to its containerdConfigPatches", async () => {
+    const mine =
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{ role: control-plane }]\ncontainerdConfigPatches: ["# mine"]\n'
+    const out = await kindConfig(mine, '# ours')
+    expect(out).toContain('nodes:')
+    expect(out).toMatch(/containerdConfigPatches:\n {2}- "# mine"\n {2}- "# ours"/)
+    expect(await kindConfig(undefined, '# ours')).toMatch(
+      /^kind: Cluster\napiVersion: kind.x-k8s.io\/v1alpha4\n/
+    )
+    await expect(kindConfig('kind: Pod\n', 'x')).rejects.toThrow(/not a kind Cluster config/)
+  })
+})
+
+describe('failures, named', () => {
+  test.each([
+    [
+      'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "c"',
+      /A kind cluster named c already exists/
+    ],
+    [
+      'docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown.',
+      /Docker refused to start a --privileged container .*Docker 23 and later/
+    ],
+    [
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      /could not reach the Docker daemon/
+    ],
+    [
+      'ERROR: failed to pull image "kindest/node:v1.34.0": manifest unknown',
+      /could not get the node image kindest\/node/
+    ],
+    ['ERROR: something else', /^kind create cluster c failed$/]
+  ])('%s', (output, message) => {
+    expect(explainCreateFailure('c', 'kindest/node:v1.34.0', output)).toMatch(message)
+  })
+
+  test('a name that is taken is left alone', () => {
+    expect(alreadyExists('x')).toMatch(/This step did not create it, so it leaves it alone \(not deleted\)/)
+  })
+
+  test("not-ready containers in the kubelet's words, with a crash loop's last end", () => {
+    expect(
+      notReadyReasons({
+        items: [
+          {
+            metadata: { name: 'p' },
+            status: {
+              containerStatuses: [
+                { name: 'ok', ready: true, state: { running: {} } },
+                {
+                  name: 'app',
+                  ready: false,
+                  restartCount: 2,
+                  state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s' } },
+                  lastState: { terminated: { reason: 'Error', exitCode: 1 } }
+                },
+                {
+                  name: 'pull',
+                  ready: false,
+                  state: { waiting: { reason: 'ErrImagePull', message: 'not found' } }
+                }
+              ]
+            }
+          }
+        ]
+      })
+    ).toEqual([
+      'pod p container app waiting (CrashLoopBackOff: back-off 20s); last terminated (Error, exit code 1), 2 restart(s)',
+      'pod p container pull waiting (ErrImagePull: not found)'
+    ])
+  })
+
+  test('diagnostics look closer at pods whose containers are not all ready', () => {
+    expect(failingPods('a true true\nb true false\nc\n')).toEqual({
+      all: ['a', 'b', 'c'],
+      failing: ['b', 'c']
+    })
+  })
+})
+
+describe('the Service and the smoke tests', () => {
+  const s = { release: 'web', namespace: 'ns' }
+  test('one Service, the one named like the release, or a clear error', () => {
+    expect(pickService(['only'], s)).toBe('only')
+    expect(pickService(['web-metrics', 'web'], s)).toBe('web')
+    expect(() => pickService([], s)).toThrow("No Service in namespace ns to smoke-test: set 'service'")
+    expect(() => pickService(['a', 'b'], s)).toThrow(
+      "Several Services in namespace ns (a, b): name one with 'service'"
+    )
+  })
+
+  test('a check passes on its status and text, else says what it got', () => {
+    expect(judge({ path: '/', status: 200 }, 200, '')).toBe('')
+    expect(judge({ path: '/', status: 200, contains: 'ok' }, 200, '{"status":"ok"}')).toBe('')
+    expect(judge({ path: '/', status: 200, contains: 'ok' }, 200, 'nope')).toBe("200, body without 'ok'")
+    expect(judge({ path: '/', status: 200 }, 503, '')).toBe('503')
+  })
 })

@@ -8,8 +8,13 @@
 #                    password (registry.demo-actions.test:PORT, a container on kind's network serving the
 #                    registry's storage read-only: kind's documented local-registry pattern, with TLS)
 # Needs scripts/infra.sh's Docker engine (privileged containers; the egress guard).
-#   scripts/kind/kind.sh up      build (or reuse) both; idempotent
-#   scripts/kind/kind.sh down    delete the kind clusters the tests made (names starting with dat-)
+#   scripts/kind/kind.sh up                         build (or reuse) both; idempotent
+#   scripts/kind/kind.sh create NAME KUBECONFIG [CONFIG]
+#                                                   a cluster whose nodes pull from the registry (by name, TLS,
+#                                                   its password), as kind-e2e's image-source: registry makes
+#                                                   one; CONFIG: a kind config to start from (extra nodes, ports)
+#   scripts/kind/kind.sh delete NAME
+#   scripts/kind/kind.sh down                       delete the kind clusters the tests made (names dat-...)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KIND_HOME=${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}
@@ -93,6 +98,52 @@ ENV
   log "ready: $KIND_HOME/env (kind $("$bin/kind" version | awk '{print $2}'), node image $image)"
 }
 
+env_of() { grep "^$1=" "$2" | cut -d= -f2-; }
+
+create() {
+  local name=$1 kubeconfig=$2 base=${3:-} kind registry host user password config node certs
+  [ -f "$KIND_HOME/env" ] || die "run scripts/kind/kind.sh up first"
+  kind=$(env_of KIND "$KIND_HOME/env")
+  registry=$(env_of KIND_REGISTRY "$KIND_HOME/env")
+  host=$(env_of REGISTRY "$INFRA/env")
+  user=$(env_of REGISTRY_USER "$INFRA/env")
+  password=$(env_of REGISTRY_PASSWORD "$INFRA/env")
+  config=$(mktemp)
+  {
+    if [ -n "$base" ]; then grep -v '^containerdConfigPatches:' "$base"; else printf 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n'; fi
+    cat <<YAML
+containerdConfigPatches:
+  - |-
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = "/etc/containerd/certs.d"
+    [plugins."io.containerd.grpc.v1.cri".registry.configs."$registry".auth]
+      username = "$user"
+      password = "$password"
+YAML
+  } >"$config"
+  chmod 600 "$config"
+  "$kind" create cluster --name "$name" --image "$(env_of KIND_NODE_IMAGE "$KIND_HOME/env")" --kubeconfig "$kubeconfig" \
+    --config "$config" --wait 120s >"$KIND_HOME/create-$name.log" 2>&1 ||
+    { rm -f "$config"; tail -20 "$KIND_HOME/create-$name.log" >&2; die "kind create cluster $name failed"; }
+  rm -f "$config" "$KIND_HOME/create-$name.log"
+  certs=/etc/containerd/certs.d/$host
+  for node in $("$kind" get nodes --name "$name"); do
+    docker exec "$node" mkdir -p "$certs"
+    docker exec -i "$node" sh -c "cat > $certs/ca.crt" <"$INFRA/registry/cert.pem"
+    # the registry's name inside the cluster, as a [host] table (containerd 1.6 ignores a hosts.toml
+    # without one) and as the server (no fallback to 127.0.0.1, which is the node itself)
+    printf 'server = "https://%s"\nca = "%s/ca.crt"\n[host."https://%s"]\n  capabilities = ["pull", "resolve"]\n  ca = "%s/ca.crt"\n' \
+      "$registry" "$certs" "$registry" "$certs" | docker exec -i "$node" sh -c "cat > $certs/hosts.toml"
+  done
+}
+
+delete() {
+  local kind
+  kind=$(env_of KIND "$KIND_HOME/env")
+  "$kind" delete cluster --name "$1" --kubeconfig "$KIND_HOME/delete-$1.kubeconfig" >/dev/null 2>&1
+  rm -f "$KIND_HOME/delete-$1.kubeconfig"
+}
+
 down() {
   local kind
   kind=$(bash "$here/../lab/build.sh" kind)/kind
@@ -105,6 +156,8 @@ down() {
 
 case "${1:-up}" in
   up) up ;;
+  create) shift; create "$@" ;;
+  delete) delete "$2" ;;
   down) down ;;
   *) die "usage: $0 [up|down]" ;;
 esac

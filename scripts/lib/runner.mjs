@@ -12,6 +12,23 @@ import YAML from 'yaml'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
+/** @type {string[]} */
+const scratch = []
+/**
+ * A new folder in the temp folder, removed when this process exits, as the runner removes RUNNER_TEMP
+ * after a job: the tests, benchmarks and the local pipeline leave no temp folders behind.
+ * @param {string} prefix @returns {string}
+ */
+export function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`))
+  if (scratch.length === 0)
+    process.on('exit', () => {
+      for (const d of scratch) fs.rmSync(d, { recursive: true, force: true })
+    })
+  scratch.push(dir)
+  return dir
+}
+
 /** @param {string} stage */
 export function actionMetadata(stage) {
   const file = path.join(ROOT, stage, 'action.yml')
@@ -138,7 +155,7 @@ export function visibleLog(stdout) {
  */
 export async function runMain(stage, inputs = {}, opts = {}) {
   const meta = actionMetadata(stage)
-  const runnerTemp = opts.runnerTemp ?? fs.mkdtempSync(path.join(os.tmpdir(), `runner-${stage}-`))
+  const runnerTemp = opts.runnerTemp ?? tempDir(`runner-${stage}`)
   const env = baseEnv(runnerTemp, opts)
   const context = { 'github.actor': env.GITHUB_ACTOR, 'github.token': env.GITHUB_TOKEN ?? '' }
   for (const [name, spec] of Object.entries(meta.inputs ?? {})) {
@@ -204,7 +221,7 @@ function baseEnv(runnerTemp, opts) {
       !k.startsWith('RUNNER_')
     )
       env[k] = v
-  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-files-'))
+  const files = tempDir('runner-files')
   Object.assign(env, {
     CI: 'true',
     GITHUB_ACTIONS: 'true',
@@ -256,7 +273,7 @@ function runStep(stage, entry, env, opts) {
     child.on('close', (exitCode, signal) => {
       if (timer) clearTimeout(timer)
       const read = f => fs.readFileSync(f, 'utf8')
-      resolve({
+      const result = {
         exitCode,
         signal,
         stdout,
@@ -268,7 +285,8 @@ function runStep(stage, entry, env, opts) {
         runnerTemp: env.RUNNER_TEMP,
         env,
         ms: Date.now() - started
-      })
+      }
+      resolve(result)
     })
   })
 }

@@ -1,7 +1,7 @@
 // A kind cluster of this step's: whether it exists, create, its nodes and their health, export logs,
 // delete. kind's and Docker's failures become errors that name the component and the cause.
 import * as core from '@actions/core'
-import { run, type Tool } from '../common/exec.js'
+import { run, tool, type Tool } from '../common/exec.js'
 import { retry } from '../common/retry.js'
 import {
   kindCreateArgs,
@@ -44,14 +44,40 @@ export async function checkDocker(docker: Tool): Promise<void> {
     )
 }
 
-/** Deletes a cluster (kind treats a missing one as deleted), with three attempts. */
-export async function deleteCluster(kind: string, name: string, kubeconfig: string): Promise<void> {
-  await retry(() => run(kind, kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` }), {
-    attempts: 3,
-    baseDelayMs: 1000,
-    onRetry: (err, attempt) =>
-      core.warning(`Deleting cluster ${name} failed (attempt ${attempt}): ${(err as Error).message}`)
+/** The node containers of a cluster (running or not), by kind's label. */
+async function nodeContainers(docker: Tool, name: string): Promise<string[]> {
+  const r = await docker(['ps', '--all', '--quiet', '--filter', `label=io.x-k8s.kind.cluster=${name}`], {
+    silent: true,
+    ignoreReturnCode: true
   })
+  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : []
+}
+
+/**
+ * Deletes a cluster (kind treats a missing one as deleted), with three attempts, and checks that no node
+ * container is left: a `kind create` killed half-way may have asked Docker for a node that Docker makes
+ * only after the delete has looked.
+ */
+export async function deleteCluster(
+  kind: string,
+  name: string,
+  kubeconfig: string,
+  docker: Tool = tool('docker')
+): Promise<void> {
+  await retry(
+    async () => {
+      await run(kind, kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` })
+      const left = await nodeContainers(docker, name)
+      if (left.length)
+        throw new Error(`kind delete cluster ${name} left node container(s) ${left.join(', ')}`)
+    },
+    {
+      attempts: 3,
+      baseDelayMs: 1000,
+      onRetry: (err, attempt) =>
+        core.warning(`Deleting cluster ${name} failed (attempt ${attempt}): ${(err as Error).message}`)
+    }
+  )
 }
 
 export class KindCluster {
@@ -95,26 +121,34 @@ export class KindCluster {
       .filter(Boolean)
   }
 
-  /** Nodes whose containers are not running, with how they ended ('x-control-plane (exited, code 137)'). */
-  async stoppedNodes(): Promise<string[]> {
+  /**
+   * Nodes that did not run through: stopped ('x-control-plane (exited, exit code 137)'), or killed and
+   * started again by Docker (kind runs them with --restart=on-failure:1), which a cluster does not survive
+   * unscathed either.
+   */
+  async troubledNodes(): Promise<string[]> {
+    const ids = await nodeContainers(this.docker, this.name)
+    if (ids.length === 0) return []
     const r = await this.docker(
-      [
-        'ps',
-        '--all',
-        '--filter',
-        `label=io.x-k8s.kind.cluster=${this.name}`,
-        '--format',
-        '{{.Names}}\t{{.State}}\t{{.Status}}'
-      ],
+      ['inspect', '--format', '{{.Name}}\t{{.State.Status}}\t{{.State.ExitCode}}\t{{.RestartCount}}', ...ids],
       { silent: true, ignoreReturnCode: true }
     )
-    if (r.exitCode !== 0) return []
     return r.stdout
       .split('\n')
       .filter(Boolean)
       .map(l => l.split('\t'))
-      .filter(([, state]) => state !== 'running')
-      .map(([name, state, status]) => `${name} (${state}: ${status})`)
+      .map(([node, state, code, restarts]) => ({
+        node: node.replace(/^\//, ''),
+        state,
+        code,
+        restarts: Number(restarts)
+      }))
+      .filter(n => n.state !== 'running' || n.restarts > 0)
+      .map(n =>
+        n.state !== 'running'
+          ? `${n.node} (${n.state}, exit code ${n.code})`
+          : `${n.node} (killed or crashed, and started again by Docker ${n.restarts} time${n.restarts === 1 ? '' : 's'})`
+      )
   }
 
   /** `kind load image-archive`: the image into every node's containerd. */

@@ -236,10 +236,10 @@ async function check(e: E2e): Promise<void> {
 async function explain(e: E2e, err: unknown): Promise<unknown> {
   const { s } = e
   if (!e.cluster?.created && !e.own?.created) return err
-  const stopped = e.cluster?.created ? await e.cluster.stoppedNodes() : []
-  if (stopped.length)
+  const troubled = e.cluster?.created ? await e.cluster.troubledNodes() : []
+  if (troubled.length)
     return new Error(
-      `kind's node container ${stopped.join(', ')} stopped while the step ran (killed, or Docker stopped it), so the cluster is gone: ${(err as Error).message}`
+      `kind's node container ${troubled.join(', ')} stopped while the step ran, so the cluster was interrupted: ${(err as Error).message}`
     )
   const restarts = e.outcome.portForwardRestarts
   const notes = restarts.length
@@ -286,7 +286,7 @@ async function release(e: E2e): Promise<void> {
   else if (e.cluster?.created && !s.keepCluster)
     await core
       .group(`Delete kind cluster ${s.clusterName}`, async () => {
-        await deleteCluster(e.kindPath!, s.clusterName, e.k.kubeconfig)
+        await deleteCluster(e.kindPath!, s.clusterName, e.k.kubeconfig, e.docker)
         core.saveState(State.Created, 'false')
       })
       .catch(postWillRetry(`Cluster ${s.clusterName}`))

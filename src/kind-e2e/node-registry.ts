@@ -67,14 +67,20 @@ export function certsDir(a: RegistryAccess): string {
   return `${CONTAINERD_CERTS_D}/${a.host}`
 }
 
-/** hosts.toml for the image's registry: pull from the endpoint (or the server), trusting the CA if given. */
+/**
+ * hosts.toml for the image's registry: the endpoint (or the registry's own server) as a [host] table, with
+ * the CA, and as the server too. A [host] table is needed: containerd 1.6 ignores a hosts.toml without one
+ * ("invalid `host` tree", then the defaults). The endpoint is the server as well, not a mirror in front of
+ * the registry's name: containerd would fall back to that name, which the nodes may not reach, and its
+ * "connection refused" would hide the endpoint's own answer, such as a 404 for a missing tag.
+ */
 export function hostsToml(a: RegistryAccess): string {
-  const ca = a.ca ? `${certsDir(a)}/ca.crt` : undefined
-  const lines = [`server = ${toml(server(a.host))}`]
-  if (a.endpoint) {
-    lines.push('', `[host.${toml(a.endpoint)}]`, '  capabilities = ["pull", "resolve"]')
-    if (ca) lines.push(`  ca = ${toml(ca)}`)
-  } else if (ca) lines.push(`ca = ${toml(ca)}`)
+  const endpoint = a.endpoint ?? server(a.host)
+  const ca = a.ca ? toml(`${certsDir(a)}/ca.crt`) : undefined
+  const lines = [`server = ${toml(endpoint)}`]
+  if (ca) lines.push(`ca = ${ca}`)
+  lines.push('', `[host.${toml(endpoint)}]`, '  capabilities = ["pull", "resolve"]')
+  if (ca) lines.push(`  ca = ${ca}`)
   return lines.join('\n') + '\n'
 }
 

@@ -6,6 +6,7 @@ import * as buildPush from './build-push.mjs'
 import * as gitops from './gitops.mjs'
 import * as scale from './scale.mjs'
 import * as argocd from './argocd.mjs'
+import * as kindE2e from './kind-e2e.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
@@ -14,3 +15,4 @@ await buildPush.run()
 await gitops.run()
 await scale.run()
 await argocd.run()
+await kindE2e.run()

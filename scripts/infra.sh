@@ -97,7 +97,8 @@ docker_engine() {
     if [ -f "$INFRA/dockerd.pid" ] && kill -0 "$(cat "$INFRA/dockerd.pid")" 2>/dev/null || ! systemctl is-active -q docker 2>/dev/null; then
       log "restarting dockerd with the capfit runtime (this machine withholds capabilities that --privileged asks for)"
       as_root pkill -x dockerd || true
-      for _ in $(seq 100); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done
+      # (it stops its containers first: up to 10 s each)
+      for _ in $(seq 600); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done
     else
       die "Docker cannot start --privileged containers (kind nodes) here: this machine's bounding set lacks capabilities Docker $(docker version --format '{{.Server.Version}}') asks for. Use Docker 23 or later, or add to /etc/docker/daemon.json: {\"runtimes\": {\"capfit\": {\"path\": \"$capfit\"}}, \"default-runtime\": \"capfit\"} and restart docker"
     fi

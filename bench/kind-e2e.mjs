@@ -114,7 +114,21 @@ async function bundle(env, kind, image) {
 function loadVsPull(env, kind, name, image) {
   const node = `${name}-control-plane`
   const dir = tempDir('bench-load')
-  const gone = () => execFileSync('docker', ['exec', node, 'crictl', 'rmi', image], { stdio: 'ignore' })
+  // every reference to the image (its tag, its digest, its id) removed with --sync: only then does
+  // containerd's garbage collection drop the layers, so that the next pull fetches them again
+  const repo = image.replace(/:[^:/]+$/, '')
+  const gone = () =>
+    execFileSync(
+      'docker',
+      [
+        'exec',
+        node,
+        'sh',
+        '-c',
+        `id=$(crictl inspecti -o go-template --template '{{.status.id}}' ${image}); for r in $(ctr -n k8s.io images ls -q | grep -e '${repo}' -e "$id"); do ctr -n k8s.io images rm --sync "$r"; done; ctr -n k8s.io content ls -q | wc -l`
+      ],
+      { encoding: 'utf8' }
+    )
   let t0 = process.hrtime.bigint()
   execFileSync('docker', ['save', '-o', path.join(dir, 'image.tar'), image])
   execFileSync(kind.KIND, ['load', 'image-archive', path.join(dir, 'image.tar'), '--name', name], {

@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# The seed's system (../shared/seed-architecture.md), locally: the kind cluster "demo-actions" standing for
+# the seed's "Kubernetes Cluster (kind cluster)", Argo CD installed in it the way its users install it (the
+# pinned release's install.yaml through kustomize, its images built by images.sh), the GitOps repository on
+# the SSH git host (seeded once from example/gitops, the image repository pointed at the local registry
+# that stands in for GHCR) registered with a deploy key and known hosts, and the seed's
+# argocd-application.yaml applied with only its repoURL pointed at the git host. The cluster reaches the
+# registry and the git host by name: registry.demo-actions.test (TLS, password in containerd's registry
+# config) and git.demo-actions.test (SSH, a container of images.sh's git host image on kind's network,
+# serving the same repositories with the same host key). Kept between runs; writes $SEED/env.
+#   scripts/seed/seed.sh up      bring up what is missing (idempotent); the first time takes minutes
+#   scripts/seed/seed.sh down    delete the cluster and the git host's container, forget $SEED
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+INFRA=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
+KIND_HOME=${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}
+SEED=${DEMO_ACTIONS_SEED:-/tmp/demo-actions-seed}
+CLUSTER=demo-actions
+APP_PORT=${DEMO_ACTIONS_APP_PORT:-18090}
+ARGOCD_PORT=${DEMO_ACTIONS_ARGOCD_PORT:-18443}
+GIT_NAME=git.demo-actions.test
+GITOPS=demo_gitops
+# the example's values name GHCR; the local GitOps repository names the registry that stands in for it
+GHCR_REPOSITORY=ghcr.io/banicr/demo-flask-app
+SEED_TAG=v1.0.0-0000000-0
+log() { printf '[seed] %s\n' "$*" >&2; }
+die() { printf '[seed] error: %s\n' "$*" >&2; exit 1; }
+env_of() { grep "^$1=" "$2" | cut -d= -f2-; }
+k() { "$KUBECTL" --kubeconfig "$SEED/kubeconfig" "$@"; }
+
+load_env() {
+  [ -f "$INFRA/env" ] || die "run scripts/infra.sh up first"
+  [ -f "$KIND_HOME/env" ] || die "run scripts/kind/kind.sh up first"
+  KUBECTL=$(env_of KUBECTL "$INFRA/env")
+  KIND=$(env_of KIND "$KIND_HOME/env")
+  REGISTRY=$(env_of REGISTRY "$INFRA/env")
+  SSH_PORT=$(env_of SSH_PORT "$INFRA/env")
+  REPOSITORY=$REGISTRY/banicr/demo-flask-app
+  BARE=$INFRA/git/$GITOPS.git
+}
+
+# The SSH git host as the cluster sees it: the infra's repositories, host key and deploy key.
+git_host() {
+  local image=$1 want
+  mkdir -p "$SEED"
+  cat >"$SEED/sshd_config" <<CFG
+Port 22
+HostKey /etc/demo-actions/host_ed25519
+AuthorizedKeysFile /etc/demo-actions/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+CFG
+  want="$image $(sha256sum "$SEED/sshd_config" "$INFRA/ssh/authorized_keys" | cut -c1-12 | tr '\n' ' ')"
+  [ "$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "demo-actions.edge"}}' demo-actions-git 2>/dev/null)" = "true $want" ] && return
+  docker rm -f demo-actions-git >/dev/null 2>&1 || true
+  log "starting $GIT_NAME (the SSH git host) on kind's network"
+  docker run -d --name demo-actions-git --restart unless-stopped --network kind --network-alias "$GIT_NAME" \
+    --label "demo-actions.edge=$want" -v "$INFRA/git:$INFRA/git:ro" \
+    -v "$INFRA/ssh/host_ed25519:/etc/demo-actions/host_ed25519:ro" \
+    -v "$INFRA/ssh/authorized_keys:/etc/demo-actions/authorized_keys:ro" \
+    -v "$SEED/sshd_config:/etc/demo-actions/sshd_config:ro" "$image" -f /etc/demo-actions/sshd_config >/dev/null
+}
+
+healthy() { k get --raw /readyz >/dev/null 2>&1; }
+
+# The cluster, with the app's public Service and Argo CD's API on loopback ports (extraPortMappings).
+cluster() {
+  if "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+    healthy && return
+    log "cluster $CLUSTER does not answer: starting its node again"
+    docker start "$CLUSTER-control-plane" >/dev/null 2>&1 || true
+    for _ in $(seq 60); do healthy && return; sleep 1; done
+    log "cluster $CLUSTER is not usable: making it anew"
+    bash "$here/../kind/kind.sh" delete "$CLUSTER"
+    rm -f "$SEED/argocd-token"
+  fi
+  log "creating the kind cluster $CLUSTER"
+  cat >"$SEED/kind.yaml" <<YAML
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+  - role: control-plane
+    extraPortMappings:
+      - { containerPort: 30080, hostPort: $APP_PORT, listenAddress: 127.0.0.1 }
+      - { containerPort: 30443, hostPort: $ARGOCD_PORT, listenAddress: 127.0.0.1 }
+YAML
+  bash "$here/../kind/kind.sh" create "$CLUSTER" "$SEED/kubeconfig" "$SEED/kind.yaml"
+  rm -f "$SEED/argocd-token"
+}
+
+# A CA of the seed's own, and argocd-server's certificate (gitops-bump gives the CA as argocd-ca)
+pki() {
+  local d=$SEED/pki
+  [ -f "$d/argocd-server.crt" ] && return
+  mkdir -p "$d" && chmod 700 "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=demo-actions-seed-ca -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=argocd-server -keyout "$d/argocd-server.key" -out "$d/argocd-server.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:argocd-server,DNS:argocd-server.argocd.svc\n' >"$d/ext"
+  openssl x509 -req -in "$d/argocd-server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$d/ext" -out "$d/argocd-server.crt" 2>/dev/null
+  chmod 600 "$d"/*.key
+}
+
+# Argo CD: install.yaml of the pinned module, through kustomize, and this system's configuration
+argocd() {
+  local src dir=$SEED/argocd known
+  src=$(cd "$here/../lab/tools/argocd" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)
+  mkdir -p "$dir"
+  install -m 0644 "$src/manifests/install.yaml" "$dir/install.yaml"
+  install -m 0644 "$here/argocd/kustomization.yaml" "$dir/kustomization.yaml"
+  known="$GIT_NAME $(cut -d' ' -f1,2 "$INFRA/ssh/host_ed25519.pub")"
+  (umask 077; cat >"$dir/local.yaml" <<YAML
+# this system's part: the API's certificate and the deploy key of the git host
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: { name: argocd-server-tls, labels: { app.kubernetes.io/part-of: argocd } }
+data:
+  tls.crt: $(base64 -w0 "$SEED/pki/argocd-server.crt")
+  tls.key: $(base64 -w0 "$SEED/pki/argocd-server.key")
+---
+# the GitOps repository, registered with the deploy key (as argocd repo add does) ...
+apiVersion: v1
+kind: Secret
+metadata: { name: repo-demo-gitops, labels: { argocd.argoproj.io/secret-type: repository } }
+stringData:
+  type: git
+  url: ssh://root@$GIT_NAME$BARE
+  sshPrivateKey: |
+$(sed 's/^/    /' "$INFRA/ssh/deploy_ed25519")
+---
+# ... and a credential template for the host's other repositories (the tests make many)
+apiVersion: v1
+kind: Secret
+metadata: { name: creds-$GIT_NAME, labels: { argocd.argoproj.io/secret-type: repo-creds } }
+stringData:
+  type: git
+  url: ssh://root@$GIT_NAME/
+  sshPrivateKey: |
+$(sed 's/^/    /' "$INFRA/ssh/deploy_ed25519")
+YAML
+  )
+  cat >"$dir/known-hosts.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: argocd-ssh-known-hosts-cm }
+data:
+  ssh_known_hosts: |
+    $known
+YAML
+  log "installing Argo CD (install.yaml of $(basename "$src"), dex left out)"
+  # as Argo CD's getting started does: the namespace first (install.yaml has none), then the manifests
+  k create namespace argocd --dry-run=client -o yaml | k apply -f - >/dev/null
+  k apply -k "$dir" --server-side --force-conflicts >"$SEED/argocd-apply.log" 2>&1 ||
+    { tail -20 "$SEED/argocd-apply.log" >&2; die "installing Argo CD failed"; }
+  for w in deployment/argocd-redis deployment/argocd-repo-server deployment/argocd-server \
+    deployment/argocd-applicationset-controller deployment/argocd-notifications-controller \
+    statefulset/argocd-application-controller; do
+    k -n argocd rollout status "$w" --timeout=300s >/dev/null || {
+      k -n argocd get pods >&2
+      die "Argo CD's $w did not become ready"
+    }
+  done
+}
+
+api() { # api METHOD PATH [JSON] [TOKEN]: Argo CD's API through its NodePort
+  curl -sf --cacert "$SEED/pki/ca.crt" -X "$1" -H 'content-type: application/json' \
+    ${4:+-H "authorization: Bearer $4"} ${3:+-d "$3"} "https://127.0.0.1:$ARGOCD_PORT$2"
+}
+
+# The admin's password (Argo CD's initial one) and the API tokens gitops-bump uses
+tokens() {
+  local password session
+  for _ in $(seq 60); do api GET /healthz >/dev/null && break; sleep 1; done
+  (umask 077; k -n argocd get secret argocd-initial-admin-secret -o 'jsonpath={.data.password}' | base64 -d >"$SEED/admin-password")
+  [ -s "$SEED/admin-password" ] || die "Argo CD's initial admin password is missing"
+  if [ -s "$SEED/argocd-token" ] && api GET /api/v1/session/userinfo '' "$(cat "$SEED/argocd-token")" | grep -q '"loggedIn":true'; then return; fi
+  password=$(cat "$SEED/admin-password")
+  session=$(api POST /api/v1/session "{\"username\":\"admin\",\"password\":\"$password\"}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') ||
+    die "logging in to Argo CD as admin failed"
+  for account in ci ci-sync; do
+    (umask 077; api POST "/api/v1/account/$account/token" "{\"id\":\"seed-$(date +%s%N)\"}" "$session" |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).token))' >"$SEED/$account.token.tmp") ||
+      die "making the $account account's API token failed"
+    mv "$SEED/$account.token.tmp" "$SEED/$([ $account = ci ] && echo argocd-token || echo argocd-sync-token)"
+  done
+}
+
+# The GitOps repository, seeded once from example/gitops, and the app's first release in the registry
+gitops() {
+  if [ ! -d "$BARE" ]; then
+    log "seeding the GitOps repository $BARE from example/gitops"
+    local seed
+    seed=$(mktemp -d)
+    cp -r "$here/../../example/gitops/." "$seed/"
+    sed -i "s#repository: $GHCR_REPOSITORY#repository: $REPOSITORY#" "$seed/helm/demo-flask-app/values.yaml"
+    (
+      cd "$seed"
+      export GIT_AUTHOR_NAME=seed GIT_AUTHOR_EMAIL=seed@localhost GIT_COMMITTER_NAME=seed GIT_COMMITTER_EMAIL=seed@localhost
+      git init -q --bare -b main "$BARE"
+      git -C "$BARE" config receive.denyNonFastForwards true
+      git init -q -b main . && git add -A && git commit -qm "Seed from example/gitops" && git push -q "$BARE" main
+    )
+    rm -rf "$seed"
+  fi
+  if ! registry_has "$SEED_TAG"; then
+    log "building the app's first release, $REPOSITORY:$SEED_TAG"
+    local cfg
+    cfg=$(mktemp -d)
+    docker build -q --build-arg "BASE_IMAGE=$(env_of PYTHON_IMAGE "$INFRA/env")" --build-arg "APP_VERSION=$SEED_TAG" \
+      -t "$REPOSITORY:$SEED_TAG" "$here/../../example/demo-app" >/dev/null
+    env_of REGISTRY_PASSWORD "$INFRA/env" | docker --config "$cfg" login -u "$(env_of REGISTRY_USER "$INFRA/env")" --password-stdin "$REGISTRY" >/dev/null 2>&1
+    docker --config "$cfg" push -q "$REPOSITORY:$SEED_TAG" >/dev/null
+    rm -rf "$cfg"
+  fi
+}
+
+registry_has() {
+  curl -sf -o /dev/null --cacert "$(env_of REGISTRY_CA "$INFRA/env")" -u "$(env_of REGISTRY_USER "$INFRA/env"):$(env_of REGISTRY_PASSWORD "$INFRA/env")" \
+    -H 'accept: application/vnd.docker.distribution.manifest.v2+json' "https://$REGISTRY/v2/banicr/demo-flask-app/manifests/$1"
+}
+
+# The seed's application (its repoURL pointed at the git host), and the app's public Service: a NodePort
+# on 127.0.0.1:$APP_PORT (kind's extraPortMappings), as a load balancer or an ingress would expose it
+application() {
+  sed "s#repoURL: .*#repoURL: ssh://root@$GIT_NAME$BARE#" "$here/../../example/gitops/argocd-application.yaml" | k apply -f - >/dev/null
+  k create namespace demo-app --dry-run=client -o yaml | k apply -f - >/dev/null
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: demo-flask-app-public
+  namespace: demo-app
+  labels: { app.kubernetes.io/part-of: demo-actions-seed }
+spec:
+  type: NodePort
+  selector: { app.kubernetes.io/name: demo-flask-app, app.kubernetes.io/instance: demo-flask-app }
+  ports: [{ name: http, port: 80, targetPort: http, nodePort: 30080 }]
+YAML
+}
+
+write_env() {
+  (umask 077; cat >"$SEED/env.tmp" <<ENV
+KUBECONFIG=$SEED/kubeconfig
+CLUSTER=$CLUSTER
+ARGOCD_SERVER=https://127.0.0.1:$ARGOCD_PORT
+ARGOCD_CA=$SEED/pki/ca.crt
+ARGOCD_TOKEN_FILE=$SEED/argocd-token
+ARGOCD_SYNC_TOKEN_FILE=$SEED/argocd-sync-token
+ARGOCD_ADMIN_PASSWORD_FILE=$SEED/admin-password
+ARGOCD_APPLICATION=demo-flask-app
+APP_URL=http://127.0.0.1:$APP_PORT
+GITOPS_BARE=$BARE
+GITOPS_URL=ssh://$(id -un)@127.0.0.1:$SSH_PORT$BARE
+GITOPS_URL_IN_CLUSTER=ssh://root@$GIT_NAME$BARE
+REPOSITORY=$REPOSITORY
+GIT_IN_CLUSTER=$GIT_NAME
+ENV
+  )
+  mv "$SEED/env.tmp" "$SEED/env"
+}
+
+up() {
+  load_env
+  mkdir -p "$SEED" && chmod 700 "$SEED"
+  local images argocd_image redis_image git_image
+  images=$(bash "$here/images.sh")
+  argocd_image=$(echo "$images" | env_of ARGOCD_IMAGE /dev/stdin)
+  redis_image=$(echo "$images" | env_of REDIS_IMAGE /dev/stdin)
+  git_image=$(echo "$images" | env_of GIT_IMAGE /dev/stdin)
+  git_host "$git_image"
+  cluster
+  # the images Argo CD runs are in the node's containerd (nothing is pulled); kind skips what is there
+  "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 ||
+    { cat "$SEED/load.log" >&2; die "kind load of Argo CD's images failed"; }
+  pki
+  if [ ! -s "$SEED/argocd-token" ] || ! k -n argocd get deployment argocd-server >/dev/null 2>&1; then argocd; fi
+  tokens
+  gitops
+  application
+  write_env
+  log "ready: $SEED/env"
+}
+
+down() {
+  load_env
+  log "deleting the cluster $CLUSTER and the git host's container"
+  bash "$here/../kind/kind.sh" delete "$CLUSTER" || true
+  docker rm -f demo-actions-git >/dev/null 2>&1 || true
+  rm -rf "$SEED"
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  *) die "usage: $0 [up|down]" ;;
+esac

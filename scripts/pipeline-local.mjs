@@ -1,61 +1,83 @@
 #!/usr/bin/env node
-// The whole pipeline on this machine, on the bundled example (README: `npm run pipeline`):
-// unit-test -> build-push -> kind-e2e -> gitops-bump, each stage's committed bundle run under the runner's
-// contract, against real components on loopback (a TLS registry with a password standing in for GHCR, a
-// GitOps repository seeded from example/gitops behind an SSH git host). kind-e2e runs when kind is on
-// PATH; where it is not (as on these machines) it is reported as skipped, never as passed.
+// The main job, locally (README: `npm run pipeline`): the seed's whole system on the bundled example.
+// Brings up, once, and keeps between runs: a TLS registry with a password (GHCR), an SSH git host with the
+// GitOps repository (GitHub), and the kind cluster "demo-actions" with Argo CD in it watching
+// helm/demo-flask-app (scripts/infra.sh, scripts/kind/kind.sh, scripts/seed/seed.sh). Then each run:
+// unit-test -> build-push -> kind-e2e on a temporary kind cluster of its own -> gitops-bump, which waits
+// until Argo CD has the pushed commit Synced and Healthy while requests go to the app's Service (zero
+// downtime, measured). Each stage's committed bundle runs under the runner's contract.
 //   node scripts/pipeline-local.mjs [--skip-e2e]
+//   node scripts/pipeline-local.mjs --down      remove the seed's cluster and everything this started
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { infraEnv, ROOT, runMain, runPost } from './lib/runner.mjs'
+import { infraEnv, parseFileCommands, ROOT, runMain, runPost } from './lib/runner.mjs'
 import { renderSummary } from './lib/terminal.mjs'
 
 const args = process.argv.slice(2)
 const color = process.stdout.isTTY
 const paint = (code, s) => (color ? `\x1b[${code}m${s}\x1b[0m` : s)
 const say = s => process.stdout.write(s + '\n')
+const script = (...a) =>
+  spawnSync(
+    'bash',
+    a.map((x, i) => (i === 0 ? path.join(ROOT, x) : x)),
+    { stdio: 'inherit' }
+  )
+const readEnv = dir => parseFileCommands(fs.readFileSync(path.join(dir, 'env'), 'utf8'))
+const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
+const KIND_HOME = process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind'
 
-say(paint('1', '== Starting the local stand-ins for GHCR and GitHub (scripts/infra.sh)'))
-const infraRun = spawnSync('bash', [path.join(ROOT, 'scripts/infra.sh'), 'up'], { stdio: 'inherit' })
-if (infraRun.status !== 0) process.exit(infraRun.status ?? 1)
-const infra = infraEnv()
-
-// The GitOps repository, seeded once from example/gitops and kept between runs (its history grows).
-const gitopsBare = path.join(infra.GIT_ROOT, `${process.env.DEMO_ACTIONS_GITOPS_REPO || 'demo_gitops'}.git`)
-if (!fs.existsSync(gitopsBare)) {
-  const seed = fs.mkdtempSync(path.join(infra.DEMO_ACTIONS_INFRA, 'seed-'))
-  fs.cpSync(path.join(ROOT, 'example/gitops'), seed, { recursive: true })
-  const git = (a, cwd) =>
-    execFileSync('git', a, {
-      cwd,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 'seed',
-        GIT_AUTHOR_EMAIL: 'seed@localhost',
-        GIT_COMMITTER_NAME: 'seed',
-        GIT_COMMITTER_EMAIL: 'seed@localhost'
-      }
-    })
-  git(['init', '-q', '--bare', '-b', 'main', gitopsBare])
-  git(['config', 'receive.denyNonFastForwards', 'true'], gitopsBare)
-  git(['init', '-q', '-b', 'main'], seed)
-  git(['add', '-A'], seed)
-  git(['commit', '-q', '-m', 'Seed from example/gitops'], seed)
-  git(['push', '-q', gitopsBare, 'main'], seed)
-  fs.rmSync(seed, { recursive: true, force: true })
+if (args.includes('--down')) {
+  say(
+    paint(
+      '1',
+      "== Removing the seed's cluster, its containers and networks, the registry and the SSH git host"
+    )
+  )
+  for (const s of [
+    ['scripts/seed/seed.sh', 'down'],
+    ['scripts/kind/kind.sh', 'down-all'],
+    ['scripts/infra.sh', 'down']
+  ]) {
+    const r = script(...s)
+    if (r.status !== 0) process.exit(r.status ?? 1)
+  }
+  say('Done. Docker itself, the built images and the build caches stay (they make the next run fast).')
+  process.exit(0)
 }
-const gitopsUrl = `ssh://${process.env.USER || 'root'}@127.0.0.1:${infra.SSH_PORT}${gitopsBare}`
 
-// A run number that grows, as GITHUB_RUN_NUMBER does, and this checkout's commit as GITHUB_SHA.
-const counter = `${gitopsBare}.run-number`
+say(
+  paint(
+    '1',
+    "== The seed's system: registry, git host, kind cluster demo-actions with Argo CD (first run: builds, minutes)"
+  )
+)
+for (const s of [
+  ['scripts/infra.sh', 'up'],
+  ['scripts/kind/kind.sh', 'up'],
+  ['scripts/seed/seed.sh', 'up']
+]) {
+  const r = script(...s)
+  if (r.status !== 0) process.exit(r.status ?? 1)
+}
+const infra = infraEnv()
+const kind = readEnv(KIND_HOME)
+const seed = readEnv(SEED)
+const kubectl = (...a) =>
+  execFileSync(infra.KUBECTL, ['--kubeconfig', seed.KUBECONFIG, ...a], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+
+// A run number that grows, as GITHUB_RUN_NUMBER does (never below the one deployed: gitops-bump refuses
+// to roll back to an older run), and this checkout's commit as GITHUB_SHA.
+const counter = path.join(SEED, 'run-number')
 let lastRun = Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : '0')
 try {
-  // never below the run number already deployed (gitops-bump refuses to roll back to an older run)
   const values = execFileSync('git', [
     '--git-dir',
-    gitopsBare,
+    seed.GITOPS_BARE,
     'show',
     'main:helm/demo-flask-app/values.yaml'
   ]).toString()
@@ -72,27 +94,29 @@ try {
 } catch {
   // not a git checkout: keep the placeholder
 }
-const env = {
-  GITHUB_SHA: sha,
-  GITHUB_RUN_NUMBER: runNumber,
-  GITHUB_RUN_ID: `local-${Date.now()}`,
-  PATH: `${path.dirname(infra.HELM)}:${process.env.PATH}`
+const opts = {
+  env: {
+    GITHUB_SHA: sha,
+    GITHUB_RUN_NUMBER: runNumber,
+    GITHUB_RUN_ID: `local-${Date.now()}`,
+    PATH: [
+      path.dirname(kind.KIND),
+      path.dirname(infra.HELM),
+      path.dirname(infra.KUBECTL),
+      process.env.PATH
+    ].join(':')
+  }
 }
-const opts = { env }
 
 const results = []
 const posts = []
-/** Printed last, after the stage table: what was deployed and where. */
+/** Printed last, after the stage table: what runs where, as a person would check it. */
 const closing = []
 
 async function stage(title, name, inputs) {
   say('\n' + paint('1;36', `== ${title} (${name})`))
   const main = await runMain(name, inputs, opts)
-  if (
-    fs.existsSync(path.join(ROOT, name, 'action.yml')) &&
-    /post:/.test(fs.readFileSync(path.join(ROOT, name, 'action.yml'), 'utf8'))
-  )
-    posts.push([name, main])
+  if (/post:/.test(fs.readFileSync(path.join(ROOT, name, 'action.yml'), 'utf8'))) posts.push([name, main])
   const ok = main.exitCode === 0
   say(renderSummary(main.summary || '(no summary)\n', { details: !ok || name === 'gitops-bump' }))
   for (const c of main.commands.filter(c => ['error', 'warning', 'notice'].includes(c.command)))
@@ -102,14 +126,10 @@ async function stage(title, name, inputs) {
   results.push({ title, status: ok ? 'passed' : 'failed', ms: main.ms })
   if (!ok)
     say(
-      paint('31', `   ${name} failed (exit ${main.exitCode}); full log of the step:\n`) +
+      paint('31', `   ${name} failed (exit ${main.exitCode}); the end of its log:\n`) +
         main.stdout.split('\n').slice(-40).join('\n')
     )
   return main
-}
-
-async function cleanup() {
-  for (const [name, main] of posts.reverse()) await runPost(name, main, opts)
 }
 
 function finish(code) {
@@ -127,6 +147,48 @@ function finish(code) {
   process.exit(code)
 }
 
+/** What runs in the seed's cluster now, read from the cluster and Argo CD themselves. */
+function whatRuns(bump, tag) {
+  const app =
+    JSON.parse(kubectl('-n', 'argocd', 'get', 'application', seed.ARGOCD_APPLICATION, '-o', 'json')).status ??
+    {}
+  const pods = JSON.parse(
+    kubectl('-n', 'demo-app', 'get', 'pods', '-l', 'app.kubernetes.io/instance=demo-flask-app', '-o', 'json')
+  ).items
+  const running = pods.filter(p => !p.metadata.deletionTimestamp)
+  const ready = running.filter(p => p.status.containerStatuses?.every(c => c.ready))
+  const images = [...new Set(running.map(p => p.spec.containers[0].image))]
+  // the app's own Service, from inside the cluster (its ClusterIP, through kube-proxy)
+  const ip = kubectl('-n', 'demo-app', 'get', 'service', 'demo-flask-app', '-o', 'jsonpath={.spec.clusterIP}')
+  const page = execFileSync(
+    'docker',
+    ['exec', `${seed.CLUSTER}-control-plane`, 'curl', '-s', '-m', '5', `http://${ip}/`],
+    { encoding: 'utf8' }
+  )
+  const version = /Version: <code>([^<]+)<\/code>/.exec(page)?.[1] ?? '(no version on the page)'
+  const seconds = /Synced at \S+ and Healthy, ([\d.]+) s after the push/.exec(bump.stdout)?.[1]
+  const probe = bump.outputs.probe ? JSON.parse(bump.outputs.probe) : undefined
+  closing.push(
+    `Argo CD     application ${seed.ARGOCD_APPLICATION}: ${app.sync?.status} at ${app.sync?.revision?.slice(0, 12)}, ${app.health?.status}${seconds ? `, ${seconds} s from the push to Healthy` : ''}`,
+    `Kubernetes  deployment demo-flask-app in demo-app: ${ready.length}/${running.length} Ready, ${images.join(', ')}`,
+    `The app     http://${ip}/ (its Service, from the cluster) says version ${version}${version === tag ? '' : paint('31', ` (expected ${tag})`)}`,
+    probe
+      ? `Downtime    ${probe.sent} requests to ${probe.url} (its public Service, ${probe.rate}/s) during the rollout: ${probe.failed === 0 ? paint('32', '0 failed') : paint('31', `${probe.failed} failed`)}`
+      : '',
+    '',
+    'Open them:',
+    `  the app      ${seed.APP_URL}/  (or: kubectl --kubeconfig ${seed.KUBECONFIG} -n demo-app port-forward svc/demo-flask-app 8080:80, then http://127.0.0.1:8080/)`,
+    `  Argo CD      ${seed.ARGOCD_SERVER}/  user admin, password in ${seed.ARGOCD_ADMIN_PASSWORD_FILE} (CA: ${seed.ARGOCD_CA}); the API and the argocd CLI (the web UI's pages are not built here)`,
+    `  the cluster  kubectl --kubeconfig ${seed.KUBECONFIG} get pods -A`,
+    `  GitOps       git --git-dir=${seed.GITOPS_BARE} log --stat -1 main`
+  )
+  return {
+    synced: app.sync?.status === 'Synced' && app.health?.status === 'Healthy',
+    ready: ready.length,
+    version
+  }
+}
+
 try {
   const test = await stage('1. Test', 'unit-test', {
     'working-directory': 'example/demo-app',
@@ -137,7 +199,7 @@ try {
   if (test.exitCode !== 0) finish(1)
 
   const build = await stage('2. Build', 'build-push', {
-    image: `${infra.REGISTRY}/banicr/demo-flask-app`,
+    image: seed.REPOSITORY,
     context: 'example/demo-app',
     version: 'v2.0.0',
     'build-args': `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
@@ -147,40 +209,52 @@ try {
   if (build.exitCode !== 0) finish(1)
   const { tag, image } = build.outputs
 
-  const kind = spawnSync('kind', ['version'], { encoding: 'utf8' })
-  if (args.includes('--skip-e2e') || kind.status !== 0) {
-    const why = args.includes('--skip-e2e')
-      ? 'skipped with --skip-e2e'
-      : 'kind is not installed here, so no cluster can be created (the reference workflow runs this stage on GitHub-hosted runners)'
-    say('\n' + paint('1;33', `== 3. E2E test (kind-e2e): SKIPPED — ${why}`))
-    results.push({ title: '3. E2E test', status: 'skipped', why })
+  if (args.includes('--skip-e2e')) {
+    say('\n' + paint('1;33', '== 3. E2E test (kind-e2e): SKIPPED — --skip-e2e'))
+    results.push({ title: '3. E2E test', status: 'skipped', why: 'skipped with --skip-e2e' })
   } else {
     const e2e = await stage('3. E2E test', 'kind-e2e', {
       image,
       chart: 'example/gitops/helm/demo-flask-app',
-      username: infra.REGISTRY_USER,
-      password: infra.REGISTRY_PASSWORD
+      'node-image': kind.KIND_NODE_IMAGE
     })
     if (e2e.exitCode !== 0) finish(1)
   }
 
   const bump = await stage('4. Update GitOps', 'gitops-bump', {
-    repository: gitopsUrl,
+    repository: seed.GITOPS_URL,
     tag,
     'ssh-key': fs.readFileSync(infra.SSH_KEY, 'utf8'),
-    'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8')
+    'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8'),
+    'argocd-server': seed.ARGOCD_SERVER,
+    'argocd-token': fs.readFileSync(seed.ARGOCD_TOKEN_FILE, 'utf8').trim(),
+    'argocd-application': seed.ARGOCD_APPLICATION,
+    'argocd-ca': fs.readFileSync(seed.ARGOCD_CA, 'utf8'),
+    'probe-url': `${seed.APP_URL}/healthz`
   })
-  if (bump.exitCode !== 0) finish(1)
-  const deployed = bump.outputs.changed === 'true'
+  let seen = { synced: false, ready: 0, version: '' }
+  try {
+    seen = whatRuns(bump, tag)
+  } catch (err) {
+    closing.push(`What runs in the cluster could not be read: ${err.message.split('\n')[0]}`)
+  }
+  if (bump.exitCode !== 0) {
+    closing.push(
+      '',
+      paint('1;31', `Not deployed: ${tag}`) +
+        ` — ${(bump.commands.filter(c => c.command === 'error').at(-1)?.message ?? 'gitops-bump failed').split('\n').join('\n  ')}`
+    )
+    finish(1)
+  }
   closing.push(
-    `Look at it: git --git-dir=${gitopsBare} log --stat -1 main`,
-    `GitOps commit ${bump.outputs.commit} on main of ${gitopsUrl}${deployed ? '' : ' (unchanged)'}`,
-    deployed
-      ? paint('1;32', `Deployed ${tag}`) + ` — image ${image} (${build.outputs.digest})`
+    '',
+    bump.outputs.deployed === 'true' && seen.synced && seen.version === tag
+      ? paint('1;32', `Deployed ${tag}`) +
+          ` — ${image} (${build.outputs.digest}), commit ${bump.outputs.commit.slice(0, 12)} of the GitOps repository`
       : paint('1;33', `Built and tested ${tag}, not deployed`) +
-          ` — the GitOps repository stays at ${bump.outputs['previous-tag']} (see gitops-bump above)`
+          ` — the GitOps repository stays at ${bump.outputs['previous-tag']}`
   )
 } finally {
-  await cleanup()
+  for (const [name, main] of posts.reverse()) await runPost(name, main, opts)
 }
 finish(0)

@@ -15,6 +15,8 @@
 #                                                   one; CONFIG: a kind config to start from (extra nodes, ports)
 #   scripts/kind/kind.sh delete NAME
 #   scripts/kind/kind.sh down                       delete the kind clusters the tests made (names dat-...)
+#   scripts/kind/kind.sh down-all                   that, and the registry's container and kind's network
+#                                                   when no other kind cluster is left
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KIND_HOME=${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}
@@ -154,10 +156,19 @@ down() {
   rm -f "$KIND_HOME/down.kubeconfig"
 }
 
+down_all() {
+  down
+  docker rm -f demo-actions-registry >/dev/null 2>&1 || true
+  if [ -z "$(docker ps -aq --filter label=io.x-k8s.kind.cluster)" ]; then
+    docker network rm kind >/dev/null 2>&1 || true
+  fi
+}
+
 case "${1:-up}" in
   up) up ;;
   create) shift; create "$@" ;;
   delete) delete "$2" ;;
   down) down ;;
+  down-all) down_all ;;
   *) die "usage: $0 [up|down]" ;;
 esac

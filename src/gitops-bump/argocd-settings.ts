@@ -17,7 +17,11 @@ export interface ArgoSettings {
   /** PEM of a private CA, trusted beside Node's roots. */
   ca: string
   refresh: (typeof REFRESH)[number]
+  /** Sync an application that has no automated sync (the token needs 'applications, sync'). */
+  sync: boolean
   onDegraded: (typeof ON_DEGRADED)[number]
+  /** Requests to the app during the rollout (probe-url), at `rate` a second. */
+  probe?: { url: URL; rate: number }
 }
 
 export const appLabel = (a: ArgoApp) => (a.namespace ? `${a.namespace}/${a.name}` : a.name)
@@ -30,7 +34,7 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 export function parseArgoSettings(): ArgoSettings | undefined {
   const raw = inputs.str(Inputs.ArgocdServer)
   const token = inputs.secret(Inputs.ArgocdToken)
-  const others = [Inputs.ArgocdApplication, Inputs.ArgocdCa].filter(n => inputs.str(n))
+  const others = [Inputs.ArgocdApplication, Inputs.ArgocdCa, Inputs.ProbeUrl].filter(n => inputs.str(n))
   if (!raw) {
     if (token || others.length)
       throw new InputError(
@@ -95,6 +99,25 @@ export function parseArgoSettings(): ArgoSettings | undefined {
     timeoutMs,
     ca,
     refresh: inputs.oneOf(Inputs.ArgocdRefresh, REFRESH, Defaults[Inputs.ArgocdRefresh]),
-    onDegraded: inputs.oneOf(Inputs.OnDegraded, ON_DEGRADED, Defaults[Inputs.OnDegraded])
+    sync: inputs.bool(Inputs.ArgocdSync, false),
+    onDegraded: inputs.oneOf(Inputs.OnDegraded, ON_DEGRADED, Defaults[Inputs.OnDegraded]),
+    probe: parseProbe()
   }
+}
+
+function parseProbe(): { url: URL; rate: number } | undefined {
+  const raw = inputs.str(Inputs.ProbeUrl)
+  if (!raw) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new InputError(Inputs.ProbeUrl, `must be an http:// or https:// URL of the app, got '${raw}'`)
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password)
+    throw new InputError(
+      Inputs.ProbeUrl,
+      `must be an http:// or https:// URL without credentials, got '${raw}'`
+    )
+  return { url, rate: inputs.int(Inputs.ProbeRate, Number(Defaults[Inputs.ProbeRate]), 1, 100) }
 }

@@ -1,9 +1,11 @@
 // Confirming the deploy with Argo CD: its API server (GET /api/v1/applications/{name}, TLS always
 // verified, the token in the Authorization header only), read before the push so that a wrong token or
-// application fails with nothing pushed; after the push a refresh, then a wait until every application is
-// Synced at a revision that is the pushed commit or contains it, its last sync Succeeded and its health
-// is Healthy; or until it is Degraded, its sync failed, or the deadline passed. At most 2 requests a
-// second in all.
+// application fails with nothing pushed; after the push a refresh (a 403 falls back to Argo CD's own
+// poll), a sync where asked (argocd-sync, for an application without automated sync), then a wait until
+// every application is Synced at a revision that is the pushed commit or contains it, its last sync
+// Succeeded and its health is Healthy; or until it is Degraded, its sync failed, or the deadline passed.
+// Health counts only from a reconcile after the sync finished (reconciledAt not before the operation's
+// finishedAt): read earlier, it is the health of what ran before. At most 2 requests a second in all.
 import * as https from 'node:https'
 import * as tls from 'node:tls'
 import * as core from '@actions/core'
@@ -22,9 +24,12 @@ const REQUEST_MS = 30_000
 export interface AppStatus {
   sync?: { status?: string; revision?: string; revisions?: string[] }
   health?: { status?: string; message?: string }
+  /** When the controller last compared the application with the cluster. */
+  reconciledAt?: string
   operationState?: {
     phase?: string
     message?: string
+    finishedAt?: string
     syncResult?: { revision?: string; revisions?: string[] }
     operation?: { sync?: { revision?: string } }
   }
@@ -65,25 +70,57 @@ export class ArgoClient {
   async application(
     app: ArgoApp,
     refresh?: string
-  ): Promise<{ status: number; body: AppStatus; text: string }> {
+  ): Promise<{ status: number; body: AppStatus; autoSync: boolean; text: string }> {
+    const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}`, app)
+    if (refresh) url.searchParams.set('refresh', refresh)
+    const r = await this.request('GET', url, app)
+    let body: AppStatus = {}
+    let autoSync = false
+    try {
+      if (r.status === 200) {
+        const a = JSON.parse(r.text) as {
+          status?: AppStatus
+          spec?: { syncPolicy?: { automated?: unknown } }
+        }
+        body = a.status ?? {}
+        autoSync = !!a.spec?.syncPolicy?.automated
+      }
+    } catch {
+      throw new Error(
+        `Argo CD (${this.s.server.host}) about ${appLabel(app)}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`
+      )
+    }
+    return { status: r.status, body, autoSync, text: r.text }
+  }
+
+  /** POST a sync of the application to `revision` (the token needs 'applications, sync'). */
+  async sync(app: ArgoApp, revision: string): Promise<{ status: number; text: string }> {
+    const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/sync`, app)
+    return this.request('POST', url, app, JSON.stringify({ revision, prune: false }))
+  }
+
+  private url(pathname: string, app: ArgoApp): URL {
+    const url = new URL(pathname, this.base())
+    if (app.namespace) url.searchParams.set('appNamespace', app.namespace)
+    return url
+  }
+
+  private async request(
+    method: string,
+    url: URL,
+    app: ArgoApp,
+    body?: string
+  ): Promise<{ status: number; text: string }> {
     const wait = this.last + REQUEST_GAP_MS - Date.now()
     if (wait > 0) await new Promise(r => setTimeout(r, wait))
     this.last = Date.now()
     this.requests++
-    const url = new URL(`api/v1/applications/${encodeURIComponent(app.name)}`, this.base())
-    if (refresh) url.searchParams.set('refresh', refresh)
-    if (app.namespace) url.searchParams.set('appNamespace', app.namespace)
     const what = `Argo CD (${this.s.server.host}) about ${appLabel(app)}`
-    const r = await withDeadline(what, REQUEST_MS, signal => this.get(url, signal)).catch((err: Error) => {
-      throw this.networkError(err)
-    })
-    let body: AppStatus = {}
-    try {
-      body = r.status === 200 ? ((JSON.parse(r.text) as { status?: AppStatus }).status ?? {}) : {}
-    } catch {
-      throw new Error(`${what}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`)
-    }
-    return { status: r.status, body, text: r.text }
+    return withDeadline(what, REQUEST_MS, signal => this.send(method, url, signal, body)).catch(
+      (err: Error) => {
+        throw this.networkError(err)
+      }
+    )
   }
 
   close(): void {
@@ -95,15 +132,24 @@ export class ArgoClient {
     return u.endsWith('/') ? u : `${u}/`
   }
 
-  private get(url: URL, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  private send(
+    method: string,
+    url: URL,
+    signal: AbortSignal,
+    body?: string
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const req = https.request(
         url,
         {
-          method: 'GET',
+          method,
           agent: this.agent,
           signal,
-          headers: { authorization: `Bearer ${this.s.token}`, accept: 'application/json' }
+          headers: {
+            authorization: `Bearer ${this.s.token}`,
+            accept: 'application/json',
+            ...(body ? { 'content-type': 'application/json' } : {})
+          }
         },
         res => {
           let text = ''
@@ -117,7 +163,7 @@ export class ArgoClient {
         }
       )
       req.on('error', reject)
-      req.end()
+      req.end(body)
     })
   }
 
@@ -188,65 +234,124 @@ export async function waitForDeploy(
   pushedAt: number,
   contains: (revision: string) => Promise<boolean>
 ): Promise<AppResult[]> {
-  const deadline = Date.now() + s.timeoutMs
-  // A refresh asked for while Argo CD is busy with another sync (a rival's push a moment earlier) can be
-  // used up by that sync's comparison: while an application is not at the commit, it is asked again
-  // every REFRESH_AGAIN_MS, instead of waiting for Argo CD's next poll.
-  const refreshed = new Map<ArgoApp, number>()
-  const refresh = async (app: ArgoApp) => {
-    const r = await client.application(app, s.refresh)
+  const w = new DeployWait(client, s, commit, pushedAt, contains)
+  if (s.refresh !== 'none') for (const app of s.applications) await w.refresh(app)
+  for (;;) {
+    for (const app of s.applications) if (!w.results.has(app)) await w.look(app)
+    if (w.results.size === s.applications.length) return s.applications.map(a => w.results.get(a)!)
+    if (Date.now() + REQUEST_GAP_MS > w.deadline)
+      return s.applications.map(a => w.results.get(a) ?? w.timedOut(a))
+  }
+}
+
+/** What the wait knows of each application so far, and the requests it makes about one. */
+class DeployWait {
+  readonly deadline: number
+  readonly results = new Map<ArgoApp, AppResult>()
+  private readonly last = new Map<ArgoApp, AppStatus>()
+  private readonly atCommit = new Map<ArgoApp, boolean>()
+  private readonly refreshed = new Map<ArgoApp, number>()
+  private readonly autoSync = new Map<ArgoApp, boolean>()
+  private readonly synced = new Set<ArgoApp>()
+  /** false once Argo CD refused a refresh (403): its own poll then. */
+  private refreshing: boolean
+
+  constructor(
+    private readonly client: ArgoClient,
+    private readonly s: ArgoSettings,
+    private readonly commit: string,
+    private readonly pushedAt: number,
+    private readonly contains: (revision: string) => Promise<boolean>
+  ) {
+    this.deadline = Date.now() + s.timeoutMs
+    this.refreshing = s.refresh !== 'none'
+  }
+
+  /** Asks Argo CD to look at the repository now; a 403 (a token that may read but not refresh) ends the asking. */
+  async refresh(app: ArgoApp): Promise<{ status: number; body: AppStatus; autoSync: boolean }> {
+    if (!this.refreshing) return this.client.application(app)
+    const r = await this.client.application(app, this.s.refresh)
+    if (r.status === 403) {
+      this.refreshing = false
+      core.warning(
+        `Argo CD refused to refresh ${appLabel(app)} (HTTP 403: this token may read the application but not refresh it); waiting for Argo CD's own poll of the repository instead (every 3 minutes unless its timeout.reconciliation says otherwise)`
+      )
+      return this.client.application(app)
+    }
     if (r.status !== 200) throw new Error(`Argo CD refused the refresh of ${appLabel(app)}: HTTP ${r.status}`)
-    refreshed.set(app, Date.now())
+    this.refreshed.set(app, Date.now())
     return r
   }
-  if (s.refresh !== 'none') for (const app of s.applications) await refresh(app)
-  const results = new Map<ArgoApp, AppResult>()
-  const last = new Map<ArgoApp, AppStatus>()
-  const atCommit = new Map<ArgoApp, boolean>()
-  for (;;) {
-    for (const app of s.applications) {
-      if (results.has(app)) continue
-      const again = s.refresh !== 'none' && Date.now() - (refreshed.get(app) ?? 0) > REFRESH_AGAIN_MS
-      const r = again && !atCommit.get(app) ? await refresh(app) : await client.application(app)
-      if (r.status !== 200) throw new Error(`Argo CD answered HTTP ${r.status} about ${appLabel(app)}`)
-      const st = r.body
-      atCommit.set(app, await revisionContains(st, commit, contains))
-      last.set(app, st)
-      const verdict = await judge(st, commit, contains)
-      const base = {
-        app,
-        health: st.health?.status ?? 'Unknown',
-        sync: st.sync?.status ?? 'Unknown',
-        revision: revisionOf(st)
-      }
-      if (verdict === 'healthy') {
-        const seconds = (Date.now() - pushedAt) / 1000
-        results.set(app, { ...base, seconds })
-        core.info(
-          `${appLabel(app)}: Synced at ${base.revision.slice(0, 12)} and Healthy, ${seconds.toFixed(1)} s after the push`
-        )
-      } else if (verdict === 'degraded' || verdict === 'failed') {
-        const why = verdict === 'degraded' ? unhealthy(st) : []
-        const problem =
-          verdict === 'degraded'
-            ? `Degraded at ${base.revision.slice(0, 12)}: ${why.join('; ') || st.health?.message || 'no message'}`
-            : `its sync of ${commit.slice(0, 12)} ${st.operationState?.phase}: ${st.operationState?.message ?? ''}`
-        results.set(app, { ...base, problem, degraded: true })
-        core.info(`${appLabel(app)}: ${problem}`)
-      }
+
+  /** One look at an application: asks for a refresh or a sync when due, and judges what Argo CD says. */
+  async look(app: ArgoApp): Promise<void> {
+    // A refresh asked for while Argo CD is busy with another sync (a rival's push a moment earlier) can be
+    // used up by that sync's comparison: while an application is not at the commit, it is asked again
+    // every REFRESH_AGAIN_MS, instead of waiting for Argo CD's next poll.
+    const again =
+      this.refreshing &&
+      !this.atCommit.get(app) &&
+      Date.now() - (this.refreshed.get(app) ?? 0) > REFRESH_AGAIN_MS
+    const r = again ? await this.refresh(app) : await this.client.application(app)
+    if (r.status !== 200) throw new Error(`Argo CD answered HTTP ${r.status} about ${appLabel(app)}`)
+    this.autoSync.set(app, r.autoSync)
+    const st = r.body
+    this.atCommit.set(app, await revisionContains(st, this.commit, this.contains))
+    this.last.set(app, st)
+    if (this.s.sync && !r.autoSync && !this.synced.has(app)) await this.sync(app)
+    const verdict = await judge(st, this.commit, this.contains)
+    const base = {
+      app,
+      health: st.health?.status ?? 'Unknown',
+      sync: st.sync?.status ?? 'Unknown',
+      revision: revisionOf(st)
     }
-    if (results.size === s.applications.length) return s.applications.map(a => results.get(a)!)
-    if (Date.now() + REQUEST_GAP_MS > deadline) {
-      return s.applications.map(
-        app =>
-          results.get(app) ?? {
-            app,
-            health: last.get(app)?.health?.status ?? 'Unknown',
-            sync: last.get(app)?.sync?.status ?? 'Unknown',
-            revision: revisionOf(last.get(app) ?? {}),
-            problem: `not deployed within argocd-timeout (${s.timeoutMs / 1000} s) of commit ${commit}; Argo CD last said: ${describeStatus(last.get(app) ?? {})}`
-          }
+    if (verdict === 'healthy') {
+      const seconds = (Date.now() - this.pushedAt) / 1000
+      this.results.set(app, { ...base, seconds })
+      core.info(
+        `${appLabel(app)}: Synced at ${base.revision.slice(0, 12)} and Healthy, ${seconds.toFixed(1)} s after the push`
       )
+    } else if (verdict === 'degraded' || verdict === 'failed') {
+      const problem =
+        verdict === 'degraded'
+          ? `Degraded at ${base.revision.slice(0, 12)}: ${unhealthy(st).join('; ') || st.health?.message || 'no message'}`
+          : `its sync of ${this.commit.slice(0, 12)} ${st.operationState?.phase}: ${st.operationState?.message ?? ''}`
+      this.results.set(app, { ...base, problem, degraded: true })
+      core.info(`${appLabel(app)}: ${problem}`)
+    }
+  }
+
+  /** argocd-sync: an application without automated sync is synced to the commit, once Argo CD takes it. */
+  private async sync(app: ArgoApp): Promise<void> {
+    const r = await this.client.sync(app, this.commit)
+    if (r.status === 200) {
+      this.synced.add(app)
+      core.info(`${appLabel(app)}: asked Argo CD to sync ${this.commit.slice(0, 12)} (auto-sync is off)`)
+    } else if (r.status === 401 || r.status === 403)
+      throw new InputError(
+        Inputs.ArgocdToken,
+        `may not sync ${appLabel(app)} (HTTP ${r.status}): argocd-sync needs 'applications, sync' on it in Argo CD's RBAC`
+      )
+    // anything else (another operation is running) is asked again at the next look
+    else
+      core.info(
+        `${appLabel(app)}: Argo CD did not take the sync yet (HTTP ${r.status}: ${r.text.slice(0, 200)})`
+      )
+  }
+
+  timedOut(app: ArgoApp): AppResult {
+    const last = this.last.get(app) ?? {}
+    const hint =
+      this.autoSync.get(app) === false && !this.s.sync
+        ? `; its automated sync is off, so nothing syncs it: set argocd-sync: true to sync it from the step (its token needs 'applications, sync')`
+        : ''
+    return {
+      app,
+      health: last.health?.status ?? 'Unknown',
+      sync: last.sync?.status ?? 'Unknown',
+      revision: revisionOf(last),
+      problem: `not deployed within argocd-timeout (${this.s.timeoutMs / 1000} s) of commit ${this.commit}; Argo CD last said: ${describeStatus(last)}${hint}`
     }
   }
 }
@@ -260,7 +365,7 @@ async function revisionContains(
   return !!revision && (revision === commit || (await contains(revision)))
 }
 
-async function judge(
+export async function judge(
   st: AppStatus,
   commit: string,
   contains: (revision: string) => Promise<boolean>
@@ -274,6 +379,8 @@ async function judge(
   if (opForCommit && (op?.phase === 'Failed' || op?.phase === 'Error')) return 'failed'
   if (!atCommit) return 'waiting'
   if (op?.phase === 'Running' || op?.phase === 'Terminating') return 'waiting'
+  // the health of a reconcile from before the sync finished is the health of what ran before it
+  if (opForCommit && !reconciledAfter(st)) return 'waiting'
   // Degraded once the sync of the commit is over (or without one: a health from before it is not ours)
   if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded'))
     return opForCommit || !op ? 'degraded' : 'waiting'
@@ -284,4 +391,11 @@ async function judge(
   )
     return 'healthy'
   return 'waiting'
+}
+
+/** Whether Argo CD compared the application with the cluster after its last operation finished. */
+export function reconciledAfter(st: AppStatus): boolean {
+  const finished = Date.parse(st.operationState?.finishedAt ?? '')
+  const reconciled = Date.parse(st.reconciledAt ?? '')
+  return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled >= finished)
 }

@@ -35,7 +35,10 @@ export const Inputs = {
   ArgocdTimeout: 'argocd-timeout',
   ArgocdCa: 'argocd-ca',
   ArgocdRefresh: 'argocd-refresh',
-  OnDegraded: 'on-degraded'
+  ArgocdSync: 'argocd-sync',
+  OnDegraded: 'on-degraded',
+  ProbeUrl: 'probe-url',
+  ProbeRate: 'probe-rate'
 } as const
 
 export const MERGE_METHODS = ['merge', 'squash', 'rebase'] as const
@@ -49,7 +52,8 @@ export const Outputs = {
   Result: 'result',
   Deployed: 'deployed',
   ArgocdRevision: 'argocd-revision',
-  ArgocdHealth: 'argocd-health'
+  ArgocdHealth: 'argocd-health',
+  Probe: 'probe'
 } as const
 
 export const State = {
@@ -69,7 +73,9 @@ export const Defaults = {
   [Inputs.AllowDowngrade]: 'false',
   [Inputs.ArgocdTimeout]: '5m',
   [Inputs.ArgocdRefresh]: 'normal',
-  [Inputs.OnDegraded]: 'fail'
+  [Inputs.ArgocdSync]: 'false',
+  [Inputs.OnDegraded]: 'fail',
+  [Inputs.ProbeRate]: '20'
 } as const
 
 export const ON_DEGRADED = ['fail', 'revert'] as const

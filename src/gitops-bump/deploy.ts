@@ -5,20 +5,15 @@ import type { PrivateDir } from '../common/temp.js'
 import { appLabel } from './argocd-settings.js'
 import { waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
 
+export type { Deploy }
+
 export { ArgoClient, checkApplications } from './argocd.js'
 import { Outputs } from './constants.js'
 import type { GitOpsRepo } from './git.js'
-import type { Outcome } from './report.js'
+import { describeProbe, type Deploy, type Outcome } from './outcome.js'
+import { Probe, PROBE_TAIL_MS, type ProbeResult } from './probe.js'
 import { revertBump } from './revert.js'
 import type { Settings } from './settings.js'
-
-export interface Deploy {
-  results: AppResult[]
-  deployed: boolean
-  /** The revert commit (on-degraded: revert). */
-  reverted?: string
-  revertError?: string
-}
 
 /** One value, or `<application>=<value>` lines when there are several applications. */
 function perApp(results: AppResult[], value: (r: AppResult) => string): string {
@@ -37,10 +32,13 @@ export async function confirmDeploy(
 ): Promise<Deploy> {
   const s = settings.argocd!
   const names = s.applications.map(appLabel).join(', ')
+  const probe = s.probe && new Probe(s.probe.url, s.probe.rate)
+  probe?.start()
   const results = await core.group(
     `Wait for Argo CD: ${names} Synced and Healthy at ${outcome.commit.slice(0, 12)}`,
     () => waitForDeploy(client, s, outcome.commit, pushedAt, rev => repo.contains(rev, outcome.commit))
   )
+  const probed = probe && (await stopProbe(probe))
   const deployed = results.every(r => !r.problem)
   core.setOutput(Outputs.Deployed, String(deployed))
   core.setOutput(
@@ -51,7 +49,7 @@ export async function confirmDeploy(
     Outputs.ArgocdHealth,
     perApp(results, r => r.health)
   )
-  const deploy: Deploy = { results, deployed }
+  const deploy: Deploy = { results, deployed, probe: probed }
   const degraded = results.filter(r => r.degraded)
   if (!deployed && s.onDegraded === 'revert' && degraded.length && outcome.changed) {
     const why = degraded.map(r => `Argo CD: ${appLabel(r.app)} ${r.problem}`).join('; ')
@@ -84,4 +82,14 @@ export function deployError(deploy: Deploy, commit: string): Error {
   if (deploy.reverted) lines.push(`on-degraded: revert: the bump was reverted in ${deploy.reverted}`)
   if (deploy.revertError) lines.push(`on-degraded: revert failed: ${deploy.revertError}`)
   return new Error(`The deploy of ${commit.slice(0, 12)} was not confirmed.\n${lines.join('\n')}`)
+}
+
+/** The probe goes on a little after Argo CD's verdict: old pods stop after the rollout is complete. */
+async function stopProbe(probe: Probe): Promise<ProbeResult> {
+  await new Promise(r => setTimeout(r, PROBE_TAIL_MS))
+  const r = await probe.stop()
+  core.setOutput(Outputs.Probe, JSON.stringify(r))
+  if (r.failed) core.warning(`Not zero downtime: ${describeProbe(r)}; first: ${r.first.join('; ')}`)
+  else core.info(describeProbe(r))
+  return r
 }

@@ -19,115 +19,149 @@ import { report, type Outcome } from './report.js'
 import { getSettings, type Settings } from './settings.js'
 import type { Target } from './target.js'
 
+// gitops-bump: fetch the GitOps repository, edit the targets, validate, push without force (retrying when
+// the branch moved), and with argocd-server confirm the deploy with Argo CD. Phases below, in order.
 export async function main(): Promise<void> {
   const settings = getSettings()
   // the YAML parser loads while git fetches (every target edit needs it; start-up does not)
   const yamlLoaded = loadYaml()
   yamlLoaded.catch(() => undefined)
-  const started = Date.now()
   const priv = await PrivateDir.create('gitops-bump')
   core.saveState(State.PrivateDir, priv.path)
-  // Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small
-  const argocd = settings.argocd ? await import('./deploy.js') : undefined
-  const argo = argocd && new argocd.ArgoClient(settings.argocd!)
+  const argo = await argoFor(settings)
   try {
     // a wrong token or application fails here, before anything is fetched or pushed
-    if (argocd && argo)
+    if (argo)
       await core.group('Argo CD: read the applications', () =>
-        argocd.checkApplications(argo, settings.argocd!)
+        argo.mod.checkApplications(argo.client, settings.argocd!)
       )
     const targets = await makeTargets(settings)
     const repo = await GitOpsRepo.prepare(settings, priv)
-    // Every fetch brings content someone else wrote: its paths are checked before anything reads them.
-    const fetch = async () => {
-      const tip = await repo.fetch()
-      for (const t of targets) {
-        await checkRegularFile(
-          repo.dir,
-          t.file,
-          settings.targets.length > 1 ? Inputs.Targets : Inputs.ValuesFile
-        )
-        await checkInside(repo.dir, t.dir, settings.targets.length > 1 ? Inputs.Targets : Inputs.Chart)
-      }
-      return tip
-    }
+    const fetch = fetcher(settings, repo, targets)
     const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, fetch)
     core.info(`${settings.branch} is at ${base}`)
     await yamlLoaded
     const names = await Promise.all(
       targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
     )
-
-    // Retries: git.ts's raceRetry (timeout, max-attempts, a backoff scaled to the push round trip)
-    let attempts = 0
-    const cache = new Map<Target, Validated>()
-    const attempt = await retry(
-      async n => {
-        attempts = n
-        if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
-        return bumpOnce(settings, repo, targets, names, priv, n, cache)
-      },
-      raceRetry(settings, repo, 'Attempt')
-    ).catch(err => {
-      if (err instanceof RaceError)
-        throw new Error(
-          `${settings.branch} kept moving: ${attempts} pushes were rejected in ${((Date.now() - started) / 1000).toFixed(0)} s (timeout: ${settings.timeoutMs / 1000} s${settings.maxAttempts ? `, max-attempts: ${settings.maxAttempts}` : ''}). Last: ${err.message}`
-        )
-      throw err
-    })
+    const outcome = await bumpWithRetries(settings, repo, targets, names, priv, fetch)
     const pushedAt = Date.now()
-    const outcome: Outcome = { ...attempt, attempts }
-    if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun) {
-      outcome.pullRequest = await core.group('Open the pull request', () =>
-        openPullRequest(settings, settings.prBranch, attempt.message ?? '')
-      )
-      core.notice(
-        `${outcome.pullRequest.created ? 'Opened' : 'Updated'} pull request ${outcome.pullRequest.url}`
-      )
-    }
-
-    core.setOutput(Outputs.Changed, String(outcome.changed))
-    core.setOutput(Outputs.Commit, outcome.commit)
-    core.setOutput(Outputs.PreviousTag, outcome.results[0]?.previous ?? '')
-    core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
-    core.setOutput(Outputs.PullRequestNumber, outcome.pullRequest ? String(outcome.pullRequest.number) : '')
-    core.setOutput(
-      Outputs.Result,
-      JSON.stringify({
-        changed: outcome.changed,
-        commit: outcome.commit,
-        attempts: outcome.attempts,
-        pullRequest: outcome.pullRequest ?? null,
-        targets: outcome.results.map(r => ({
-          file: r.target.file,
-          kind: r.target.kind,
-          previous: r.previous,
-          changes: r.changes,
-          skipped: r.skipped ?? null
-        }))
-      })
-    )
-    if (argocd && argo && !settings.dryRun)
-      outcome.deploy = await argocd.confirmDeploy(settings, argo, repo, priv, outcome, pushedAt)
-    try {
-      if (settings.summary) report(settings, outcome, names)
-    } catch (err) {
-      core.warning(`The job summary could not be made: ${err}`)
-    }
-    if (argocd && outcome.deploy && !outcome.deploy.deployed)
-      throw argocd.deployError(outcome.deploy, outcome.commit)
+    if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun)
+      await pullRequest(settings, outcome)
+    setOutputs(outcome)
+    if (argo && !settings.dryRun)
+      outcome.deploy = await argo.mod.confirmDeploy(settings, argo.client, repo, priv, outcome, pushedAt)
+    summarize(settings, outcome, names)
+    if (argo && outcome.deploy && !outcome.deploy.deployed)
+      throw argo.mod.deployError(outcome.deploy, outcome.commit)
   } catch (err) {
-    if (err instanceof ValidationError)
-      core.error(err.output, { title: `${err.step} failed; nothing was pushed` })
-    if (err instanceof ValuesError)
-      throw new InputError(settings.targetsInput, `cannot be updated: ${err.message}`)
-    throw err
+    throw explain(err, settings)
   } finally {
-    argo?.close()
+    argo?.client.close()
     await closeSshMaster(priv.path)
     await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
     await priv.remove()
   }
+}
+
+/** Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small. */
+async function argoFor(settings: Settings) {
+  if (!settings.argocd) return undefined
+  const mod = await import('./deploy.js')
+  return { mod, client: new mod.ArgoClient(settings.argocd) }
+}
+
+/**
+ * A fetch of the branch's tip. Every fetch brings content someone else wrote: its paths are checked
+ * before anything reads them.
+ */
+function fetcher(settings: Settings, repo: GitOpsRepo, targets: Target[]): () => Promise<string> {
+  const input = settings.targets.length > 1 ? Inputs.Targets : Inputs.ValuesFile
+  return async () => {
+    const tip = await repo.fetch()
+    for (const t of targets) {
+      await checkRegularFile(repo.dir, t.file, input)
+      await checkInside(repo.dir, t.dir, settings.targets.length > 1 ? Inputs.Targets : Inputs.Chart)
+    }
+    return tip
+  }
+}
+
+/** The bump, tried again on a new tip while pushes are rejected (git.ts's raceRetry: timeout, max-attempts). */
+async function bumpWithRetries(
+  settings: Settings,
+  repo: GitOpsRepo,
+  targets: Target[],
+  names: string[],
+  priv: PrivateDir,
+  fetch: () => Promise<string>
+): Promise<Outcome> {
+  const started = Date.now()
+  let attempts = 0
+  const cache = new Map<Target, Validated>()
+  const attempt = await retry(
+    async n => {
+      attempts = n
+      if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
+      return bumpOnce(settings, repo, targets, names, priv, n, cache)
+    },
+    raceRetry(settings, repo, 'Attempt')
+  ).catch(err => {
+    if (err instanceof RaceError)
+      throw new Error(
+        `${settings.branch} kept moving: ${attempts} pushes were rejected in ${((Date.now() - started) / 1000).toFixed(0)} s (timeout: ${settings.timeoutMs / 1000} s${settings.maxAttempts ? `, max-attempts: ${settings.maxAttempts}` : ''}). Last: ${err.message}`
+      )
+    throw err
+  })
+  return { ...attempt, attempts }
+}
+
+async function pullRequest(settings: Settings, outcome: Outcome): Promise<void> {
+  outcome.pullRequest = await core.group('Open the pull request', () =>
+    openPullRequest(settings, settings.prBranch, outcome.message ?? '')
+  )
+  core.notice(`${outcome.pullRequest.created ? 'Opened' : 'Updated'} pull request ${outcome.pullRequest.url}`)
+}
+
+function setOutputs(outcome: Outcome): void {
+  core.setOutput(Outputs.Changed, String(outcome.changed))
+  core.setOutput(Outputs.Commit, outcome.commit)
+  core.setOutput(Outputs.PreviousTag, outcome.results[0]?.previous ?? '')
+  core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
+  core.setOutput(Outputs.PullRequestNumber, outcome.pullRequest ? String(outcome.pullRequest.number) : '')
+  core.setOutput(
+    Outputs.Result,
+    JSON.stringify({
+      changed: outcome.changed,
+      commit: outcome.commit,
+      attempts: outcome.attempts,
+      pullRequest: outcome.pullRequest ?? null,
+      targets: outcome.results.map(r => ({
+        file: r.target.file,
+        kind: r.target.kind,
+        previous: r.previous,
+        changes: r.changes,
+        skipped: r.skipped ?? null
+      }))
+    })
+  )
+}
+
+function summarize(settings: Settings, outcome: Outcome, names: string[]): void {
+  try {
+    if (settings.summary) report(settings, outcome, names)
+  } catch (err) {
+    core.warning(`The job summary could not be made: ${err}`)
+  }
+}
+
+/** A validation failure is annotated; a values file that cannot be edited names its input. */
+function explain(err: unknown, settings: Settings): unknown {
+  if (err instanceof ValidationError)
+    core.error(err.output, { title: `${err.step} failed; nothing was pushed` })
+  if (err instanceof ValuesError)
+    return new InputError(settings.targetsInput, `cannot be updated: ${err.message}`)
+  return err
 }
 
 /** The targets of the step, with the tools that validate them (found once). */

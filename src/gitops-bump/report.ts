@@ -2,19 +2,10 @@
 // the files and of the rendered manifests.
 import * as summary from '../common/summary.js'
 import { appLabel } from './argocd-settings.js'
-import type { TargetResult } from './bump.js'
-import type { Deploy } from './deploy.js'
-import type { PullRequest } from './pull-request.js'
+import { describeProbe, type Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
 
-export interface Outcome {
-  changed: boolean
-  commit: string
-  results: TargetResult[]
-  attempts: number
-  pullRequest?: PullRequest
-  deploy?: Deploy
-}
+export type { Outcome }
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v))
 
@@ -65,6 +56,10 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
         r.seconds === undefined ? '—' : `${r.seconds.toFixed(1)} s`
       ])
     )
+    if (o.deploy.probe)
+      summary.paragraph(
+        `${o.deploy.probe.failed ? '⚠️' : '✅'} ${summary.escapeHtml(describeProbe(o.deploy.probe))}${o.deploy.probe.first.length ? `; first: ${summary.escapeHtml(o.deploy.probe.first.join('; '))}` : ''}`
+      )
     for (const r of o.deploy.results.filter(x => x.problem))
       summary.paragraph(`${summary.escapeHtml(appLabel(r.app))}: ${summary.escapeHtml(r.problem!)}`)
     if (o.deploy.reverted)

@@ -110,18 +110,25 @@ docker_engine() {
 }
 
 # Nothing the containers and clusters of the tests send may leave this machine: Docker's DOCKER-USER
-# chain (consulted before Docker's own rules for all forwarded traffic) drops what would go out of the
+# chain (consulted before Docker's own rules for all forwarded traffic) refuses what would go out of the
 # interfaces that carry the default route. It matters with kind: for about a second after a Service is
 # made, before kube-proxy has written its rule, a request from a node to its ClusterIP follows the node's
-# default route through Docker's NAT and would leave the machine. Traffic between containers, and to this
-# machine's own addresses, is not forwarded out of those interfaces and is unaffected.
+# default route through Docker's NAT and would leave the machine. Refused rather than silently dropped,
+# so that a connection that tries fails at once. Traffic between containers, and to this machine's own addresses, is not forwarded out of those
+# interfaces and is unaffected.
 EGRESS_COMMENT=demo-actions-no-egress
 egress_guard() {
-  local dev
+  local dev rule
+  # (an older guard dropped; it is replaced)
+  while as_root iptables -D DOCKER-USER -m comment --comment "$EGRESS_COMMENT" -j DROP 2>/dev/null; do :; done
   for dev in $(ip route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1)}' | sort -u); do
-    as_root iptables -C DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" -j DROP 2>/dev/null ||
-      as_root iptables -I DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" -j DROP ||
-      die "cannot add the DOCKER-USER rule that keeps containers' traffic on this machine"
+    as_root iptables -D DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" -j DROP 2>/dev/null || true
+    for rule in "-p tcp -j REJECT --reject-with tcp-reset" "-j REJECT --reject-with icmp-admin-prohibited"; do
+      # shellcheck disable=SC2086
+      as_root iptables -C DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" $rule 2>/dev/null ||
+        as_root iptables -I DOCKER-USER -o "$dev" -m comment --comment "$EGRESS_COMMENT" $rule ||
+        die "cannot add the DOCKER-USER rule that keeps containers' traffic on this machine"
+    done
   done
 }
 

@@ -12,7 +12,9 @@
 #   scripts/kind/kind.sh create NAME KUBECONFIG [CONFIG]
 #                                                   a cluster whose nodes pull from the registry (by name, TLS,
 #                                                   its password), as kind-e2e's image-source: registry makes
-#                                                   one; CONFIG: a kind config to start from (extra nodes, ports)
+#                                                   one; CONFIG: a kind config to start from (extra nodes, ports);
+#                                                   CoreDNS answers names outside the cluster and
+#                                                   demo-actions.test itself (cluster/Corefile)
 #   scripts/kind/kind.sh delete NAME
 #   scripts/kind/kind.sh down                       delete the kind clusters the tests made (names dat-...)
 #   scripts/kind/kind.sh down-all                   that, and the registry's container and kind's network
@@ -128,6 +130,11 @@ YAML
     --config "$config" --wait 120s >"$KIND_HOME/create-$name.log" 2>&1 ||
     { rm -f "$config"; tail -20 "$KIND_HOME/create-$name.log" >&2; die "kind create cluster $name failed"; }
   rm -f "$config" "$KIND_HOME/create-$name.log"
+  # CoreDNS: nothing forwarded off this machine (cluster/Corefile says why)
+  "$(env_of KUBECTL "$INFRA/env")" --kubeconfig "$kubeconfig" -n kube-system create configmap coredns \
+    --from-file=Corefile="$here/cluster/Corefile" --dry-run=client -o yaml |
+    "$(env_of KUBECTL "$INFRA/env")" --kubeconfig "$kubeconfig" replace -f - >/dev/null
+  "$(env_of KUBECTL "$INFRA/env")" --kubeconfig "$kubeconfig" -n kube-system rollout restart deployment coredns >/dev/null
   certs=/etc/containerd/certs.d/$host
   for node in $("$kind" get nodes --name "$name"); do
     docker exec "$node" mkdir -p "$certs"

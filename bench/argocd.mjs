@@ -1,4 +1,4 @@
-// From the push to a confirmed Healthy, on the Kubernetes lab with real Argo CD (scripts/lab/argocd.sh):
+// From the push to a confirmed Healthy, with real Argo CD in the seed's kind cluster (scripts/seed/seed.sh):
 // gitops-bump with argocd-refresh: normal (it asks Argo CD to look now) and with none (Argo CD's own poll),
 // side by side with the raw commands a script would run in the same round: git commit and push, one
 // GET ?refresh=normal, then polling the application until it is Synced at the pushed commit and
@@ -11,26 +11,18 @@ import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { runMain, tempDir } from '../scripts/lib/runner.mjs'
+import { parseFileCommands, runMain, tempDir } from '../scripts/lib/runner.mjs'
 import { git, infra, median, ROOT, rm, sshEnv, table } from './lib.mjs'
 
-const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
+const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const VALUES = 'helm/demo-flask-app/values.yaml'
 
 function up() {
-  for (const s of ['lab.sh', 'argocd.sh']) {
-    const r = spawnSync('bash', [path.join(ROOT, 'scripts/lab', s), 'up'], {
-      stdio: ['ignore', 'ignore', 'inherit']
-    })
-    if (r.status !== 0) throw new Error(`scripts/lab/${s} up failed`)
+  for (const s of ['scripts/kind/kind.sh', 'scripts/seed/seed.sh']) {
+    const r = spawnSync('bash', [path.join(ROOT, s), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    if (r.status !== 0) throw new Error(`${s} up failed`)
   }
-  return Object.fromEntries(
-    fs
-      .readFileSync(path.join(LAB, 'argocd/env'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
-  )
+  return parseFileCommands(fs.readFileSync(path.join(SEED, 'env'), 'utf8'))
 }
 
 export async function run(runs = 3) {
@@ -38,9 +30,8 @@ export async function run(runs = 3) {
   const argo = up()
   const token = fs.readFileSync(argo.ARGOCD_TOKEN_FILE, 'utf8').trim()
   const ca = fs.readFileSync(argo.ARGOCD_CA, 'utf8')
-  const kubectl = (...a) =>
-    execFileSync(env.KUBECTL, ['--kubeconfig', path.join(LAB, 'kubeconfig'), ...a], { encoding: 'utf8' })
-  const repository = `${env.REGISTRY}/lab/demo-flask-app`
+  const kubectl = (...a) => execFileSync(env.KUBECTL, ['--kubeconfig', argo.KUBECONFIG, ...a], { encoding: 'utf8' })
+  const repository = `${env.REGISTRY}/bench/demo-flask-app`
   execFileSync(
     'docker',
     [
@@ -60,6 +51,14 @@ export async function run(runs = 3) {
     execFileSync('docker', ['tag', `${repository}:v1.0.0-0000000-0`, `${repository}:${tag}`])
     tags.push(tag)
   }
+  // the cluster pulls them from the registry
+  const cfg = tempDir('bench-docker')
+  execFileSync('docker', ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY], {
+    input: env.REGISTRY_PASSWORD,
+    stdio: ['pipe', 'ignore', 'ignore']
+  })
+  for (const tag of ['v1.0.0-0000000-0', ...tags])
+    execFileSync('docker', ['--config', cfg, 'push', '-q', `${repository}:${tag}`], { stdio: 'ignore' })
   const agent = new https.Agent({ ca, keepAlive: true })
   const get = (app, query = '') =>
     new Promise((resolve, reject) =>
@@ -96,7 +95,7 @@ export async function run(runs = 3) {
     const url = `ssh://${os.userInfo().username}@127.0.0.1:${env.SSH_PORT}${bare}`
     const app = YAML.parse(fs.readFileSync(path.join(ROOT, 'example/gitops/argocd-application.yaml'), 'utf8'))
     app.metadata.name = name
-    app.spec.source.repoURL = url
+    app.spec.source.repoURL = `ssh://root@${argo.GIT_IN_CLUSTER}${bare}`
     app.spec.destination.namespace = name
     const file = path.join(work, 'app.yaml')
     fs.writeFileSync(file, YAML.stringify(app))
@@ -153,7 +152,7 @@ export async function run(runs = 3) {
       await new Promise(r => setTimeout(r, 500))
     }
   }
-  console.log('\n## Argo CD: from the push to a confirmed Healthy (real Argo CD 3.2.11 on the lab)')
+  console.log("\n## Argo CD: from the push to a confirmed Healthy (real Argo CD 3.2.11 in the seed's kind cluster)")
   const ours = []
   const raws = []
   let t = 0

@@ -58,8 +58,6 @@ packages() {
   have unzip || missing+=(unzip)
   have debootstrap || missing+=(debootstrap)
   [ -x /bin/busybox ] || missing+=(busybox-static)
-  # Argo CD keeps its caches in Redis (scripts/lab/argocd.sh)
-  have redis-server || missing+=(redis-server)
   "$PY" -c 'import flask, pytest, pytest_flask, psutil, gunicorn' >/dev/null 2>&1 ||
     missing+=(python3-pytest python3-flask python3-pytest-flask python3-psutil python3-gunicorn)
   # pip and venv: unit-test's install path is tested with a local wheel folder (PyPI is out of reach)

@@ -218,6 +218,9 @@ try {
       chart: 'example/gitops/helm/demo-flask-app',
       'node-image': kind.KIND_NODE_IMAGE
     })
+    // (the cluster it made, and deleted: a real kind cluster on the node image built here)
+    const created = e2e.stdout.split('\n').find(l => /^\[command\]\S*kind create cluster /.test(l))
+    if (created) say(`  ran: ${created.replace(/^\[command\]/, '')}`)
     if (e2e.exitCode !== 0) finish(1)
   }
 

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): on a new machine it installs and starts everything the tests need
 # (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
-# scripts/infra.sh; act, gotestsum and the Kubernetes lab built from their pinned Go modules by
-# scripts/lab/build.sh, cargo-nextest from crates.io and the JavaScript test tools from npm, cached;
-# kind and its node image by scripts/kind/kind.sh; the lab started by scripts/lab/lab.sh, Argo CD on it
-# by scripts/lab/argocd.sh),
+# scripts/infra.sh; act and gotestsum built from their pinned Go modules by scripts/lab/build.sh,
+# cargo-nextest from crates.io and the JavaScript test tools from npm, cached; kind and its node image by
+# scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh),
 # then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
@@ -40,8 +39,7 @@ if [ "$what" = all ]; then
   bash scripts/lab/jstools.sh js-reporters >/dev/null
   # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
   bash scripts/kind/kind.sh up
-  bash scripts/lab/lab.sh up
-  bash scripts/lab/argocd.sh up
+  bash scripts/seed/seed.sh up
   projects+=(integration)
 fi
 

@@ -1,38 +1,38 @@
-// gitops-bump confirming the deploy with real Argo CD (scripts/lab/argocd.sh: argocd-server,
-// repo-server and application-controller 3.2.11 built from their Go module, on the Kubernetes lab).
-// Each test has a GitOps repository of its own on the SSH git host, seeded with the example's chart,
-// and the seed's argocd-application.yaml pointed at it (its own name and namespace). Argo CD reads the
-// repository with the deploy key; the lab's kubelet runs the pods the sync makes with Docker, so Healthy
-// and Degraded are what the real controllers and Argo CD's health checks conclude.
+// gitops-bump confirming the deploy with real Argo CD: v3.2.11 installed in the seed's kind cluster from
+// its own install.yaml (scripts/seed/seed.sh), its images built from its Go module. Each test has a
+// GitOps repository of its own on the SSH git host, seeded with the example's chart, and the seed's
+// argocd-application.yaml pointed at it (its own name and namespace). Argo CD reads the repository over
+// SSH at git.demo-actions.test with the deploy key; the cluster's kubelet pulls the app from the registry
+// by name and runs it, so Healthy and Degraded are what the real controllers and Argo CD's health checks
+// conclude.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
+import * as https from 'node:https'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
+import { parseFileCommands, ROOT, runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
 import { git, hostedRepo, infra, sshInputs, type HostedRepo } from './git-host.js'
 import { expectNowhere } from './secrets.js'
-import { buildExampleApp } from './example-app.js'
+import { buildCrashingApp, buildExampleApp, push } from './example-app.js'
 
-const LAB = process.env.DEMO_ACTIONS_LAB || '/tmp/demo-actions-lab'
+const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const VALUES = 'helm/demo-flask-app/values.yaml'
-const REPOSITORY = `${infra.REGISTRY}/lab/demo-flask-app`
+const REPOSITORY = `${infra.REGISTRY}/argo/demo-flask-app`
 const OLD = 'v1.0.0-0000000-0'
 const GOOD = 'v2.0.0-3f1c2d4-17'
 // (another version: two tags of one version would be ordered by run, and the older not rolled back)
 const GOOD2 = 'v2.1.0-5e6f7a8-19'
 // the app, built so that it exits at start: its pods never become Ready
 const BAD = 'v2.0.0-badc0de-18'
+// the app, built so that it starts serving only 12 s after it starts: a rollout that is long Progressing
+const SLOW = 'v2.2.0-51o0aaa-20'
 
-const argo = Object.fromEntries(
-  (fs.existsSync(path.join(LAB, 'argocd/env')) ? fs.readFileSync(path.join(LAB, 'argocd/env'), 'utf8') : '')
-    .split('\n')
-    .filter(Boolean)
-    .map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
-)
+const argo = fs.existsSync(path.join(SEED, 'env'))
+  ? parseFileCommands(fs.readFileSync(path.join(SEED, 'env'), 'utf8'))
+  : {}
 const token = () => fs.readFileSync(argo.ARGOCD_TOKEN_FILE, 'utf8').trim()
 const kubectl = (...args: string[]) =>
-  execFileSync(infra.KUBECTL, ['--kubeconfig', path.join(LAB, 'kubeconfig'), ...args], { encoding: 'utf8' })
+  execFileSync(infra.KUBECTL, ['--kubeconfig', argo.KUBECONFIG, ...args], { encoding: 'utf8' })
 
 // helm for validation, wrapped so that the environment it gets is kept (the token must not be in it)
 const wrapDir = tempDir('helm-env')
@@ -46,25 +46,21 @@ const namespaces: string[] = []
 
 beforeAll(() => {
   if (!argo.ARGOCD_SERVER)
-    throw new Error(`Argo CD is not up (${LAB}/argocd): run scripts/lab/argocd.sh up (npm test does)`)
-  const build = (tag: string, dockerfile: string) =>
-    execFileSync('docker', ['build', '-q', '-t', `${REPOSITORY}:${tag}`, '-'], {
-      input: dockerfile,
-      stdio: ['pipe', 'ignore', 'pipe']
-    })
+    throw new Error(`Argo CD is not up (${SEED}): run scripts/seed/seed.sh up (npm test does)`)
   buildExampleApp(`${REPOSITORY}:${GOOD}`)
   for (const t of [OLD, GOOD2]) execFileSync('docker', ['tag', `${REPOSITORY}:${GOOD}`, `${REPOSITORY}:${t}`])
-  build(
-    BAD,
-    `FROM ${REPOSITORY}:${GOOD}\nCMD ["python3", "-c", "import sys; sys.exit('DATABASE_URL is not set')"]\n`
-  )
-})
+  buildCrashingApp(`${REPOSITORY}:${BAD}`, `${REPOSITORY}:${GOOD}`)
+  execFileSync('docker', ['build', '-q', '-t', `${REPOSITORY}:${SLOW}`, '-'], {
+    input: `FROM ${REPOSITORY}:${GOOD}\nCMD ["sh", "-c", "sleep 12; exec python3 -m gunicorn --bind 0.0.0.0:5000 app.main:app"]\n`,
+    stdio: ['pipe', 'ignore', 'ignore']
+  })
+  push(...[OLD, GOOD, GOOD2, BAD, SLOW].map(t => `${REPOSITORY}:${t}`))
+}, 120_000)
 
 afterAll(() => {
   for (const a of apps)
     kubectl('delete', 'application', a, '-n', 'argocd', '--wait=false', '--ignore-not-found')
   for (const n of namespaces) kubectl('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
-  fs.rmSync(wrapDir, { recursive: true, force: true })
 })
 
 interface Lab {
@@ -74,10 +70,11 @@ interface Lab {
 }
 
 /**
- * A GitOps repository with the example's chart (the lab's image, one replica, a 10 s progress deadline so
- * that a release that never becomes Ready is Degraded soon), and its Argo CD application, Healthy at the seed.
+ * A GitOps repository with the example's chart (the test's image, one replica, a 10 s progress deadline
+ * so that a release that never becomes Ready is Degraded soon), and its Argo CD application, Healthy at
+ * the seed.
  */
-async function gitopsLab(opts: { autoSync?: boolean } = {}): Promise<Lab> {
+async function gitopsLab(opts: { autoSync?: boolean; deadline?: number } = {}): Promise<Lab> {
   const seed = tempDir('argo-seed')
   fs.cpSync(path.join(ROOT, 'example/gitops/helm'), path.join(seed, 'helm'), { recursive: true })
   const values = path.join(seed, VALUES)
@@ -93,7 +90,7 @@ async function gitopsLab(opts: { autoSync?: boolean } = {}): Promise<Lab> {
     deployment,
     fs
       .readFileSync(deployment, 'utf8')
-      .replace('spec:\n  replicas:', 'spec:\n  progressDeadlineSeconds: 10\n  replicas:')
+      .replace('spec:\n  replicas:', `spec:\n  progressDeadlineSeconds: ${opts.deadline ?? 10}\n  replicas:`)
   )
   const repo = hostedRepo({ helm: path.join(seed, 'helm') })
   fs.rmSync(seed, { recursive: true, force: true })
@@ -113,13 +110,13 @@ async function application(
     fs.readFileSync(path.join(ROOT, 'example/gitops/argocd-application.yaml'), 'utf8')
   )
   manifest.metadata.name = app
-  manifest.spec.source.repoURL = repo.url
+  // the same repository, as the cluster reaches the git host: by name, on its network
+  manifest.spec.source.repoURL = `ssh://root@${argo.GIT_IN_CLUSTER}${repo.bare}`
   manifest.spec.destination.namespace = namespace
   if (opts.autoSync === false) delete manifest.spec.syncPolicy.automated
-  const file = path.join(os.tmpdir(), `${app}.yaml`)
+  const file = path.join(tempDir('argo-app'), `${app}.yaml`)
   fs.writeFileSync(file, YAML.stringify(manifest))
   kubectl('apply', '-f', file)
-  fs.rmSync(file)
   if (opts.autoSync !== false)
     await until(() => status(app).health?.status === 'Healthy', 60_000, `${app} Healthy at the seed`)
   return { app, namespace }
@@ -173,7 +170,7 @@ test('a bump that ends Healthy: confirmed at the pushed commit, the token nowher
   expect(main.summary).toMatch(
     new RegExp(`<td>${lab.app}</td><td>✅ Healthy</td><td>Synced</td><td>${commit.slice(0, 12)}</td>`)
   )
-  // what runs in the lab is the new tag
+  // what runs in the cluster is the new tag
   const image = kubectl(
     'get',
     'deployments',
@@ -286,7 +283,7 @@ test('a wrong token and an unknown application fail before anything is pushed', 
   expect(lab.repo.head()).toBe(head)
 })
 
-test('an application with auto-sync off never syncs: the step fails at argocd-timeout, saying what Argo CD said', async () => {
+test('an application with auto-sync off never syncs: the step fails at argocd-timeout, saying what Argo CD said and what to do', async () => {
   const lab = await gitopsLab({ autoSync: false })
   const main = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-timeout': '8s' }), opts)
   expect(main.exitCode).toBe(1)
@@ -294,7 +291,157 @@ test('an application with auto-sync off never syncs: the step fails at argocd-ti
   const error = errors(main).join('\n')
   expect(error).toContain(`not deployed within argocd-timeout (8 s) of commit ${commit}`)
   expect(error).toMatch(/Argo CD last said: sync OutOfSync/)
+  expect(error).toMatch(
+    /automated sync is off, so nothing syncs it: set argocd-sync: true .*'applications, sync'/
+  )
   expect(main.outputs.deployed).toBe('false')
+})
+
+test('argocd-sync: the step syncs an application with auto-sync off, with a token that may sync; a token that may only read is named', async () => {
+  const lab = await gitopsLab({ autoSync: false })
+  const readOnly = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-sync': 'true' }), opts)
+  expect(readOnly.exitCode).toBe(1)
+  expect(errors(readOnly).join('\n')).toMatch(
+    new RegExp(`argocd-token.*may not sync ${lab.app} \\(HTTP 403\\): argocd-sync needs 'applications, sync'`)
+  )
+  const syncToken = fs.readFileSync(argo.ARGOCD_SYNC_TOKEN_FILE, 'utf8').trim()
+  const main = await runMain(
+    'gitops-bump',
+    inputs(lab, GOOD2, { 'argocd-sync': 'true', 'argocd-token': syncToken }),
+    opts
+  )
+  expect(errors(main)).toEqual([])
+  expect(main.outputs).toMatchObject({
+    deployed: 'true',
+    'argocd-health': 'Healthy',
+    'argocd-revision': lab.repo.head()
+  })
+  expect(main.stdout).toMatch(/asked Argo CD to sync [0-9a-f]{12} \(auto-sync is off\)/)
+  expectNowhere(syncToken, main)
+})
+
+test("recovering from a bad release: the next bump's health is read only from a reconcile after its sync, and a good release is never reverted", async () => {
+  const lab = await gitopsLab()
+  const bad = await runMain('gitops-bump', inputs(lab, BAD), opts)
+  expect(bad.outputs['argocd-health']).toBe('Degraded')
+  // Degraded before: right after the next sync, what Argo CD last compared is still the bad release
+  const main = await runMain('gitops-bump', inputs(lab, GOOD, { 'on-degraded': 'revert' }), opts)
+  expect(errors(main)).toEqual([])
+  expect(main.outputs).toMatchObject({ deployed: 'true', 'argocd-health': 'Healthy' })
+  expect(lab.repo.show(VALUES)).toContain(`tag: "${GOOD}"`)
+  expect(main.stdout).not.toContain('on-degraded: revert')
+})
+
+test('a rollout that is long Progressing is waited for, not reverted', async () => {
+  const lab = await gitopsLab({ deadline: 90 })
+  const main = await runMain('gitops-bump', inputs(lab, SLOW, { 'on-degraded': 'revert' }), opts)
+  expect(errors(main)).toEqual([])
+  expect(main.outputs).toMatchObject({ deployed: 'true', 'argocd-health': 'Healthy' })
+  expect(Number(/Healthy, ([\d.]+) s after the push/.exec(main.stdout)![1])).toBeGreaterThan(12)
+})
+
+test("a 403 on the refresh (Argo CD #15385: a read-only role may not refresh): a warning, then Argo CD's own poll", async () => {
+  // A stand-in in front of the real Argo CD: every request goes through, but a refresh is answered as
+  // Argo CD answers a call its RBAC denies (HTTP 403, gRPC code 7). Argo CD 3.2 lets 'applications, get'
+  // refresh; argoproj/argo-cd #15385 asks that read-only roles may not, which is what this imitates.
+  const target = new URL(argo.ARGOCD_SERVER)
+  const ca = fs.readFileSync(argo.ARGOCD_CA)
+  const proxy = https.createServer(
+    {
+      cert: fs.readFileSync(path.join(SEED, 'pki/argocd-server.crt')),
+      key: fs.readFileSync(path.join(SEED, 'pki/argocd-server.key'))
+    },
+    (req, res) => {
+      if (/[?&]refresh=/.test(req.url ?? '')) {
+        res.writeHead(403, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            error: 'permission denied: applications, update, default/app, sub: ci',
+            code: 7,
+            message: 'permission denied: applications, update, default/app, sub: ci'
+          })
+        )
+        return
+      }
+      const up = https.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+          ca
+        },
+        r => {
+          res.writeHead(r.statusCode ?? 502, r.headers)
+          r.pipe(res)
+        }
+      )
+      req.pipe(up)
+    }
+  )
+  await new Promise<void>(r => proxy.listen(0, '127.0.0.1', r))
+  const port = (proxy.address() as { port: number }).port
+  try {
+    // Argo CD's poll, quickened for this application only by its own refresh annotation from a watcher:
+    // the test asks for it when the commit lands, as Argo CD's 3-minute poll would later
+    const lab = await gitopsLab()
+    const bump = runMain(
+      'gitops-bump',
+      inputs(lab, GOOD, { 'argocd-server': `https://127.0.0.1:${port}` }),
+      opts
+    )
+    const head = lab.repo.head()
+    await until(() => lab.repo.head() !== head, 60_000, 'the bump pushed')
+    kubectl(
+      '-n',
+      'argocd',
+      'annotate',
+      'application',
+      lab.app,
+      'argocd.argoproj.io/refresh=normal',
+      '--overwrite'
+    )
+    const main = await bump
+    expect(errors(main)).toEqual([])
+    expect(main.outputs.deployed).toBe('true')
+    expect(
+      main.commands.some(
+        c =>
+          c.command === 'warning' &&
+          /refused to refresh .*HTTP 403.*waiting for Argo CD's own poll/.test(c.message)
+      )
+    ).toBe(true)
+  } finally {
+    proxy.close()
+  }
+})
+
+test("Argo CD's server not running: a clear error before anything is pushed", async () => {
+  const lab = await gitopsLab()
+  const head = lab.repo.head()
+  const main = await runMain(
+    'gitops-bump',
+    inputs(lab, GOOD, { 'argocd-server': 'https://127.0.0.1:9' }),
+    opts
+  )
+  expect(main.exitCode).toBe(1)
+  expect(errors(main).join('\n')).toMatch(/Argo CD at 127\.0\.0\.1:9 cannot be reached: .*ECONNREFUSED/)
+  expect(lab.repo.head()).toBe(head)
+})
+
+test("the registry unreachable from the cluster: Degraded, with the pods' own words (ImagePullBackOff)", async () => {
+  const lab = await gitopsLab()
+  // the second registry is on this machine's loopback only: the cluster cannot reach it
+  const main = await runMain(
+    'gitops-bump',
+    inputs(lab, GOOD, { set: `image.repository=${infra.REGISTRY2}/argo/demo-flask-app` }),
+    opts
+  )
+  expect(main.exitCode).toBe(1)
+  expect(errors(main).join('\n')).toMatch(
+    /Pod\/\S+: Degraded \((ImagePullBackOff|ErrImagePull)|Back-off pulling image/
+  )
 })
 
 test('argocd inputs are checked before anything else', async () => {

@@ -83,6 +83,27 @@ class ArgoClient {
         }
         return { status: r.status, body, autoSync, text: r.text };
     }
+    /**
+     * The resources below the application's own (ReplicaSets, Pods) that are not healthy, in Argo CD's
+     * words: a Deployment says only that it exceeded its progress deadline, its pods say why
+     * ("Back-off pulling image ..."). Empty when Argo CD does not answer.
+     */
+    async unhealthyTree(app) {
+        const r = await this.request('GET', this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource-tree`, app), app);
+        if (r.status !== 200)
+            return [];
+        try {
+            const tree = JSON.parse(r.text);
+            return (tree.nodes ?? [])
+                .filter(n => n.parentRefs?.length &&
+                n.health?.status &&
+                !['Healthy', 'Suspended', 'Progressing'].includes(n.health.status))
+                .map(n => `${n.kind}/${n.name}: ${n.health.status}${n.health.message ? ` (${n.health.message})` : ''}`);
+        }
+        catch {
+            return [];
+        }
+    }
     /** POST a sync of the application to `revision` (the token needs 'applications, sync'). */
     async sync(app, revision) {
         const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/sync`, app);
@@ -269,8 +290,9 @@ class DeployWait {
             core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: Synced at ${base.revision.slice(0, 12)} and Healthy, ${seconds.toFixed(1)} s after the push`);
         }
         else if (verdict === 'degraded' || verdict === 'failed') {
+            const why = verdict === 'degraded' ? [...unhealthy(st), ...(await this.client.unhealthyTree(app))] : [];
             const problem = verdict === 'degraded'
-                ? `Degraded at ${base.revision.slice(0, 12)}: ${unhealthy(st).join('; ') || st.health?.message || 'no message'}`
+                ? `Degraded at ${base.revision.slice(0, 12)}: ${why.join('; ') || st.health?.message || 'no message'}`
                 : `its sync of ${this.commit.slice(0, 12)} ${st.operationState?.phase}: ${st.operationState?.message ?? ''}`;
             this.results.set(app, { ...base, problem, degraded: true });
             core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: ${problem}`);

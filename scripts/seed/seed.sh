@@ -151,7 +151,7 @@ data:
   ssh_known_hosts: |
     $known
 YAML
-  log "installing Argo CD (install.yaml of $(basename "$src"), dex left out)"
+  k -n argocd get deployment argocd-server >/dev/null 2>&1 || log "installing Argo CD (install.yaml of $(basename "$src"), dex left out)"
   # as Argo CD's getting started does: the namespace first (install.yaml has none), then the manifests
   k create namespace argocd --dry-run=client -o yaml | k apply -f - >/dev/null
   k apply -k "$dir" --server-side --force-conflicts >"$SEED/argocd-apply.log" 2>&1 ||
@@ -277,7 +277,8 @@ up() {
   "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 ||
     { cat "$SEED/load.log" >&2; die "kind load of Argo CD's images failed"; }
   pki
-  if [ ! -s "$SEED/argocd-token" ] || ! k -n argocd get deployment argocd-server >/dev/null 2>&1; then argocd; fi
+  # (every time: 3 s, and the git host's known hosts and deploy key reach Argo CD when they change)
+  argocd
   tokens
   gitops
   application

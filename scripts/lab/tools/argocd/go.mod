@@ -1,4 +1,4 @@
-// Argo CD for the lab (argocd-server, argocd-repo-server and argocd-application-controller are one
+// Argo CD for the seed's cluster (scripts/seed/images.sh; argocd-server, argocd-repo-server and argocd-application-controller are one
 // binary, cmd, chosen by ARGOCD_BINARY_NAME). v3.2.11: the newest release that builds from the module
 // proxy. v3.3 and later take their gitops-engine from a folder of their own repository
 // (replace ... => ./gitops-engine), which a module zip does not carry and the proxy does not serve as a

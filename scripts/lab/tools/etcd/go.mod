@@ -1,4 +1,4 @@
-// etcd for the test lab: the version Kubernetes 1.34.0 is built and tested against (its go.mod requires
+// etcd for the kind node image: the version Kubernetes 1.34.0 is built and tested against (its go.mod requires
 // go.etcd.io/etcd/*/v3 v3.6.4). The command is go.etcd.io/etcd/server/v3, so go names the binary "server".
 module demo-actions/lab/etcd
 

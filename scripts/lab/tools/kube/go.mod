@@ -1,4 +1,4 @@
-// The Kubernetes control plane of the test lab (Kubernetes 1.34.0, the version of kind-e2e's pinned node
+// Kubernetes v1.34.0 for the kind node image (scripts/kind/node-image.sh), the version of kind-e2e's pinned node
 // image): k8s.io/kubernetes pins its k8s.io/* staging modules as v0.0.0 with replace directives to its own
 // tree, so a module that builds its commands carries those replaces over, at the matching v0.34.0.
 module demo-actions/lab/kube

@@ -30,7 +30,8 @@ export async function run(runs = 3) {
   const argo = up()
   const token = fs.readFileSync(argo.ARGOCD_TOKEN_FILE, 'utf8').trim()
   const ca = fs.readFileSync(argo.ARGOCD_CA, 'utf8')
-  const kubectl = (...a) => execFileSync(env.KUBECTL, ['--kubeconfig', argo.KUBECONFIG, ...a], { encoding: 'utf8' })
+  const kubectl = (...a) =>
+    execFileSync(env.KUBECTL, ['--kubeconfig', argo.KUBECONFIG, ...a], { encoding: 'utf8' })
   const repository = `${env.REGISTRY}/bench/demo-flask-app`
   execFileSync(
     'docker',
@@ -53,10 +54,14 @@ export async function run(runs = 3) {
   }
   // the cluster pulls them from the registry
   const cfg = tempDir('bench-docker')
-  execFileSync('docker', ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY], {
-    input: env.REGISTRY_PASSWORD,
-    stdio: ['pipe', 'ignore', 'ignore']
-  })
+  execFileSync(
+    'docker',
+    ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY],
+    {
+      input: env.REGISTRY_PASSWORD,
+      stdio: ['pipe', 'ignore', 'ignore']
+    }
+  )
   for (const tag of ['v1.0.0-0000000-0', ...tags])
     execFileSync('docker', ['--config', cfg, 'push', '-q', `${repository}:${tag}`], { stdio: 'ignore' })
   const agent = new https.Agent({ ca, keepAlive: true })
@@ -152,7 +157,9 @@ export async function run(runs = 3) {
       await new Promise(r => setTimeout(r, 500))
     }
   }
-  console.log("\n## Argo CD: from the push to a confirmed Healthy (real Argo CD 3.2.11 in the seed's kind cluster)")
+  console.log(
+    "\n## Argo CD: from the push to a confirmed Healthy (real Argo CD 3.2.11 in the seed's kind cluster)"
+  )
   const ours = []
   const raws = []
   let t = 0

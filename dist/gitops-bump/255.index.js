@@ -50,6 +50,8 @@ var constants = __webpack_require__(9294);
 const REQUEST_GAP_MS = 500;
 /** How often a refresh is asked for again while an application is not at the commit. */
 const REFRESH_AGAIN_MS = 10_000;
+/** How soon a refresh is asked for when the last comparison is not after the sync. */
+const STALE_REFRESH_MS = 2_000;
 const REQUEST_MS = 30_000;
 class ArgoClient {
     s;
@@ -278,6 +280,10 @@ class DeployWait {
         if (this.s.sync && !r.autoSync && !this.synced.has(app))
             await this.sync(app);
         const verdict = await judge(st, this.commit, this.contains);
+        // synced, but no comparison since: Argo CD is asked for one (a rollout's own events bring one soon;
+        // a sync that changed nothing Argo CD watches would otherwise wait for its poll)
+        if (verdict === 'stale' && Date.now() - (this.refreshed.get(app) ?? 0) > STALE_REFRESH_MS)
+            await this.refresh(app);
         const base = {
             app,
             health: st.health?.status ?? 'Unknown',
@@ -343,7 +349,7 @@ async function judge(st, commit, contains) {
         return 'waiting';
     // the health of a reconcile from before the sync finished is the health of what ran before it
     if (opForCommit && !reconciledAfter(st))
-        return 'waiting';
+        return 'stale';
     // Degraded once the sync of the commit is over (or without one: a health from before it is not ours)
     if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded'))
         return opForCommit || !op ? 'degraded' : 'waiting';
@@ -353,11 +359,16 @@ async function judge(st, commit, contains) {
         return 'healthy';
     return 'waiting';
 }
-/** Whether Argo CD compared the application with the cluster after its last operation finished. */
+/**
+ * Whether Argo CD compared the application with the cluster after its last operation finished. Strictly
+ * after: both times are whole seconds, and a comparison in the same second as the end of the sync can
+ * still read the live objects as they were before the sync applied them (seen here: a Deployment that
+ * had exceeded its progress deadline under the previous release, judged Degraded again).
+ */
 function reconciledAfter(st) {
     const finished = Date.parse(st.operationState?.finishedAt ?? '');
     const reconciled = Date.parse(st.reconciledAt ?? '');
-    return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled >= finished);
+    return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled > finished);
 }
 
 // EXTERNAL MODULE: ./src/gitops-bump/outcome.ts

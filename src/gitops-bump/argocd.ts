@@ -18,6 +18,8 @@ import { Inputs } from './constants.js'
 export const REQUEST_GAP_MS = 500
 /** How often a refresh is asked for again while an application is not at the commit. */
 export const REFRESH_AGAIN_MS = 10_000
+/** How soon a refresh is asked for when the last comparison is not after the sync. */
+export const STALE_REFRESH_MS = 2_000
 const REQUEST_MS = 30_000
 
 /** What an Application says (the fields the wait reads). */
@@ -336,6 +338,10 @@ class DeployWait {
     this.last.set(app, st)
     if (this.s.sync && !r.autoSync && !this.synced.has(app)) await this.sync(app)
     const verdict = await judge(st, this.commit, this.contains)
+    // synced, but no comparison since: Argo CD is asked for one (a rollout's own events bring one soon;
+    // a sync that changed nothing Argo CD watches would otherwise wait for its poll)
+    if (verdict === 'stale' && Date.now() - (this.refreshed.get(app) ?? 0) > STALE_REFRESH_MS)
+      await this.refresh(app)
     const base = {
       app,
       health: st.health?.status ?? 'Unknown',
@@ -406,7 +412,7 @@ export async function judge(
   st: AppStatus,
   commit: string,
   contains: (revision: string) => Promise<boolean>
-): Promise<'healthy' | 'degraded' | 'failed' | 'waiting'> {
+): Promise<'healthy' | 'degraded' | 'failed' | 'waiting' | 'stale'> {
   const revision = revisionOf(st)
   const atCommit = !!revision && (revision === commit || (await contains(revision)))
   const op = st.operationState
@@ -417,7 +423,7 @@ export async function judge(
   if (!atCommit) return 'waiting'
   if (op?.phase === 'Running' || op?.phase === 'Terminating') return 'waiting'
   // the health of a reconcile from before the sync finished is the health of what ran before it
-  if (opForCommit && !reconciledAfter(st)) return 'waiting'
+  if (opForCommit && !reconciledAfter(st)) return 'stale'
   // Degraded once the sync of the commit is over (or without one: a health from before it is not ours)
   if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded'))
     return opForCommit || !op ? 'degraded' : 'waiting'
@@ -430,9 +436,14 @@ export async function judge(
   return 'waiting'
 }
 
-/** Whether Argo CD compared the application with the cluster after its last operation finished. */
+/**
+ * Whether Argo CD compared the application with the cluster after its last operation finished. Strictly
+ * after: both times are whole seconds, and a comparison in the same second as the end of the sync can
+ * still read the live objects as they were before the sync applied them (seen here: a Deployment that
+ * had exceeded its progress deadline under the previous release, judged Degraded again).
+ */
 export function reconciledAfter(st: AppStatus): boolean {
   const finished = Date.parse(st.operationState?.finishedAt ?? '')
   const reconciled = Date.parse(st.reconciledAt ?? '')
-  return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled >= finished)
+  return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled > finished)
 }

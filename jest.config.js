@@ -19,5 +19,8 @@ export default {
     }
   ],
   // Integration tests start real processes (docker builds, ssh, helm); unit tests stay far below this.
-  testTimeout: 300000
+  testTimeout: 300000,
+  // one scratch folder for the run, removed at its end (__tests__/scratch.mjs)
+  globalSetup: '<rootDir>/__tests__/scratch.mjs',
+  globalTeardown: '<rootDir>/__tests__/scratch.mjs'
 }

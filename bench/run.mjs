@@ -7,6 +7,7 @@ import * as gitops from './gitops.mjs'
 import * as scale from './scale.mjs'
 import * as argocd from './argocd.mjs'
 import * as kindE2e from './kind-e2e.mjs'
+import * as pipeline from './pipeline.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
@@ -16,3 +17,4 @@ await gitops.run()
 await scale.run()
 await argocd.run()
 await kindE2e.run()
+await pipeline.run()

@@ -7,8 +7,10 @@ import { pathToFileURL } from 'node:url'
 import { actionMetadata, ROOT } from './lib/runner.mjs'
 
 export const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
-/** Each action's folder ('.' is the all-in-one root action, documented in the root README). */
+/** Each action's folder ('.' is the all-in-one root action). */
 export const ACTIONS = [...STAGES, '.']
+/** Where an action's reference lives: a stage's README, or docs/all-in-one.md for the root action. */
+export const referenceOf = stage => (stage === '.' ? 'docs/all-in-one.md' : `${stage}/README.md`)
 const START = '<!-- inputs -->'
 const END = '<!-- /outputs -->'
 
@@ -39,7 +41,7 @@ export function tables(stage) {
 export function withTables(text, stage) {
   const start = text.indexOf(START)
   const end = text.indexOf(END)
-  if (start < 0 || end < 0) throw new Error(`${stage}/README.md has no ${START} ... ${END} markers`)
+  if (start < 0 || end < 0) throw new Error(`${referenceOf(stage)} has no ${START} ... ${END} markers`)
   return text.slice(0, start) + tables(stage) + text.slice(end + END.length)
 }
 
@@ -47,13 +49,13 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const check = process.argv.includes('--check')
   let stale = 0
   for (const stage of ACTIONS) {
-    const file = path.join(ROOT, stage, 'README.md')
+    const file = path.join(ROOT, referenceOf(stage))
     const text = fs.readFileSync(file, 'utf8')
     const next = withTables(text, stage)
     if (next === text) continue
     if (check) {
       console.error(
-        `${path.join(stage, 'README.md')}: inputs/outputs tables differ from action.yml (npm run docs)`
+        `${referenceOf(stage)}: inputs/outputs tables differ from action.yml (npm run docs)`
       )
       stale++
     } else fs.writeFileSync(file, next)

@@ -1,11 +1,16 @@
-// The reference pipeline under act itself (pinned in scripts/lab/tools/act), through the README's
-// command `npm run act`: example/act/pipeline.yml's three jobs run the local stages on this machine
-// (act's host mode, on the machine's node), with a secrets file, against the TLS registry and the SSH
-// git host. act is what many users test workflows with before they push.
-import { spawn } from 'node:child_process'
+// The published workflow, .github/workflows/pipeline.yml, under act itself (built from its Go module,
+// pinned in scripts/lab/tools/act), through the README's command `npm run act` (scripts/act/act.sh): a
+// push to main with a secrets file and a vars file, the workflow file as it is. Container mode (act's
+// default): each job in the runner image built here, the Docker socket shared; host mode too. What the
+// workflow takes from GitHub (actions/checkout, actions/setup-python) comes from local stand-ins
+// (__tests__/fixtures/act), and every banicr/demo-actions@v1 from this working tree, through act's
+// --local-repository. act is what many users test workflows with before they push.
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import { ROOT } from '../../scripts/lib/runner.mjs'
+import * as path from 'node:path'
+import { parseFileCommands, ROOT, tempDir } from '../../scripts/lib/runner.mjs'
 import { git, infra } from './git-host.js'
+import { clusters } from './kind.js'
 import { manifestDigest } from './registry.js'
 
 function act(...args: string[]): Promise<{ code: number | null; out: string }> {
@@ -22,66 +27,146 @@ function act(...args: string[]): Promise<{ code: number | null; out: string }> {
   })
 }
 
-/** The lines act printed for one step of one job, from its ⭐ to its result. */
-function stepLog(out: string, job: string, step: string): string {
-  const lines = out.split('\n')
-  const start = lines.findIndex(l => l.startsWith(`[pipeline (act)/${job}] ⭐ Run ${step}`))
-  if (start < 0) return ''
-  const end = lines.findIndex(
-    (l, i) =>
-      i > start && l.startsWith(`[pipeline (act)/${job}]`) && /(✅|❌) {2}(Success|Failure) - /.test(l)
-  )
-  return lines.slice(start, end + 1).join('\n')
+/** act's lines of one job ('[pipeline/build] ...'), any nesting of called workflows. */
+const job = (out: string, name: string) =>
+  out
+    .split('\n')
+    .filter(l => new RegExp(`^\\[[^\\]]*/${name}\\]`).test(l))
+    .join('\n')
+
+const runnerNode = () => {
+  const image = execFileSync('bash', [path.join(ROOT, 'scripts/act/runner-image.sh')], {
+    encoding: 'utf8'
+  }).trim()
+  return execFileSync('docker', ['run', '--rm', image, 'sh', '-c', 'command -v node; node --version'], {
+    encoding: 'utf8'
+  })
+    .trim()
+    .split('\n')
 }
 
-describe('the reference pipeline under act', () => {
-  test('test -> build -> gitops: outputs cross steps and jobs, state reaches post, secrets masked', async () => {
-    const { code, out } = await act()
-    expect(out).toMatch(/^act 0\.2\.87, GitOps repository /m)
+function secretsNowhere(out: string): void {
+  expect(out).not.toContain(infra.REGISTRY_PASSWORD)
+  for (const line of fs.readFileSync(infra.SSH_KEY, 'utf8').trim().split('\n').slice(1, -1))
+    expect(out).not.toContain(line)
+}
+
+describe('the published pipeline.yml under act', () => {
+  const before = clusters()
+  afterEach(() => expect(clusters()).toEqual(before))
+
+  test('container mode: test -> build -> e2e on real kind -> gitops, outputs across jobs, post as post, secrets masked, node24 actions on Node 24', async () => {
+    // -v: act logs each node action's command line, with the node it found in the runner image
+    const { code, out } = await act('-v')
+    expect(out).toMatch(
+      /^act 0\.2\.\d+ \(container mode, -P ubuntu-latest=demo-actions\/act-runner:[0-9a-f]{12}\), GitOps repository /m
+    )
     expect(code).toBe(0)
-    for (const job of ['test', 'build', 'gitops'])
-      expect(out).toContain(`[pipeline (act)/${job}] 🏁  Job succeeded`)
+    for (const j of ['test', 'build', 'e2e', 'gitops']) expect(job(out, j)).toContain('🏁  Job succeeded')
 
-    // a step output read by a later step of the same job
-    expect(out).toContain('[pipeline (act)/test]   | unit-test passed 5 of 5')
-    // job outputs (tag, digest) read by the next job, and what that job pushed
-    const bumped =
-      /Success - Main echo "bumped to (v2\.0\.0-[0-9a-f]{7}-\d+) \((sha256:[0-9a-f]{64})\) in ([0-9a-f]{40})"/.exec(
-        out
-      )
-    expect(bumped).not.toBeNull()
-    const [, tag, digest, commit] = bumped!
-    expect(await manifestDigest('act/demo-flask-app', tag)).toBe(digest)
+    // the build job's outputs reach e2e (the image it loads) and gitops (the tag it commits)
     const repo = /GitOps repository (\S+)/.exec(out)![1]
-    expect(git(['rev-parse', 'main'], repo)).toBe(commit)
-    expect(git(['show', 'main:helm/demo-flask-app/values.yaml'], repo)).toContain(`"${tag}"`)
+    const tag = /tag: "(v2\.0\.0-[0-9a-f]{7}-\d+)"/.exec(
+      git(['show', 'main:helm/demo-flask-app/values.yaml'], repo)
+    )![1]
+    expect(await manifestDigest('act/demo-flask-app', tag)).toMatch(/^sha256:/)
+    expect(job(out, 'e2e')).toContain(`Load ${infra.REGISTRY}/act/demo-flask-app:${tag} into the cluster`)
+    expect(job(out, 'e2e')).toMatch(
+      /kind create cluster --name e2e-\S+ .*--image demo-actions\/kind-node:v1\.34\.0-/
+    )
+    expect(job(out, 'e2e')).toMatch(/ok {3}GET \/healthz -> 200/)
 
-    // Post ran as post: main saved isPost in state, so post did its cleanup and not a second bump
-    for (const [job, step] of [
-      ['build', './build-push'],
-      ['gitops', './gitops-bump']
+    // post ran as post: main saved isPost in state, so post cleaned up and did not run main again
+    for (const [j, step] of [
+      ['build', './.demo-actions/build-push'],
+      ['e2e', './.demo-actions/kind-e2e'],
+      ['gitops', './.demo-actions/gitops-bump']
     ]) {
-      const post = stepLog(out, job, `Post ${step}`)
-      expect(post).toContain(`Success - Post ${step}`)
-      expect(post).not.toMatch(/Fetch main|Build and push/)
+      expect(job(out, j)).toContain(`Success - Post ${step}`)
+      expect(job(out, j)).not.toMatch(
+        new RegExp(`Post ${step.replace(/\./g, '\\.')}[\\s\\S]*(Fetch main|Create kind cluster)`)
+      )
     }
 
-    // the secrets file's values appear nowhere in act's log
-    expect(out).not.toContain(infra.REGISTRY_PASSWORD)
-    for (const line of fs.readFileSync(infra.SSH_KEY, 'utf8').trim().split('\n').slice(1, -1))
-      expect(out).not.toContain(line)
+    // every node24 action ran on the runner image's node, which is Node 24
+    const [nodePath, version] = runnerNode()
+    expect(version).toMatch(/^v24\./)
+    const execs = [
+      ...out.matchAll(
+        /executing remote job container: \[(\S+) (\S+\/(?:dist\/[\w-]+\/index\.js|index\.mjs))/g
+      )
+    ]
+    const ours = execs.filter(m => /dist\/(unit-test|build-push|kind-e2e|gitops-bump)\/index\.js$/.test(m[2]))
+    expect(ours.length).toBeGreaterThanOrEqual(7) // 4 mains, 3 posts
+    expect(new Set(ours.map(m => m[1]))).toEqual(new Set([nodePath]))
+    secretsNowhere(out)
     fs.rmSync(repo, { recursive: true, force: true })
-  })
+  }, 900_000)
 
-  test('a failing test fails its job, and the jobs that need it never start', async () => {
-    const { code, out } = await act('--input', 'app-directory=__tests__/fixtures/pytest-mixed')
+  test('through a caller (the reusable workflow): a failing e2e fails its job, the gitops job never starts, and no cluster is left', async () => {
+    const { code, out } = await act('-W', '__tests__/fixtures/act/caller.yml')
     expect(code).not.toBe(0)
-    expect(stepLog(out, 'test', 'Main ./unit-test')).toContain('❌  Failure - Main ./unit-test')
-    expect(out).toContain("Error: Job 'test' failed")
-    expect(out).not.toContain('[pipeline (act)/build]')
-    expect(out).not.toContain('[pipeline (act)/gitops]')
+    expect(job(out, 'test')).toContain('🏁  Job succeeded')
+    expect(job(out, 'e2e')).toMatch(/❌ {2}Failure - Main \.\/\.demo-actions\/kind-e2e/)
+    expect(job(out, 'e2e')).toContain('databaseHost is required')
+    expect(job(out, 'e2e')).toMatch(/Deleted nodes: \["e2e-\S+-control-plane"\]/)
+    expect(job(out, 'gitops')).toBe('')
     const repo = /GitOps repository (\S+)/.exec(out)![1]
     expect(git(['rev-list', '--count', 'main'], repo)).toBe('1')
+    secretsNowhere(out)
     fs.rmSync(repo, { recursive: true, force: true })
-  })
+  }, 900_000)
+
+  test('host mode: the same workflow, steps on this machine', async () => {
+    const { code, out } = await act('--host')
+    expect(out).toMatch(/\(host mode, -P ubuntu-latest=-self-hosted\)/)
+    expect(code).toBe(0)
+    for (const j of ['test', 'build', 'e2e', 'gitops']) expect(job(out, j)).toContain('🏁  Job succeeded')
+    secretsNowhere(out)
+    fs.rmSync(/GitOps repository (\S+)/.exec(out)![1], { recursive: true, force: true })
+  }, 900_000)
 })
+
+test("kind-e2e in a container on another network than kind's: it reaches the cluster through kind's network", async () => {
+  // a workflow of one kind-e2e step (uses: banicr/demo-actions/kind-e2e@v1), its job container on a
+  // bridge network of its own, where the host's 127.0.0.1 (kind's published API) is not this container's
+  const network = `da-act-${process.pid}`
+  execFileSync('docker', ['network', 'create', network], { stdio: 'ignore' })
+  const image = `${infra.REGISTRY}/act/demo-flask-app:v2.0.0-3f1c2d4-17`
+  execFileSync(
+    'docker',
+    [
+      'build',
+      '-q',
+      '--build-arg',
+      `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
+      '-t',
+      image,
+      path.join(ROOT, 'example/demo-app')
+    ],
+    { stdio: 'ignore' }
+  )
+  try {
+    const kind = parseFileCommands(
+      fs.readFileSync(path.join(process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind', 'env'), 'utf8')
+    )
+    const vars = path.join(tempDir('act-vars'), 'vars')
+    fs.writeFileSync(vars, `IMAGE=${image}\nKIND_NODE_IMAGE=${kind.KIND_NODE_IMAGE}\n`)
+    const { code, out } = await act(
+      '-W',
+      '__tests__/fixtures/act/kind-e2e.yml',
+      '--network',
+      network,
+      '--var-file',
+      vars
+    )
+    expect(code).toBe(0)
+    expect(out).toMatch(
+      /Running in container [0-9a-f]{12}, which cannot reach 127\.0\.0\.1 of the host: using kind's internal kubeconfig, on kind's network 'kind'/
+    )
+    expect(out).toMatch(/ok {3}GET \/healthz -> 200/)
+    expect(clusters().filter(c => c.startsWith('e2e-'))).toEqual([])
+  } finally {
+    execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' })
+  }
+}, 900_000)

@@ -106,9 +106,10 @@ test('pull: --pull for buildx and the classic builder', () => {
   expect(buildxArgs(settings, ctx, '/m', 'none')).not.toContain('--pull')
 })
 
-test('classic arguments', () => {
-  expect(classicArgs(settings, ctx).slice(0, 4)).toEqual([
+test('classic arguments: a failed step leaves no container (--force-rm)', () => {
+  expect(classicArgs(settings, ctx).slice(0, 5)).toEqual([
     'build',
+    '--force-rm',
     '--file=app/Dockerfile',
     '--tag',
     settings.refs[0]

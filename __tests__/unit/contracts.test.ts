@@ -40,11 +40,11 @@ describe.each(Object.entries(stages))('%s/action.yml', (stage, constants) => {
   })
 })
 
-describe.each([...Object.keys(stages), '.'])('%s/README.md', stage => {
+describe.each([...Object.keys(stages), '.'])('the reference of %s', stage => {
   test('its inputs/outputs tables are the ones action.yml gives (npm run docs)', async () => {
-    const { withTables } = await import('../../scripts/docs.mjs')
+    const { referenceOf, withTables } = await import('../../scripts/docs.mjs')
     const fs = await import('node:fs')
-    const text = fs.readFileSync(`${stage}/README.md`, 'utf8')
+    const text = fs.readFileSync(referenceOf(stage), 'utf8')
     expect(text).toBe(withTables(text, stage))
   })
 })

@@ -7,7 +7,8 @@ import {
   renderScalar,
   type Assignment
 } from '../../src/gitops-bump/values.js'
-import { isDowngrade, parseRemote } from '../../src/gitops-bump/settings.js'
+import { parseRemote } from '../../src/gitops-bump/settings.js'
+import { isDowngrade } from '../../src/common/tag.js'
 import { isRace } from '../../src/gitops-bump/git.js'
 import { loadYaml } from '../../src/common/yaml.js'
 import { ROOT } from '../../scripts/lib/runner.mjs'

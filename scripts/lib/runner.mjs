@@ -15,12 +15,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** @type {string[]} */
 const scratch = []
 /**
- * A new folder in the temp folder, removed when this process exits, as the runner removes RUNNER_TEMP
- * after a job: the tests, benchmarks and the local pipeline leave no temp folders behind.
+ * A new folder for a test, a benchmark or the local pipeline, as the runner gives RUNNER_TEMP: under
+ * $DEMO_ACTIONS_SCRATCH when the test run made one (jest's globalSetup; its globalTeardown removes it,
+ * since jest ends its workers without their exit handlers), else in the temp folder, removed when this
+ * process exits. Either way nothing is left behind.
  * @param {string} prefix @returns {string}
  */
 export function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`))
+  const root = process.env.DEMO_ACTIONS_SCRATCH && fs.existsSync(process.env.DEMO_ACTIONS_SCRATCH)
+  const dir = fs.mkdtempSync(path.join(root ? process.env.DEMO_ACTIONS_SCRATCH : os.tmpdir(), `${prefix}-`))
+  if (root) return dir
   if (scratch.length === 0)
     process.on('exit', () => {
       for (const d of scratch) fs.rmSync(d, { recursive: true, force: true })

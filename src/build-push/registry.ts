@@ -5,10 +5,8 @@
 // A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
 import * as fs from 'node:fs'
-import * as https from 'node:https'
 import * as path from 'node:path'
-import type { Readable } from 'node:stream'
-import * as tls from 'node:tls'
+import { HttpsClient, type Body, type Reply } from '../common/https.js'
 import { parseImage } from '../common/validate.js'
 import { digestOf } from './digest.js'
 
@@ -30,14 +28,7 @@ export const MANIFEST_TYPES = [
 /** Where the docker engine looks for a registry's CA (its documented certs.d layout). */
 const DOCKER_CERTS_DIR = '/etc/docker/certs.d'
 
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: Buffer
-}
-
-/** A body sent once per try: a buffer, or a stream opened anew for a retry after a 401. */
-type Body = Buffer | { open: () => Readable; size: number }
+// (a body is sent once per try: a buffer, or a file whose stream is opened anew for a retry after a 401)
 
 /**
  * The registry host and repository path of an image without tag: its own host, else `fallback` (the
@@ -55,7 +46,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 export class RegistryClient {
   /** The Authorization the registry's challenge asked for (Basic, or a Bearer token), reused once known. */
   private authorization?: string
-  private agent?: https.Agent
+  private http?: HttpsClient
 
   constructor(
     /** host[:port]; docker.io means registry-1.docker.io. */
@@ -69,53 +60,24 @@ export class RegistryClient {
     return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry
   }
 
-  /** Node's roots, NODE_EXTRA_CA_CERTS (Node adds it to the default agent only), and docker's certs.d. */
-  private getAgent(): https.Agent {
-    if (this.agent) return this.agent
+  /**
+   * One client for the registry and the hosts it sends to (blob storage): Node's roots,
+   * NODE_EXTRA_CA_CERTS (Node adds it to the default agent only) and docker's certs.d for the registry.
+   */
+  private client(): HttpsClient {
+    if (this.http) return this.http
     const extra: string[] = []
     const dir = path.join(this.certsDir, this.registry)
     for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
       if (name.endsWith('.crt')) extra.push(fs.readFileSync(path.join(dir, name), 'utf8'))
     if (process.env.NODE_EXTRA_CA_CERTS && fs.existsSync(process.env.NODE_EXTRA_CA_CERTS))
       extra.push(fs.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'))
-    this.agent = new https.Agent({
-      keepAlive: true,
-      ...(extra.length ? { ca: [...tls.rootCertificates, ...extra] } : {})
-    })
-    return this.agent
+    this.http = new HttpsClient({ ca: extra, timeoutMs: 300_000, idle: true, maxBody: Infinity })
+    return this.http
   }
 
   private send(method: string, url: URL, headers: Record<string, string>, body?: Body): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size
-      const req = https.request(
-        url,
-        {
-          method,
-          // one agent for the registry and the hosts it sends to: Node's roots plus the registry's CAs
-          agent: this.getAgent(),
-          headers: { ...headers, ...(body !== undefined ? { 'content-length': String(size) } : {}) },
-          timeout: 300_000
-        },
-        res => {
-          const chunks: Buffer[] = []
-          res.on('data', (d: Buffer) => chunks.push(d))
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
-          )
-          res.on('error', reject)
-        }
-      )
-      req.on('timeout', () => req.destroy(new Error(`${url.host} did not answer within 5 minutes`)))
-      req.on('error', reject)
-      if (body === undefined) req.end()
-      else if (Buffer.isBuffer(body)) req.end(body)
-      else {
-        const stream = body.open()
-        stream.on('error', err => req.destroy(err))
-        stream.pipe(req)
-      }
-    })
+    return this.client().request(method, url, headers, body)
   }
 
   private basic(): string {

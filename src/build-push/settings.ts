@@ -1,3 +1,4 @@
+import { formatSeedTag } from '../common/tag.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
@@ -99,7 +100,7 @@ export function computeTag(version: string, ctx: RunContext): string {
       Inputs.Tag,
       `is needed when GITHUB_RUN_NUMBER is not a number (got '${ctx.runNumber ?? ''}')`
     )
-  return checkTag(Inputs.Version, `${version}-${ctx.sha.slice(0, 7).toLowerCase()}-${ctx.runNumber}`)
+  return checkTag(Inputs.Version, formatSeedTag({ version, sha7: ctx.sha, run: Number(ctx.runNumber) }))
 }
 
 export function getSettings(ctx: RunContext = runContext()): Settings {
@@ -386,7 +387,8 @@ export function buildxArgs(
 
 /** The arguments of the classic `docker build`. */
 export function classicArgs(settings: Settings, ctx: RunContext): string[] {
-  const args = ['build', `--file=${settings.file}`]
+  // --force-rm: the classic builder keeps the container of a failed RUN otherwise (left on the machine)
+  const args = ['build', '--force-rm', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)

@@ -6,10 +6,8 @@
 // Succeeded and its health is Healthy; or until it is Degraded, its sync failed, or the deadline passed.
 // Health counts only from a reconcile after the sync finished (reconciledAt not before the operation's
 // finishedAt): read earlier, it is the health of what ran before. At most 2 requests a second in all.
-import * as https from 'node:https'
-import * as tls from 'node:tls'
 import * as core from '@actions/core'
-import { withDeadline } from '../common/deadline.js'
+import { HttpsClient } from '../common/https.js'
 import { InputError } from '../common/inputs.js'
 import { appLabel, type ArgoApp, type ArgoSettings } from './argocd-settings.js'
 import { Inputs } from './constants.js'
@@ -57,15 +55,12 @@ export interface AppResult {
 }
 
 export class ArgoClient {
-  private readonly agent: https.Agent
+  private readonly http: HttpsClient
   private last = 0
   requests = 0
 
   constructor(private readonly s: ArgoSettings) {
-    this.agent = new https.Agent({
-      keepAlive: true,
-      ...(s.ca ? { ca: [...tls.rootCertificates, s.ca] } : {})
-    })
+    this.http = new HttpsClient({ ca: s.ca ? [s.ca] : [], timeoutMs: REQUEST_MS })
   }
 
   /** GET an application (with `refresh`, Argo CD looks at the repository now instead of at its next poll). */
@@ -153,16 +148,21 @@ export class ArgoClient {
     if (wait > 0) await new Promise(r => setTimeout(r, wait))
     this.last = Date.now()
     this.requests++
-    const what = `Argo CD (${this.s.server.host}) about ${appLabel(app)}`
-    return withDeadline(what, REQUEST_MS, signal => this.send(method, url, signal, body)).catch(
-      (err: Error) => {
-        throw this.networkError(err)
-      }
-    )
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.s.token}`,
+      accept: 'application/json',
+      ...(body ? { 'content-type': 'application/json' } : {})
+    }
+    const r = await this.http
+      .request(method, url, headers, body ? Buffer.from(body) : undefined)
+      .catch((err: Error) => {
+        throw this.networkError(err, app)
+      })
+    return { status: r.status, text: r.body.toString('utf8') }
   }
 
   close(): void {
-    this.agent.destroy()
+    this.http.close()
   }
 
   private base(): string {
@@ -170,49 +170,16 @@ export class ArgoClient {
     return u.endsWith('/') ? u : `${u}/`
   }
 
-  private send(
-    method: string,
-    url: URL,
-    signal: AbortSignal,
-    body?: string
-  ): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        url,
-        {
-          method,
-          agent: this.agent,
-          signal,
-          headers: {
-            authorization: `Bearer ${this.s.token}`,
-            accept: 'application/json',
-            ...(body ? { 'content-type': 'application/json' } : {})
-          }
-        },
-        res => {
-          let text = ''
-          res.setEncoding('utf8')
-          res.on('data', (d: string) => {
-            // an application with thousands of resources is large, but not unbounded
-            if (text.length < 64 << 20) text += d
-          })
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-          res.on('error', reject)
-        }
-      )
-      req.on('error', reject)
-      req.end(body)
-    })
-  }
-
-  private networkError(err: Error): Error {
+  private networkError(err: Error, app: ArgoApp): Error {
     const code = (err as { code?: string }).code ?? ''
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
       return new InputError(
         Inputs.ArgocdCa,
         `does not verify ${this.s.server.host}'s certificate (${code}): give the PEM of the CA that signed it (TLS is always verified)`
       )
-    return new Error(`Argo CD at ${this.s.server.host} cannot be reached: ${err.message}`)
+    return new Error(
+      `Argo CD at ${this.s.server.host} cannot be reached: ${err.message} (asking about ${appLabel(app)})`
+    )
   }
 }
 

@@ -286,10 +286,3 @@ export function getSettings(): Settings {
   }
 }
 
-/** `<version>-<sha7>-<run>` tags of one version compare by run number; anything else is not compared. */
-export function isDowngrade(previous: unknown, next: string): boolean {
-  const re = /^(.+)-([0-9a-f]{7,40})-(\d+)$/
-  const a = typeof previous === 'string' ? re.exec(previous) : null
-  const b = re.exec(next)
-  return !!a && !!b && a[1] === b[1] && Number(a[3]) > Number(b[3])
-}

@@ -151,6 +151,44 @@ export class KindCluster {
       )
   }
 
+  /**
+   * Run in a container on another network than kind's (act's container mode with its own network, a
+   * container job), the step cannot reach the API server kind published on the host's 127.0.0.1
+   * (helm/kind-action #30, nektos/act #141): it then uses kind's internal kubeconfig (the control plane by
+   * its name on kind's network) and joins its container to kind's network. Returns the network joined.
+   */
+  async reachFromContainer(
+    network = process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
+  ): Promise<string> {
+    const fs = await import('node:fs/promises')
+    const self = await ownContainer()
+    if (!self || (await apiReachable(await fs.readFile(this.kubeconfig, 'utf8')))) return ''
+    const internal = await this.kind(['get', 'kubeconfig', '--internal', '--name', this.name], {
+      silent: true
+    })
+    await fs.writeFile(this.kubeconfig, internal.stdout, { mode: 0o600 })
+    const r = await this.docker(['network', 'connect', network, self], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+    if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
+      throw new Error(
+        `This step runs in a container (${self.slice(0, 12)}) that cannot reach the cluster's API on the host's 127.0.0.1, and joining it to kind's network '${network}' failed: ${r.stderr.trim()}`
+      )
+    core.info(
+      `Running in container ${self.slice(0, 12)}, which cannot reach 127.0.0.1 of the host: using kind's internal kubeconfig, on kind's network '${network}'`
+    )
+    return network
+  }
+
+  /** Leaves kind's network again (the network outlives the cluster). */
+  async leaveNetwork(network: string): Promise<void> {
+    await this.docker(['network', 'disconnect', network, await ownContainer()], {
+      silent: true,
+      ignoreReturnCode: true
+    })
+  }
+
   /** `kind load image-archive`: the image into every node's containerd. */
   async loadArchive(archive: string): Promise<void> {
     await this.kind(kindLoadArchiveArgs(archive, this.name), { label: 'kind load image-archive' })
@@ -161,4 +199,26 @@ export class KindCluster {
     const r = await this.kind(kindExportLogsArgs(dir, this.name), { silent: true, ignoreReturnCode: true })
     return r.exitCode === 0 ? dir : undefined
   }
+}
+
+/** This process's container, when it runs in one (act's container mode, a container job): its id, else ''. */
+export async function ownContainer(): Promise<string> {
+  const fs = await import('node:fs/promises')
+  if (!(await fs.stat('/.dockerenv').catch(() => undefined))) return ''
+  // Docker mounts the container's own hostname file from /var/lib/docker/containers/<id>/hostname
+  const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '')
+  return /\/containers\/([0-9a-f]{64})\/hostname /.exec(mounts)?.[1] ?? (await import('node:os')).hostname()
+}
+
+/** Whether a TCP connection to the kubeconfig's API server opens within 3 s. */
+export async function apiReachable(kubeconfigText: string): Promise<boolean> {
+  const m = /server:\s*https:\/\/([^:\s/]+|\[[^\]]+\]):(\d+)/.exec(kubeconfigText)
+  if (!m) return true
+  const net = await import('node:net')
+  return new Promise(resolve => {
+    const s = net.connect({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), timeout: 3000 })
+    s.once('connect', () => (s.destroy(), resolve(true)))
+    s.once('timeout', () => (s.destroy(), resolve(false)))
+    s.once('error', () => resolve(false))
+  })
 }

@@ -43,6 +43,8 @@ export interface E2e {
   pulled: boolean
   /** The wait-timeout's end: one budget for the rollout and the smoke tests. */
   deadline: number
+  /** kind's network, when this step's container joined it to reach the cluster. */
+  joined?: string
   outcome: Outcome
 }
 
@@ -174,6 +176,7 @@ async function provision(e: E2e): Promise<void> {
     } finally {
       core.saveState(State.Created, String(cluster.created))
     }
+    e.joined = await cluster.reachFromContainer()
     if (access && needsConfig(access)) await configureNodes(e.docker, await cluster.nodes(), access)
   })
   if (s.imageSource === 'load')
@@ -288,6 +291,7 @@ async function release(e: E2e): Promise<void> {
       .group(`Delete kind cluster ${s.clusterName}`, async () => {
         await deleteCluster(e.kindPath!, s.clusterName, e.k.kubeconfig, e.docker)
         core.saveState(State.Created, 'false')
+        if (e.joined) await e.cluster!.leaveNetwork(e.joined)
       })
       .catch(postWillRetry(`Cluster ${s.clusterName}`))
   else if (e.cluster?.created) {

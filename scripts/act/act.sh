@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The published workflow .github/workflows/pipeline.yml under act (github.com/nektos/act, built from its Go
+# module at the version pinned in scripts/lab/tools/act), on this machine, as a push to main of
+# banicr/demo-actions: test -> build -> e2e (a real kind cluster) -> gitops, against the TLS registry, the
+# SSH git host and kind of scripts/infra.sh and scripts/kind/kind.sh. The workflow is run as it is; what it
+# takes from GitHub comes from this machine:
+#   - actions/checkout and actions/setup-python: local stand-ins (__tests__/fixtures/act, each saying what
+#     it copies of the real action), given with act's --local-repository; the checkout of
+#     banicr/demo-actions is this working tree, and so is every `uses: banicr/demo-actions/...@v1`;
+#   - the registry, kind's node image, the GitOps repository and its host keys, the build's base image:
+#     repository variables (vars file), as a repository owner would set them;
+#   - the registry password (as GITHUB_TOKEN, which build-push logs in with) and the deploy key: a secrets
+#     file, in a 0700 folder removed at exit.
+#   npm run act                              container mode: each job in the runner image (runner-image.sh)
+#   npm run act -- --host                    host mode (-P ubuntu-latest=-self-hosted): steps on this machine
+#   npm run act -- [--host] -W FILE ...      another workflow; other arguments go to act
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mode=container
+if [ "${1:-}" = --host ]; then mode=host; shift; fi
+bash scripts/infra.sh up >&2
+bash scripts/kind/kind.sh up >&2
+act_bin=$(bash scripts/lab/build.sh act)/act
+set -a
+source "${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}/env"
+source "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env"
+set +a
+private=$(mktemp -d)
+chmod 700 "$private"
+trap 'rm -rf "$private"' EXIT
+
+# A GitOps repository of its own on the SSH host, seeded from example/gitops (the image on the registry).
+repo="$GIT_ROOT/act-$(date +%s%N).git"
+git init -q --bare -b main "$repo"
+git -C "$repo" config receive.denyNonFastForwards true
+seed="$private/seed"
+git init -q -b main "$seed"
+cp -R example/gitops/. "$seed/"
+git -C "$seed" add -A
+git -C "$seed" -c user.name=seed -c user.email=seed@localhost commit -q -m seed
+git -C "$seed" push -q "$repo" main
+
+# The stand-ins, with this working tree as banicr/demo-actions for the checkout of the stages
+actions="$private/actions"
+mkdir -p "$actions"
+cp -R __tests__/fixtures/act/checkout __tests__/fixtures/act/setup-python "$actions/"
+mkdir -p "$actions/checkout/repos/banicr/demo-actions"
+git ls-files -z --cached --others --exclude-standard | grep -zv '^__tests__/fixtures/act/' |
+  tar --null -T - -c 2>/dev/null | tar -x -C "$actions/checkout/repos/banicr/demo-actions"
+pin() { grep -o "uses: $1@[0-9a-f]\{40\}" .github/workflows/pipeline.yml | head -1 | cut -d' ' -f2; }
+
+# act reads both files as dotenv: a double-quoted value keeps its newlines written as \n.
+quoted() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
+(umask 077
+  {
+    echo "GITHUB_TOKEN=$(printf %s "$REGISTRY_PASSWORD" | quoted)"
+    echo "GITOPS_DEPLOY_KEY=$(quoted <"$SSH_KEY")"
+  } >"$private/secrets"
+  {
+    echo "IMAGE=$REGISTRY/act/demo-flask-app"
+    echo "KIND_NODE_IMAGE=$KIND_NODE_IMAGE"
+    echo "BUILD_ARGS=BASE_IMAGE=$PYTHON_IMAGE"
+    echo "GITOPS_REPOSITORY=ssh://$(id -un)@127.0.0.1:$SSH_PORT$repo"
+    echo "GITOPS_KNOWN_HOSTS=$(quoted <"$SSH_KNOWN_HOSTS")"
+  } >"$private/vars"
+  printf '{"ref": "refs/heads/main", "repository": {"full_name": "banicr/demo-actions", "default_branch": "main"}}\n' >"$private/event.json"
+)
+if [ "$mode" = container ]; then
+  platform=$(bash scripts/act/runner-image.sh)
+else
+  platform=-self-hosted
+  # host mode runs the steps with this environment: kind, kubectl and helm of the tests
+  export PATH="$(dirname "$KIND"):$(dirname "$HELM"):$(dirname "$KUBECTL"):$PATH"
+fi
+echo "act $("$act_bin" --version | awk '{print $3}') ($mode mode, -P ubuntu-latest=$platform), GitOps repository $repo" >&2
+set -x
+"$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false \
+  -e "$private/event.json" --env GITHUB_REPOSITORY=banicr/demo-actions --actor "$REGISTRY_USER" \
+  --secret-file "$private/secrets" --var-file "$private/vars" \
+  --local-repository "$(pin actions/checkout)=$actions/checkout" \
+  --local-repository "$(pin actions/setup-python)=$actions/setup-python" \
+  --local-repository "banicr/demo-actions@v1=$PWD" "$@"

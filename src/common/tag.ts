@@ -1,0 +1,31 @@
+// The seed's image tag, `<version>-<first 7 hex of the commit>-<run number>` (v2.0.0-3f1c2d4-17): build-push
+// makes it, gitops-bump reads it for its no-downgrade guard. One format, built and read here only.
+
+export interface SeedTag {
+  version: string
+  /** The commit's first 7 hex digits (lower case). */
+  sha7: string
+  run: number
+}
+
+const SEED = /^(.+)-([0-9a-f]{7,40})-(\d+)$/
+
+export function formatSeedTag(t: SeedTag): string {
+  return `${t.version}-${t.sha7.slice(0, 7).toLowerCase()}-${t.run}`
+}
+
+/** The parts of a seed tag, or undefined when the tag is not one. */
+export function parseSeedTag(tag: string): SeedTag | undefined {
+  const m = SEED.exec(tag)
+  return m ? { version: m[1], sha7: m[2], run: Number(m[3]) } : undefined
+}
+
+/**
+ * Whether `next` would roll `previous` back: two seed tags of one version compare by run number; tags of
+ * other versions, or that are not seed tags, are not compared (false).
+ */
+export function isDowngrade(previous: unknown, next: string): boolean {
+  const a = typeof previous === 'string' ? parseSeedTag(previous) : undefined
+  const b = parseSeedTag(next)
+  return !!a && !!b && a.version === b.version && a.run > b.run
+}

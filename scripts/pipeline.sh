@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
-lock=${DEMO_ACTIONS_PIPELINE_LOCK:-/tmp/demo-actions-pipeline.lock}
+seed=${DEMO_ACTIONS_SEED:-/tmp/demo-actions-seed}
+mkdir -p "$seed"
+lock=$seed/pipeline.lock
 exec 9>>"$lock"
 if ! flock -n 9; then
   echo "npm run pipeline is running already (it holds $lock, pid $(cat "$lock.pid" 2>/dev/null || echo '?')): wait for it to end, or stop it" >&2

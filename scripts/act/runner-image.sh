@@ -5,7 +5,9 @@
 # Docker CLI and buildx (the job talks to the host's engine through the socket act mounts), Node.js 24 as
 # `node` on PATH (act runs every node action, node20 or node24, with the node it finds there) and Node.js 20
 # beside it in act's tool cache layout; plus kind, kubectl and helm, which GitHub's hosted runners have and
-# act's images do not (without them kind-e2e installs pinned releases, which needs the network).
+# act's images do not (without them kind-e2e installs pinned releases, which needs the network). It trusts
+# what this machine trusts (its CA bundle), so that a job's pip reaches the package registry as this
+# machine does (the example's tests need a newer pytest-flask than Debian's).
 # Cached in Docker's image store under a key of everything that goes into it.
 #   scripts/act/runner-image.sh      the image name (built if missing; progress on stderr)
 set -euo pipefail
@@ -33,7 +35,8 @@ node20=$(env_of NODE20 "$INFRA/env")
 docker_cli=$(command -v docker)
 buildx=/usr/libexec/docker/cli-plugins/docker-buildx
 tools=("$(env_of KIND "$KIND_HOME/env")" "$(env_of KUBECTL "$INFRA/env")" "$(env_of HELM "$INFRA/env")")
-key=$( (cat "$0"; echo "$SUITE $PACKAGES"; sha256sum "$node24" "$node20" "$docker_cli" "${tools[@]}" $([ ! -x "$buildx" ] || echo "$buildx")) | sha256sum | cut -c1-12)
+cas=/etc/ssl/certs/ca-certificates.crt
+key=$( (cat "$0"; echo "$SUITE $PACKAGES"; sha256sum "$node24" "$node20" "$docker_cli" "$cas" "${tools[@]}" $([ ! -x "$buildx" ] || echo "$buildx")) | sha256sum | cut -c1-12)
 IMAGE=demo-actions/act-runner:$key
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then echo "$IMAGE"; exit 0; fi
 
@@ -53,6 +56,7 @@ as_root ln -sf "/opt/hostedtoolcache/node/$v24/x64/bin/node" "$root/usr/local/bi
 as_root install -m 0755 "$docker_cli" "$root/usr/local/bin/docker"
 [ ! -x "$buildx" ] || as_root install -D -m 0755 "$buildx" "$root/usr/libexec/docker/cli-plugins/docker-buildx"
 for t in "${tools[@]}"; do as_root install -m 0755 "$t" "$root/usr/local/bin/$(basename "$t")"; done
+[ ! -f "$cas" ] || as_root install -m 0644 "$cas" "$root$cas"
 as_root rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/*
 as_root tar -C "$root" -c . | docker import \
   -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

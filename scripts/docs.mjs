@@ -54,9 +54,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const next = withTables(text, stage)
     if (next === text) continue
     if (check) {
-      console.error(
-        `${referenceOf(stage)}: inputs/outputs tables differ from action.yml (npm run docs)`
-      )
+      console.error(`${referenceOf(stage)}: inputs/outputs tables differ from action.yml (npm run docs)`)
       stale++
     } else fs.writeFileSync(file, next)
   }

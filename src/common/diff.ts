@@ -26,27 +26,8 @@ export function unifiedDiff(
   if (before === after) return ''
   const a = before.split('\n')
   const b = after.split('\n')
-  let head = 0
-  while (head < a.length && head < b.length && a[head] === b[head]) head++
-  let tailLen = 0
-  while (
-    tailLen < a.length - head &&
-    tailLen < b.length - head &&
-    a[a.length - 1 - tailLen] === b[b.length - 1 - tailLen]
-  )
-    tailLen++
-  const ids = new Map<string, number>()
-  const intern = (lines: string[], from: number, to: number) => {
-    const out = new Int32Array(to - from)
-    for (let i = from; i < to; i++) {
-      let id = ids.get(lines[i])
-      if (id === undefined) ids.set(lines[i], (id = ids.size))
-      out[i - from] = id
-    }
-    return out
-  }
-  const midA = intern(a, head, a.length - tailLen)
-  const midB = intern(b, head, b.length - tailLen)
+  const { head, tail } = commonEnds(a, b)
+  const [midA, midB] = intern([a.slice(head, a.length - tail), b.slice(head, b.length - tail)])
   const middle = myers(midA, midB, limits.maxEdits ?? 4000, Date.now() + (limits.timeoutMs ?? 2000))
   const header = [`--- ${nameA}`, `+++ ${nameB}`]
   if (!middle)
@@ -57,11 +38,43 @@ export function unifiedDiff(
         `# ${midA.length} lines became ${midB.length} lines here: too many changes to show line by line`
       ].join('\n') + '\n'
     )
-
   // The whole edit script as op codes: the common head, the middle, the common tail.
-  const ops = new Uint8Array(head + middle.length + tailLen)
+  const ops = new Uint8Array(head + middle.length + tail)
   ops.set(middle, head)
-  const out = header
+  return [...header, ...hunks(ops, a, b, context)].join('\n') + '\n'
+}
+
+/** How many lines the two texts share at their start, and then at their end. */
+function commonEnds(a: string[], b: string[]): { head: number; tail: number } {
+  let head = 0
+  while (head < a.length && head < b.length && a[head] === b[head]) head++
+  let tail = 0
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  )
+    tail++
+  return { head, tail }
+}
+
+/** Each text's lines as numbers, one per distinct line across all of them. */
+function intern(texts: string[][]): Int32Array[] {
+  const ids = new Map<string, number>()
+  return texts.map(lines => {
+    const out = new Int32Array(lines.length)
+    for (const [i, line] of lines.entries()) {
+      let id = ids.get(line)
+      if (id === undefined) ids.set(line, (id = ids.size))
+      out[i] = id
+    }
+    return out
+  })
+}
+
+/** The hunks of an edit script: each change with `context` lines around it, changes close together joined. */
+function hunks(ops: Uint8Array, a: string[], b: string[], context: number): string[] {
+  const out: string[] = []
   let i = 0
   let lineA = 0
   let lineB = 0
@@ -95,13 +108,15 @@ export function unifiedDiff(
     }
     const countA = xa - startA
     const countB = xb - startB
-    out.push(`@@ -${countA ? startA + 1 : startA},${countA} +${countB ? startB + 1 : startB},${countB} @@`)
-    for (const l of body) out.push(l)
+    out.push(
+      `@@ -${countA ? startA + 1 : startA},${countA} +${countB ? startB + 1 : startB},${countB} @@`,
+      ...body
+    )
     lineA = xa
     lineB = xb
     i = end
   }
-  return out.join('\n') + '\n'
+  return out
 }
 
 /** The shortest edit script from a to b as op codes, or undefined past maxEdits or the deadline. */

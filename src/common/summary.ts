@@ -1,9 +1,11 @@
 // Job summary helpers. A stage adds blocks as it goes and calls writeSummary() once, at the end (in
-// `finally`, so a failed step still explains itself). GitHub drops a step summary over 1 MiB whole, so the
-// limit is kept here, for every stage: each collapsed block is cut to a share of it, and when the blocks
-// still do not fit, the last ones are left out and the summary says so.
+// `finally`, so a failed step still explains itself). Two rules hold here for every stage: no secret of
+// the step is written (each block is redacted), and GitHub's limit is kept (it drops a step summary over
+// 1 MiB whole): each collapsed block is cut to a share of it, and when the blocks still do not fit, the
+// last ones are left out and the summary says so.
 import * as fs from 'node:fs/promises'
 import * as core from '@actions/core'
+import { redact } from './secrets.js'
 
 export type Cell = string | number
 
@@ -72,7 +74,9 @@ export function render(limit = SUMMARY_LIMIT): string {
   let out = ''
   let size = 0
   let left = 0
-  for (const b of blocks) {
+  for (const block of blocks) {
+    // every secret of the step is kept out of the summary, whatever a block quotes
+    const b = redact(block)
     const n = Buffer.byteLength(b)
     if (left === 0 && size + n <= limit - RESERVE) {
       out += b

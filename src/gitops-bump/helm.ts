@@ -1,6 +1,7 @@
 // helm lint --strict and helm template with the new values: a chart that does not render is never pushed.
 import { tool, type RunResult } from '../common/exec.js'
-import { which } from '../common/tools.js'
+import { HELM } from '../common/pinned.js'
+import { ensureTool } from '../common/tools.js'
 
 export class ValidationError extends Error {
   constructor(
@@ -15,12 +16,13 @@ export class ValidationError extends Error {
 export class Helm {
   private constructor(private readonly helm: ReturnType<typeof tool>) {}
 
+  /** helm from PATH, else the pinned release (common/pinned.ts), installed and verified once. */
   static async find(): Promise<Helm> {
-    const bin = await which('helm')
-    if (!bin)
+    const bin = await ensureTool(HELM).catch((err: Error) => {
       throw new Error(
-        "helm is needed to validate the chart and is not on PATH: install it (for example with azure/setup-helm) or set 'validate: false'"
+        `helm is needed to validate the chart: it is not on PATH and helm ${HELM.version} could not be installed (${err.message}); install it (for example with azure/setup-helm) or set 'validate: false'`
       )
+    })
     return new Helm(tool(bin))
   }
 

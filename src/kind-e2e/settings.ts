@@ -5,7 +5,8 @@ import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
-import { Defaults, IMAGE_SOURCES, Inputs, KIND_RELEASES, MAX_WAIT_MS, type ImageSource } from './constants.js'
+import { KIND_RELEASES } from '../common/pinned.js'
+import { Defaults, IMAGE_SOURCES, Inputs, MAX_WAIT_MS, type ImageSource } from './constants.js'
 
 export interface SmokeTest {
   path: string

@@ -141,3 +141,73 @@ describe('what the live writers showed (issue #24)', () => {
     expect(messageOf({ kind: 'failure', message: 'kept as written' })).toBe('kept as written')
   })
 })
+
+describe('the message of a failure: attribute and text, kept both when they differ', () => {
+  // what each writer puts in the attribute and the text, and what a reader is shown
+  const rows: [string, string | undefined, string, string][] = [
+    [
+      'mikepenz multiple_failures: an attribute the text does not repeat',
+      'Assertion failed',
+      'AssertionError: assertion failed',
+      'Assertion failed\nAssertionError: assertion failed'
+    ],
+    [
+      'mikepenz multiple_failures: a text that repeats the attribute',
+      'First timeout',
+      'TimeoutError: First timeout\n        at com.example.T.t(T.java:101)',
+      'First timeout'
+    ],
+    [
+      'surefire: the exception class and the message, then the stack',
+      'expected: <1> but was: <2>',
+      'org.opentest4j.AssertionFailedError: expected: <1> but was: <2>\n\tat org.junit.T.t(T.java:9)',
+      'expected: <1> but was: <2>'
+    ],
+    [
+      'pytest: the assertion, again in the traceback',
+      'assert 1 == 2',
+      'def test_x():\n>       assert 1 == 2\nE       assert 1 == 2\n\ntest_x.py:2: AssertionError',
+      'assert 1 == 2'
+    ],
+    [
+      'gotestsum: "Failed" says nothing; the t.Error lines do',
+      'Failed',
+      '=== RUN   TestX\n    x_test.go:20: got 1\n--- FAIL: TestX (0.00s)\n',
+      'got 1'
+    ],
+    [
+      "nextest: the panic's place gives way to its message",
+      "thread 't' panicked at tests/a.rs:3:5",
+      "thread 't' panicked at tests/a.rs:3:5:\nassertion `left == right` failed\nnote: run with `RUST_BACKTRACE=1`",
+      'assertion `left == right` failed'
+    ],
+    ['no attribute: the text up to its stack', undefined, 'Error: boom\n    at f (a.js:1:1)', 'Error: boom'],
+    ['an attribute and no text', 'kept as written', '', 'kept as written'],
+    [
+      'an unhandled error: the attribute, then what was thrown',
+      'Unhandled error',
+      'TypeError: cannot read properties of undefined',
+      'Unhandled error\nTypeError: cannot read properties of undefined'
+    ]
+  ]
+  test.each(rows)('%s', async (_, message, details, shown) => {
+    const { messageOf } = await import('../../src/unit-test/message.js')
+    expect(messageOf({ kind: 'failure', message, details: details || undefined })).toBe(shown)
+  })
+
+  const corpus = path.join(
+    ROOT,
+    '../shared/corpus/junit/mikepenz/test_results/multiple_failures/test_multiple_errors.xml'
+  )
+  ;(fs.existsSync(corpus) ? test : test.skip)(
+    "on mikepenz's own fixture, whose test expects the annotation 'Assertion failed' (skipped without ../shared)",
+    async () => {
+      const { messageOf } = await import('../../src/unit-test/message.js')
+      const cases = await parseJunit(fs.readFileSync(corpus, 'utf8'))
+      const failure = cases
+        .find(c => c.name === 'testWithFailureAndError')!
+        .problems.find(p => p.kind === 'failure')
+      expect(messageOf(failure)?.split('\n')[0]).toBe('Assertion failed')
+    }
+  )
+})

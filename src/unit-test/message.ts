@@ -1,10 +1,14 @@
-// The message a person reads first, for an annotation and the summary: the failure element's `message`,
-// unless it says nothing more than that the test failed (gotestsum's "Failed") or only where (nextest's
-// "thread 'x' panicked at tests/live.rs:18:5"), in which case it comes from the element's text: what the
-// test printed (go test's t.Error lines, a panic's message), up to the first stack frame.
+// The message a person reads first, for an annotation and the summary. The failure element's `message`
+// attribute and the text inside it are both kept when the text does not repeat the attribute (the
+// attribute first: mikepenz/action-junit-report's `Assertion failed` over `AssertionError: assertion
+// failed`); the attribute alone when the text repeats it. An attribute that says only that the test
+// failed (gotestsum's "Failed") or only where (nextest's "thread 'x' panicked at tests/live.rs:18:5") gives
+// way to the text: what the test printed (go test's t.Error lines, a panic's message), up to the first
+// stack frame.
 import type { Problem } from './junit.js'
 
-const GENERIC = /^(failed|failure|error|test failed|assertion failed)\.?$/i
+/** An attribute that says only that the test failed. */
+const SAYS_NOTHING = /^(failed|failure|error|test failed)\.?$/i
 const RUST_PANIC = /^thread '[^']*' (?:\(\d+\) )?panicked at [^\n]*:\d+:\d+:?$/
 /** The start of a stack or traceback: the message ends before it. */
 const FRAME =
@@ -49,6 +53,9 @@ export function messageOf(p: Problem | undefined): string | undefined {
   if (!p) return undefined
   const text = p.details ?? ''
   const message = p.message?.trim()
-  if (message && !GENERIC.test(message) && !RUST_PANIC.test(message)) return p.message
-  return (text && (goOutput(text) ?? rustPanic(text) ?? head(text))) || p.message || p.type
+  const fromText = text ? (goOutput(text) ?? rustPanic(text) ?? head(text)) : ''
+  if (!message || SAYS_NOTHING.test(message) || RUST_PANIC.test(message))
+    return fromText || p.message || p.type
+  if (!fromText || text.includes(message)) return p.message
+  return `${message}\n${fromText}`
 }

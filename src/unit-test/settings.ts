@@ -73,7 +73,7 @@ export function getSettings(): Settings {
     : reportOnly
       ? []
       : [python, '-m', 'pytest']
-  if (commandText && command.length === 0) throw new InputError(Inputs.Command, 'must name a program')
+  if (commandText && !command[0]) throw new InputError(Inputs.Command, 'must name a program')
   const junit = inputs.str(Inputs.JunitFile)
   const requirements = inputs.list(Inputs.Requirements)
   const isPytest = command.some(a => /(^|[/\\])(py\.test|pytest)$/.test(a))

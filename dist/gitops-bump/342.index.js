@@ -110,6 +110,14 @@ const REQUEST_GAP_MS = 500;
 const REFRESH_AGAIN_MS = 10_000;
 /** How soon a refresh is asked for when the last comparison is not after the sync. */
 const STALE_REFRESH_MS = 2_000;
+/**
+ * How long after its sync finished a Degraded health is not yet believed. Argo CD compares from its watch
+ * cache, which a busy cluster updates late: a Deployment that had exceeded its progress deadline under the
+ * previous release is still read so for a few seconds after the sync applied the next one (seen on 2 cores
+ * under load), until the Deployment controller has created the new ReplicaSet and said Progressing again.
+ * A real failure is still Degraded after it; a failed sync is judged at once.
+ */
+const DEGRADED_SETTLE_MS = 10_000;
 const REQUEST_MS = 30_000;
 class ArgoClient {
     s;
@@ -386,9 +394,13 @@ async function judge(st, commit, contains) {
     // the health of a reconcile from before the sync finished is the health of what ran before it
     if (opForCommit && !reconciledAfter(st))
         return 'stale';
-    // Degraded once the sync of the commit is over (or without one: a health from before it is not ours)
-    if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded'))
+    // Degraded once the sync of the commit is over (or without one: a health from before it is not ours),
+    // and believed once Argo CD's cache had time to see what the sync applied
+    if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded')) {
+        if (opForCommit && !settledAfter(st))
+            return 'stale';
         return opForCommit || !op ? 'degraded' : 'waiting';
+    }
     if (st.sync?.status === 'Synced' &&
         st.health?.status === 'Healthy' &&
         (!opForCommit || op?.phase === 'Succeeded'))
@@ -402,9 +414,16 @@ async function judge(st, commit, contains) {
  * had exceeded its progress deadline under the previous release, judged Degraded again).
  */
 function reconciledAfter(st) {
+    return reconciledSince(st, 1_000);
+}
+/** Whether Argo CD compared the application DEGRADED_SETTLE_MS or more after its last operation finished. */
+function settledAfter(st) {
+    return reconciledSince(st, DEGRADED_SETTLE_MS);
+}
+function reconciledSince(st, ms) {
     const finished = Date.parse(st.operationState?.finishedAt ?? '');
     const reconciled = Date.parse(st.reconciledAt ?? '');
-    return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled > finished);
+    return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled >= finished + ms);
 }
 
 // EXTERNAL MODULE: ./src/gitops-bump/outcome.ts

@@ -40,19 +40,54 @@ export interface Attempt {
 
 const asText = (v: unknown) => (v === undefined || v === null ? '' : String(v))
 
-export async function bumpOnce(
-  settings: Settings,
-  repo: GitOpsRepo,
-  targets: Target[],
-  names: string[],
-  priv: PrivateDir,
-  attempt: number,
+/** What every attempt of one step shares. */
+export interface BumpContext {
+  settings: Settings
+  repo: GitOpsRepo
+  targets: Target[]
+  /** The images' names, for the commit message. */
+  names: string[]
+  priv: PrivateDir
+  /** What each target was validated with in an earlier attempt. */
   cache: Map<Target, Validated>
-): Promise<Attempt> {
+}
+
+/** A target that changes: its text before and after, and its render before the edit (for the diff). */
+interface Pending {
+  result: TargetResult
+  before: string
+  after: string
+  renderedBefore: Promise<string>
+}
+
+export async function bumpOnce(ctx: BumpContext, attempt: number): Promise<Attempt> {
+  const { results, pending } = await editAll(ctx)
+  if (pending.length === 0) return { changed: false, commit: await ctx.repo.head(), results }
+  const rendered = await validateAll(ctx, pending, attempt)
+  // After this point a summary that cannot be made never fails the step.
+  const diffs = () => manifestDiffs(pending, rendered)
+  if (ctx.settings.dryRun) {
+    core.notice(
+      `dry-run: ${pending.map(p => p.result.target.file).join(', ')} would change; nothing committed`
+    )
+    await diffs()
+    return { changed: true, commit: await ctx.repo.head(), results }
+  }
+  const { commit, message } = await commitAndPush(
+    ctx,
+    pending.map(p => p.result),
+    attempt
+  )
+  await diffs()
+  return { changed: true, commit, results, message }
+}
+
+/** Reads and edits every target at the fetched tip; a downgrade or an edit that changes nothing is not pending. */
+async function editAll(ctx: BumpContext): Promise<{ results: TargetResult[]; pending: Pending[] }> {
+  const { settings, repo } = ctx
   const results: TargetResult[] = []
-  const pending: { result: TargetResult; before: string; after: string; renderedBefore: Promise<string> }[] =
-    []
-  for (const t of targets) {
+  const pending: Pending[] = []
+  for (const t of ctx.targets) {
     const bytes = await fs.readFile(path.join(repo.dir, t.file)).catch(() => {
       throw new InputError(
         settings.targetsInput,
@@ -83,21 +118,17 @@ export async function bumpOnce(
     }
     pending.push({ result, before, after: edit.text, renderedBefore: Promise.resolve('') })
   }
-  if (pending.length === 0) return { changed: false, commit: await repo.head(), results }
+  return { results, pending }
+}
 
-  // What a target's validation depends on, at this tip: its folder's tree and its file's blob (a
-  // kustomization may read anything, so the whole tree). After a lost race, a target whose inputs are
-  // what was validated before is not validated again: the edit gives the same text, so the same result.
-  const keys = await Promise.all(
-    pending.map(async p => {
-      const t = p.result.target
-      return (await repo.ids(t.kind === 'helm' ? [t.dir, t.file] : ['.'])).join(' ')
-    })
-  )
-  const reused = pending.map((p, i) => {
-    const c = cache.get(p.result.target)
-    return c && keys[i] && c.key === keys[i] && c.after === p.after ? c : undefined
-  })
+/**
+ * Writes the edits and validates every pending target (nothing is committed unless all validate); returns
+ * what each rendered. After a lost race, a target whose inputs are what was validated before is not
+ * validated again: the edit gives the same text, so the same result.
+ */
+async function validateAll(ctx: BumpContext, pending: Pending[], attempt: number): Promise<string[]> {
+  const { repo, priv } = ctx
+  const { keys, reused } = await reusable(ctx, pending)
   // The render before the edit is only for the summary's diff: a target that did not render before does
   // not stop the bump. Kustomize renders the folder itself, so it goes before the new text is written;
   // Helm renders a copy of the old values later, while the commit is pushed (the cores are free then).
@@ -107,13 +138,9 @@ export async function bumpOnce(
       p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
   await Promise.all(pending.map(p => p.renderedBefore))
   for (const p of pending) {
-    await writeAtomic(path.join(repo.dir, p.result.target.file), p.after)
-    p.result.valuesDiff = unifiedDiff(
-      p.before,
-      p.after,
-      `a/${p.result.target.file}`,
-      `b/${p.result.target.file}`
-    )
+    const file = p.result.target.file
+    await writeAtomic(path.join(repo.dir, file), p.after)
+    p.result.valuesDiff = unifiedDiff(p.before, p.after, `a/${file}`, `b/${file}`)
   }
   const fresh = pending.filter((_, i) => !reused[i]).map(p => describe(p.result.target))
   const rendered = await core.group(
@@ -124,7 +151,7 @@ export async function bumpOnce(
           reused[i] ? Promise.resolve(reused[i]!.rendered) : p.result.target.validate(repo.dir)
         )
       )
-      if (settings.validate && fresh.length) core.info(`validated: ${fresh.join(', ')}`)
+      if (ctx.settings.validate && fresh.length) core.info(`validated: ${fresh.join(', ')}`)
       if (fresh.length < pending.length)
         core.info(
           'targets whose chart and values are as validated in the last attempt were not validated again'
@@ -135,44 +162,66 @@ export async function bumpOnce(
   for (const [i, p] of pending.entries()) {
     if (!reused[i] && p.result.target.kind === 'helm')
       p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
-    cache.set(p.result.target, {
+    ctx.cache.set(p.result.target, {
       key: keys[i],
       after: p.after,
       rendered: rendered[i],
       renderedBefore: p.renderedBefore
     })
   }
-  // After this point a summary that cannot be made never fails the step.
-  const diffs = async () => {
-    for (const [i, p] of pending.entries())
-      try {
-        p.result.manifestDiff = rendered[i]
-          ? unifiedDiff(await p.renderedBefore, rendered[i], 'rendered before', 'rendered after')
-          : ''
-      } catch (err) {
-        core.warning(`The rendered-manifest diff of ${p.result.target.file} could not be made: ${err}`)
-      }
-  }
+  return rendered
+}
 
-  if (settings.dryRun) {
-    core.notice(
-      `dry-run: ${pending.map(p => p.result.target.file).join(', ')} would change; nothing committed`
-    )
-    await diffs()
-    return { changed: true, commit: await repo.head(), results }
-  }
+/**
+ * What a target's validation depends on, at this tip: its folder's tree and its file's blob (a
+ * kustomization may read anything, so the whole tree); and the earlier validation that still holds.
+ */
+async function reusable(
+  ctx: BumpContext,
+  pending: Pending[]
+): Promise<{ keys: string[]; reused: (Validated | undefined)[] }> {
+  const keys = await Promise.all(
+    pending.map(async p => {
+      const t = p.result.target
+      return (await ctx.repo.ids(t.kind === 'helm' ? [t.dir, t.file] : ['.'])).join(' ')
+    })
+  )
+  const reused = pending.map((p, i) => {
+    const c = ctx.cache.get(p.result.target)
+    return c && keys[i] && c.key === keys[i] && c.after === p.after ? c : undefined
+  })
+  return { keys, reused }
+}
+
+/** The rendered-manifest diffs for the summary; one that cannot be made is a warning. */
+async function manifestDiffs(pending: Pending[], rendered: string[]): Promise<void> {
+  for (const [i, p] of pending.entries())
+    try {
+      p.result.manifestDiff = rendered[i]
+        ? unifiedDiff(await p.renderedBefore, rendered[i], 'rendered before', 'rendered after')
+        : ''
+    } catch (err) {
+      core.warning(`The rendered-manifest diff of ${p.result.target.file} could not be made: ${err}`)
+    }
+}
+
+/**
+ * One commit of every changed target, pushed without force. push mode: the branch itself. pull-request
+ * mode: a branch of the action's own, named after the tag; when an earlier run left it, the new commit
+ * also descends from its tip. A push rejected because the branch moved is a RaceError (git.ts).
+ */
+async function commitAndPush(
+  ctx: BumpContext,
+  changed: TargetResult[],
+  attempt: number
+): Promise<{ commit: string; message: string }> {
+  const { settings, repo, priv } = ctx
   const message = settings.commitMessage
     ? settings.commitMessage + '\n'
-    : defaultMessage(
-        settings,
-        names,
-        pending.map(p => p.result)
-      )
+    : defaultMessage(settings, ctx.names, changed)
   const messageFile = path.join(priv.path, 'commit-message')
   await fs.writeFile(messageFile, message)
-  const files = pending.map(p => p.result.target.file)
-  // push mode: the branch itself. pull-request mode: a branch of the action's own, named after the tag;
-  // when an earlier run left it, the new commit also descends from its tip. Never a force push.
+  const files = changed.map(r => r.target.file)
   const target = settings.mode === 'pull-request' ? settings.prBranch : settings.branch
   const existing = settings.mode === 'pull-request' ? await repo.fetchBranch(target) : undefined
   let commit: string
@@ -192,8 +241,7 @@ export async function bumpOnce(
     )
   }
   core.info(`Pushed ${commit} to ${target}`)
-  await diffs()
-  return { changed: true, commit, results, message }
+  return { commit, message }
 }
 
 function defaultMessage(settings: Settings, names: string[], results: TargetResult[]): string {

@@ -1,6 +1,7 @@
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { which } from '../common/tools.js'
+import { KUBECTL } from '../common/pinned.js'
+import { ensureTool } from '../common/tools.js'
 import { InputError } from '../common/inputs.js'
 import { checkInside, checkRegularFile } from '../common/paths.js'
 import { retry } from '../common/retry.js'
@@ -98,12 +99,12 @@ async function bumpWithRetries(
 ): Promise<Outcome> {
   const started = Date.now()
   let attempts = 0
-  const cache = new Map<Target, Validated>()
+  const ctx = { settings, repo, targets, names, priv, cache: new Map<Target, Validated>() }
   const attempt = await retry(
     async n => {
       attempts = n
       if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
-      return bumpOnce(settings, repo, targets, names, priv, n, cache)
+      return bumpOnce(ctx, n)
     },
     raceRetry(settings, repo, 'Attempt')
   ).catch(err => {
@@ -170,11 +171,11 @@ async function makeTargets(settings: Settings): Promise<Target[]> {
   const helm = needs('helm') ? await Helm.find() : undefined
   let kubectl: string | undefined
   if (needs('kustomize')) {
-    kubectl = await which('kubectl')
-    if (!kubectl)
+    kubectl = await ensureTool(KUBECTL).catch((err: Error) => {
       throw new Error(
-        "kubectl is needed to validate the kustomization (kubectl kustomize) and is not on PATH: install it or set 'validate: false'"
+        `kubectl is needed to validate the kustomization (kubectl kustomize): it is not on PATH and kubectl ${KUBECTL.version} could not be installed (${err.message}); install it or set 'validate: false'`
       )
+    })
   }
   const assignments = settings.digest
     ? [...settings.set, { path: 'image.digest', value: settings.digest, type: 'str' as const }]

@@ -165,32 +165,10 @@ export function parseSet(lines: [string, string][], tag: string | undefined): As
 }
 
 export function getSettings(): Settings {
-  const sshKey = inputs.secret(Inputs.SshKey)
-  const token = inputs.secret(Inputs.Token)
-  const signingKey = inputs.secret(Inputs.SigningKey)
-  if (signingKey && !/^-----BEGIN OPENSSH PRIVATE KEY-----/.test(signingKey.trim()))
-    throw new InputError(
-      Inputs.SigningKey,
-      'must be an SSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)'
-    )
+  const { sshKey, token, signingKey } = readCredentials()
   const remote = parseRemote(inputs.required(Inputs.Repository), !!token && !sshKey)
-  const targetLines = inputs.lines(Inputs.Targets)
-  const targets = parseTargets(
-    targetLines,
-    inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile]),
-    inputs.str(Inputs.Chart)
-  )
-  const valuesFile = targets[0].file
-  const chart = targets[0].dir
-  const digest = inputs.str(Inputs.Digest)
-  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
-    throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
-  const image = inputs.str(Inputs.Image)
-  if (image) parseImage(Inputs.Image, image)
-  const newName = inputs.str(Inputs.NewName)
-  if (newName) parseImage(Inputs.NewName, newName)
-  if (targets.some(t => t.kind === 'kustomize') && !image)
-    throw new InputError(Inputs.Image, "is required for a kustomization target (the images entry's name)")
+  const where = readTargets()
+  const image = readImage(where.targets)
   const tagInput = inputs.str(Inputs.Tag)
   const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : undefined
   const set = parseSet(inputs.keyValues(Inputs.Set, SET_KEY), tag)
@@ -200,69 +178,25 @@ export function getSettings(): Settings {
       `is required for the ssh address ${remote.url} (or give 'token' with an https address)`
     )
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
-  const signCommits = inputs.bool(Inputs.SignCommits, false)
-  if (signCommits && !token)
-    throw new InputError(
-      Inputs.Token,
-      'is required with sign-commits: true (the commit is made through the API)'
-    )
-  if (signCommits && signingKey)
-    throw new InputError(
-      Inputs.SigningKey,
-      'and sign-commits cannot both be given: GitHub signs API commits itself'
-    )
-  const people = inputs.list(Inputs.Reviewers)
-  for (const p of people)
-    if (!/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/.test(p))
-      throw new InputError(Inputs.Reviewers, `must be user names or org/team slugs, got '${p}'`)
-  const labels = inputs.list(Inputs.Labels)
-  const autoMerge = inputs.oneOf(Inputs.AutoMerge, ['', ...MERGE_METHODS] as const, '')
-  const draft = inputs.bool(Inputs.Draft, false)
-  if (mode !== 'pull-request' && (labels.length || people.length || autoMerge || draft))
-    throw new InputError(
-      labels.length
-        ? Inputs.Labels
-        : people.length
-          ? Inputs.Reviewers
-          : autoMerge
-            ? Inputs.AutoMerge
-            : Inputs.Draft,
-      'applies to mode: pull-request only'
-    )
-  if (mode === 'pull-request' && !token)
-    throw new InputError(Inputs.Token, 'is required in pull-request mode (for the API)')
-  // On GitHub the API repository is the remote's; elsewhere (GitHub Enterprise Server) its last two path segments.
-  const apiRepo =
-    remote.githubRepo ??
-    remote.url
-      .replace(/\.git$/, '')
-      .split(/[/:]/)
-      .slice(-2)
-      .join('/')
+  const signCommits = readSignCommits(token, signingKey)
+  const pullRequest = readPullRequest(mode, token)
   const argocd = parseArgoSettings()
   if (argocd && mode !== 'push')
     throw new InputError(
       Inputs.ArgocdServer,
       'applies to mode: push only (a pull request deploys when it is merged, after this step)'
     )
-  const prValue = tag ?? set[0].value
-  const prBranch = `gitops-bump/${prValue.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|\.+$/g, '') || 'values'}`
   return {
     remote,
-    prBranch: checkGitRef(Inputs.Mode, prBranch),
-    apiRepo,
+    prBranch: prBranchOf(tag ?? set[0].value),
+    apiRepo: apiRepoOf(remote),
     sshKey,
     sshKnownHosts: inputs.lines(Inputs.SshKnownHosts),
     sshStrict: inputs.bool(Inputs.SshStrict, true),
     token,
     branch: checkGitRef(Inputs.Branch, inputs.str(Inputs.Branch, Defaults[Inputs.Branch])),
-    valuesFile,
-    chart,
-    targets,
-    targetsInput: targetLines.length ? Inputs.Targets : Inputs.ValuesFile,
-    image,
-    newName,
-    digest,
+    ...where,
+    ...image,
     tag,
     set,
     validate: inputs.bool(Inputs.Validate, true),
@@ -276,13 +210,116 @@ export function getSettings(): Settings {
     allowDowngrade: inputs.bool(Inputs.AllowDowngrade, false),
     signCommits,
     signingKey,
-    labels,
-    reviewers: people.filter(p => !p.includes('/')),
-    teamReviewers: people.filter(p => p.includes('/')).map(p => p.split('/')[1]),
-    draft,
-    autoMerge,
+    ...pullRequest,
     summary: inputs.bool(Inputs.Summary, true),
     argocd
   }
 }
 
+/** The secrets: the deploy key, the token, the signing key (an SSH private key). */
+function readCredentials(): Pick<Settings, 'sshKey' | 'token' | 'signingKey'> {
+  const sshKey = inputs.secret(Inputs.SshKey)
+  const token = inputs.secret(Inputs.Token)
+  const signingKey = inputs.secret(Inputs.SigningKey)
+  if (signingKey && !/^-----BEGIN OPENSSH PRIVATE KEY-----/.test(signingKey.trim()))
+    throw new InputError(
+      Inputs.SigningKey,
+      'must be an SSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)'
+    )
+  return { sshKey, token, signingKey }
+}
+
+/** What is bumped: `targets`, else values-file with chart. */
+function readTargets(): Pick<Settings, 'targets' | 'targetsInput' | 'valuesFile' | 'chart'> {
+  const lines = inputs.lines(Inputs.Targets)
+  const targets = parseTargets(
+    lines,
+    inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile]),
+    inputs.str(Inputs.Chart)
+  )
+  return {
+    targets,
+    targetsInput: lines.length ? Inputs.Targets : Inputs.ValuesFile,
+    valuesFile: targets[0].file,
+    chart: targets[0].dir
+  }
+}
+
+/** kustomize's images entry: its name (required for a kustomization), newName and digest. */
+function readImage(targets: TargetSpec[]): Pick<Settings, 'image' | 'newName' | 'digest'> {
+  const digest = inputs.str(Inputs.Digest)
+  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
+  const image = inputs.str(Inputs.Image)
+  if (image) parseImage(Inputs.Image, image)
+  const newName = inputs.str(Inputs.NewName)
+  if (newName) parseImage(Inputs.NewName, newName)
+  if (targets.some(t => t.kind === 'kustomize') && !image)
+    throw new InputError(Inputs.Image, "is required for a kustomization target (the images entry's name)")
+  return { image, newName, digest }
+}
+
+/** sign-commits: through the API (needs token), never with a signing key too. */
+function readSignCommits(token: string, signingKey: string): boolean {
+  const signCommits = inputs.bool(Inputs.SignCommits, false)
+  if (signCommits && !token)
+    throw new InputError(
+      Inputs.Token,
+      'is required with sign-commits: true (the commit is made through the API)'
+    )
+  if (signCommits && signingKey)
+    throw new InputError(
+      Inputs.SigningKey,
+      'and sign-commits cannot both be given: GitHub signs API commits itself'
+    )
+  return signCommits
+}
+
+type PullRequestSettings = Pick<Settings, 'labels' | 'reviewers' | 'teamReviewers' | 'draft' | 'autoMerge'>
+
+/** The pull request's labels, reviewers, draft and auto-merge: pull-request mode only, which needs token. */
+function readPullRequest(mode: Settings['mode'], token: string): PullRequestSettings {
+  const people = inputs.list(Inputs.Reviewers)
+  for (const p of people)
+    if (!/^[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$/.test(p))
+      throw new InputError(Inputs.Reviewers, `must be user names or org/team slugs, got '${p}'`)
+  const labels = inputs.list(Inputs.Labels)
+  const autoMerge = inputs.oneOf(Inputs.AutoMerge, ['', ...MERGE_METHODS] as const, '')
+  const draft = inputs.bool(Inputs.Draft, false)
+  if (mode !== 'pull-request') {
+    const given = [
+      [Inputs.Labels, labels.length],
+      [Inputs.Reviewers, people.length],
+      [Inputs.AutoMerge, autoMerge],
+      [Inputs.Draft, draft]
+    ].find(([, v]) => v)
+    if (given) throw new InputError(String(given[0]), 'applies to mode: pull-request only')
+  }
+  if (mode === 'pull-request' && !token)
+    throw new InputError(Inputs.Token, 'is required in pull-request mode (for the API)')
+  return {
+    labels,
+    reviewers: people.filter(p => !p.includes('/')),
+    teamReviewers: people.filter(p => p.includes('/')).map(p => p.split('/')[1]),
+    draft,
+    autoMerge
+  }
+}
+
+/** On GitHub the API repository is the remote's; elsewhere (GitHub Enterprise Server) its last two path segments. */
+function apiRepoOf(remote: Remote): string {
+  return (
+    remote.githubRepo ??
+    remote.url
+      .replace(/\.git$/, '')
+      .split(/[/:]/)
+      .slice(-2)
+      .join('/')
+  )
+}
+
+/** pull-request mode's branch: gitops-bump/<the tag, or the first set value>. */
+function prBranchOf(value: string): string {
+  const name = value.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|\.+$/g, '') || 'values'
+  return checkGitRef(Inputs.Mode, `gitops-bump/${name}`)
+}

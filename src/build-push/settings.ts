@@ -104,19 +104,54 @@ export function computeTag(version: string, ctx: RunContext): string {
 }
 
 export function getSettings(ctx: RunContext = runContext()): Settings {
-  const imageInput = inputs.required(Inputs.Image)
-  const ref = parseImage(Inputs.Image, imageInput.toLowerCase())
+  const image = readImage()
+  const tags = readTags(ctx)
+  const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
+  const images = readImages(mode)
+  const digests = readDigests(mode)
+  const { context, file } = readPaths(mode)
+  const registry = inputs.str(Inputs.Registry)
+  if (registry) checkRegistry(Inputs.Registry, registry)
+  const push = inputs.bool(Inputs.Push, true)
+  const build = readBuildOptions()
+  return {
+    image: image.repository,
+    registry: registry || image.registry || 'docker.io',
+    context,
+    file,
+    tag: tags[0],
+    refs: [image.repository, ...images].flatMap(repo => tags.map(t => `${repo}:${t}`)),
+    push,
+    username: inputs.str(Inputs.Username),
+    password: inputs.secret(Inputs.Password),
+    ...build,
+    summary: inputs.bool(Inputs.Summary, true),
+    mode,
+    digests,
+    images,
+    logins: parseLogins(inputs.secret(Inputs.Logins))
+  }
+}
+
+/** `image`: a repository, lower-cased, without tag or digest. */
+function readImage(): ReturnType<typeof parseImage> {
+  const value = inputs.required(Inputs.Image)
+  const ref = parseImage(Inputs.Image, value.toLowerCase())
   if (ref.tag || ref.digest)
     throw new InputError(
       Inputs.Image,
-      `must be a repository without tag or digest (use the 'tag' input), got '${imageInput}'`
+      `must be a repository without tag or digest (use the 'tag' input), got '${value}'`
     )
+  return ref
+}
+
+/** Every tag, the main one first: from `tags` rules, else `tag` (or the seed's) and latest on the default branch. */
+function readTags(ctx: RunContext): string[] {
   const version = checkTag(Inputs.Version, inputs.str(Inputs.Version, Defaults[Inputs.Version]))
   const tagInput = inputs.str(Inputs.Tag)
   const seed = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx))
   const git = gitContext()
   const rules = inputs.lines(Inputs.Tags)
-  // Without rules: the tag (or the seed's <version>-<sha7>-<run>), and latest only on the default branch.
   const fromRules = rules.length
     ? tagsFromRules(rules, git, seed)
     : [seed(), ...(isDefaultBranch(git) ? ['latest'] : [])]
@@ -127,19 +162,27 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
       Inputs.Tags,
       `gives no tag for this event (${git.ref || 'no GITHUB_REF'}); add a rule that applies, such as type=sha`
     )
-  const tag = tags[0]
+  return tags
+}
+
+/** `images`: more repositories that get every tag (mode: build only). */
+function readImages(mode: Settings['mode']): string[] {
   const images = inputs.lines(Inputs.Images).map(i => {
     const r = parseImage(Inputs.Images, i.toLowerCase())
     if (r.tag || r.digest)
       throw new InputError(Inputs.Images, `must be repositories without tag or digest, got '${i}'`)
     return r.repository
   })
-  const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
   if (images.length && mode !== 'build')
     throw new InputError(
       Inputs.Images,
       `is not used with mode: ${mode} (a matrix pushes and merges one repository per step)`
     )
+  return images
+}
+
+/** `digests`: the matrix legs' digests, for mode: merge and only for it. */
+function readDigests(mode: Settings['mode']): string[] {
   const digests = inputs.list(Inputs.Digests)
   for (const d of digests)
     if (!/^sha256:[a-f0-9]{64}$/.test(d))
@@ -147,35 +190,47 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
   if (mode === 'merge' && digests.length === 0)
     throw new InputError(Inputs.Digests, 'is required with mode: merge (the digests the matrix legs output)')
   if (mode !== 'merge' && digests.length) throw new InputError(Inputs.Digests, 'applies to mode: merge only')
-  // a merge builds nothing: no context or Dockerfile is read
-  const context =
-    mode === 'merge'
-      ? '.'
-      : checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
+  return digests
+}
+
+/** The build context and Dockerfile, which must exist; a merge builds nothing and reads neither. */
+function readPaths(mode: Settings['mode']): { context: string; file: string } {
+  if (mode === 'merge') return { context: '.', file: '' }
+  const context = checkLocalPath(Inputs.Context, inputs.str(Inputs.Context, Defaults[Inputs.Context]), 'dir')
   const fileInput = inputs.str(Inputs.File)
-  const file =
-    mode === 'merge'
-      ? ''
-      : checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
-  const registry = inputs.str(Inputs.Registry)
-  if (registry) checkRegistry(Inputs.Registry, registry)
-  const push = inputs.bool(Inputs.Push, true)
-  if (inputs.str(Inputs.Cache) === 'registry' && !inputs.str(Inputs.CacheRef))
+  const file = checkLocalPath(Inputs.File, fileInput || path.join(context, 'Dockerfile'), 'file', !fileInput)
+  return { context, file }
+}
+
+type BuildOptions = Pick<
+  Settings,
+  | 'buildArgs'
+  | 'labels'
+  | 'platforms'
+  | 'cache'
+  | 'builder'
+  | 'builderName'
+  | 'provenance'
+  | 'secrets'
+  | 'target'
+  | 'buildContexts'
+  | 'annotations'
+  | 'sbom'
+  | 'noCache'
+  | 'pull'
+  | 'cacheRef'
+>
+
+/** What is handed to the builder: arguments, labels, cache, secrets, attestations. */
+function readBuildOptions(): BuildOptions {
+  const cacheRef = inputs.str(Inputs.CacheRef)
+  if (inputs.str(Inputs.Cache) === 'registry' && !cacheRef)
     throw new InputError(
       Inputs.CacheRef,
       'is required with cache: registry (an image reference for the cache)'
     )
-  const password = inputs.secret(Inputs.Password)
+  if (cacheRef) parseImage(Inputs.CacheRef, cacheRef)
   return {
-    image: ref.repository,
-    registry: registry || ref.registry || 'docker.io',
-    context,
-    file,
-    tag,
-    refs: [ref.repository, ...images].flatMap(repo => tags.map(t => `${repo}:${t}`)),
-    push,
-    username: inputs.str(Inputs.Username),
-    password,
     buildArgs: inputs.keyValues(Inputs.BuildArgs),
     labels: inputs.keyValues(Inputs.Labels, /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/),
     platforms: inputs.list(Inputs.Platforms),
@@ -197,14 +252,7 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     sbom: inputs.str(Inputs.Sbom),
     noCache: inputs.bool(Inputs.NoCache, false),
     pull: inputs.bool(Inputs.Pull, false),
-    cacheRef: inputs.str(Inputs.CacheRef)
-      ? (parseImage(Inputs.CacheRef, inputs.str(Inputs.CacheRef)), inputs.str(Inputs.CacheRef))
-      : '',
-    summary: inputs.bool(Inputs.Summary, true),
-    mode,
-    digests,
-    images,
-    logins: parseLogins(inputs.secret(Inputs.Logins))
+    cacheRef
   }
 }
 

@@ -14,7 +14,7 @@ const actionFiles = ['action.yml', ...STAGES.map(s => `${s}/action.yml`)]
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8')
 
 type Step = { uses?: string; with?: Record<string, unknown> }
-const EXAMPLES = ['docs/examples/service-pipeline.yml']
+const EXAMPLES = ['docs/examples/service-pipeline.yml', '__tests__/fixtures/act/caller.yml']
 function steps(file: string): Step[] {
   const doc = YAML.parse(read(file))
   if (doc.jobs)
@@ -109,7 +109,11 @@ describe.each(actionFiles)('%s', file => {
   })
 })
 
-describe.each([...workflows.map(w => `.github/workflows/${w}`), 'action.yml'])('steps of %s', file => {
+describe.each([
+  ...workflows.map(w => `.github/workflows/${w}`),
+  'action.yml',
+  '__tests__/fixtures/act/kind-e2e.yml'
+])('steps of %s', file => {
   test('give our actions only inputs they declare, and every required one', () => {
     for (const step of steps(file)) {
       const stage = step.uses && ourStage(step.uses)

@@ -74,7 +74,8 @@ else
 fi
 echo "act $("$act_bin" --version | awk '{print $3}') ($mode mode, -P ubuntu-latest=$platform), GitOps repository $repo" >&2
 set -x
-"$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false \
+# --rm: a failed job's container is removed too (act keeps it by default, for a look inside)
+"$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false --rm \
   -e "$private/event.json" --env GITHUB_REPOSITORY=banicr/demo-actions --actor "$REGISTRY_USER" \
   --secret-file "$private/secrets" --var-file "$private/vars" \
   --local-repository "$(pin actions/checkout)=$actions/checkout" \

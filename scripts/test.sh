@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The test command (README): on a new machine it installs and starts everything the tests need
-# (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
+# The test command (README). It checks types, lint and that dist/ is what the sources build to, runs the
+# unit tests (no infrastructure), then on a new machine installs and starts everything the integration
+# tests need (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
 # scripts/infra.sh; act and gotestsum built from their pinned Go modules by scripts/lab/build.sh,
 # cargo-nextest from crates.io and the JavaScript test tools from npm, cached; kind and its node image by
-# scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh),
-# then checks types, lint, that dist/ is what the sources build to, and runs unit and integration tests.
+# scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh) and runs them.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
 set -euo pipefail
@@ -28,35 +28,43 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 
-projects=(unit)
-if [ "$what" = all ]; then
-  echo "== infrastructure"
-  bash scripts/infra.sh up
-  bash scripts/lab/build.sh act gotestsum >/dev/null
-  # the report writers unit-test's live tests run (issue #24), each cached by its pins
-  bash scripts/lab/pytools.sh pytest >/dev/null
-  bash scripts/lab/cargotools.sh nextest >/dev/null
-  bash scripts/lab/jstools.sh js-reporters >/dev/null
-  # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
-  bash scripts/kind/kind.sh up
-  bash scripts/seed/seed.sh up
-  projects+=(integration)
-fi
-
-echo "== tests: ${projects[*]}"
 state=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
 mkdir -p "$state"
 report=$state/jest-report.json
-[ "$what" != all ] || KIND=$(grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
+
+# jest over the given projects, then a one-line count
+run_jest() {
+  local status=0
+  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --selectProjects "$@" --json --outputFile="$report" || status=$?
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+    console.log(`\n${process.argv[2]} tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
+  ' "$report" "$*"
+  rm -f "$report"
+  return $status
+}
+
+# the unit layer first: it needs nothing of the infrastructure, and a broken unit fails in a minute
+echo "== tests: unit"
+run_jest unit
+[ "$what" = all ] || exit 0
+
+echo "== infrastructure"
+bash scripts/infra.sh up
+bash scripts/lab/build.sh act gotestsum >/dev/null
+# the report writers unit-test's live tests run, each cached by its pins
+bash scripts/lab/pytools.sh pytest >/dev/null
+bash scripts/lab/cargotools.sh nextest >/dev/null
+bash scripts/lab/jstools.sh js-reporters >/dev/null
+# real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
+bash scripts/kind/kind.sh up
+bash scripts/seed/seed.sh up
+
+echo "== tests: integration"
+kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }
+KIND=$(kind_bin) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
 status=0
-NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --selectProjects "${projects[@]}" --json --outputFile="$report" || status=$?
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
-  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
-' "$report"
-rm -f "$report"
+run_jest integration || status=$?
 # the suite's last check: nothing of the tests is left on the machine
-if [ "$what" = all ]; then
-  KIND=$(grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
-fi
+KIND=$(kind_bin) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
 exit $status

@@ -332,7 +332,11 @@ test("recovering from a bad release: the next bump's health is read only from a 
   // (a deadline of its own for this release: a busy machine can take more than 10 s to start a pod)
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD2, { 'on-degraded': 'revert', set: 'progressDeadlineSeconds=120' }),
+    inputs(lab, GOOD2, {
+      'on-degraded': 'revert',
+      // set replaces the default assignment of image.tag: both are named
+      set: `image.tag=${GOOD2}\nenv.appVersion=${GOOD2}\nprogressDeadlineSeconds=120`
+    }),
     opts
   )
   expect(errors(main)).toEqual([])

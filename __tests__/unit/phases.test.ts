@@ -8,7 +8,6 @@ import { capabilitiesMatter, checkMode, loginsOf, type Engine } from '../../src/
 import { FULL } from '../../src/build-push/builder.js'
 import { getSettings as buildPushSettings, runContext } from '../../src/build-push/settings.js'
 import { DEGRADED_SETTLE_MS, judge, type AppStatus } from '../../src/gitops-bump/argocd.js'
-import { previousReleasesVerdict, type LiveDeployment } from '../../src/gitops-bump/live-deployment.js'
 import { withStep } from './step.js'
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`
@@ -153,6 +152,11 @@ describe("gitops-bump: what Argo CD's answer means", () => {
       'stale'
     ],
     [
+      'Degraded while OutOfSync at the commit: the health of what ran before',
+      app({ sync: { status: 'OutOfSync', revision: commit }, operationState: undefined }, 'Degraded'),
+      'waiting'
+    ],
+    [
       'Degraded once the cache had time',
       app({ reconciledAt: at(DEGRADED_SETTLE_MS) }, 'Degraded'),
       'degraded'
@@ -169,32 +173,5 @@ describe("gitops-bump: what Argo CD's answer means", () => {
     ]
   ] as [string, AppStatus, string][])('%s: %s', async (_, st, verdict) => {
     expect(await judge(st, commit, same)).toBe(verdict)
-  })
-})
-
-describe("gitops-bump: a Degraded Deployment's live object decides whose verdict it is", () => {
-  const finished = '2026-12-03T10:00:00Z'
-  const before = '2026-12-03T09:59:00Z'
-  const after = '2026-12-03T10:02:00Z'
-  const live = (generation: number, observed: number, reason?: string, lastUpdateTime?: string) => ({
-    metadata: { generation },
-    status: {
-      observedGeneration: observed,
-      conditions: reason ? [{ type: 'Progressing', reason, lastUpdateTime }] : []
-    }
-  })
-  test.each([
-    ['no live object (Argo CD would not say): Argo CD is believed', undefined, false],
-    ['the synced spec not observed yet', live(3, 2, 'ProgressDeadlineExceeded', before), true],
-    ['the live rollout is progressing (the cache is behind)', live(3, 3, 'ReplicaSetUpdated', after), true],
-    ['the deadline exceeded before the sync finished', live(3, 3, 'ProgressDeadlineExceeded', before), true],
-    [
-      'the deadline exceeded after the sync: the new release',
-      live(3, 3, 'ProgressDeadlineExceeded', after),
-      false
-    ],
-    ['exceeded, at an unknown time', live(3, 3, 'ProgressDeadlineExceeded'), false]
-  ] as [string, LiveDeployment | undefined, boolean][])('%s', (_, l, previous) => {
-    expect(previousReleasesVerdict(l, finished)).toBe(previous)
   })
 })

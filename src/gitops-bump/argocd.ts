@@ -11,7 +11,6 @@ import { HttpsClient } from '../common/https.js'
 import { InputError } from '../common/inputs.js'
 import { appLabel, type ArgoApp, type ArgoSettings } from './argocd-settings.js'
 import { Inputs } from './constants.js'
-import { type LiveDeployment, previousReleasesVerdict } from './live-deployment.js'
 
 /** Between two requests to Argo CD (2 a second at most). */
 export const REQUEST_GAP_MS = 500
@@ -132,26 +131,6 @@ export class ArgoClient {
         )
     } catch {
       return []
-    }
-  }
-
-  /** One live object of the application, read from the cluster by Argo CD; undefined when it does not say. */
-  async liveResource(
-    app: ArgoApp,
-    r: { group: string; version: string; kind: string; namespace: string; name: string }
-  ): Promise<unknown> {
-    const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource`, app)
-    url.searchParams.set('group', r.group)
-    url.searchParams.set('version', r.version)
-    url.searchParams.set('kind', r.kind)
-    url.searchParams.set('namespace', r.namespace)
-    url.searchParams.set('resourceName', r.name)
-    const res = await this.request('GET', url, app)
-    if (res.status !== 200) return undefined
-    try {
-      return JSON.parse((JSON.parse(res.text) as { manifest?: string }).manifest ?? '') as unknown
-    } catch {
-      return undefined
     }
   }
 
@@ -287,8 +266,6 @@ class DeployWait {
   private readonly refreshed = new Map<ArgoApp, number>()
   private readonly autoSync = new Map<ArgoApp, boolean>()
   private readonly synced = new Set<ArgoApp>()
-  /** Applications whose Degraded was found to be the previous release's (said once). */
-  private readonly behind = new Set<ArgoApp>()
   /** false once Argo CD refused a refresh (403): its own poll then. */
   private refreshing: boolean
 
@@ -335,8 +312,7 @@ class DeployWait {
     this.atCommit.set(app, await revisionContains(st, this.commit, this.contains))
     this.last.set(app, st)
     if (this.s.sync && !r.autoSync && !this.synced.has(app)) await this.sync(app)
-    let verdict = await judge(st, this.commit, this.contains)
-    if (verdict === 'degraded' && (await this.previousRelease(app, st))) verdict = 'stale'
+    const verdict = await judge(st, this.commit, this.contains)
     // synced, but no comparison since: Argo CD is asked for one (a rollout's own events bring one soon;
     // a sync that changed nothing Argo CD watches would otherwise wait for its poll)
     if (verdict === 'stale' && Date.now() - (this.refreshed.get(app) ?? 0) > STALE_REFRESH_MS)
@@ -362,31 +338,6 @@ class DeployWait {
       this.results.set(app, { ...base, problem, degraded: true })
       core.info(`${appLabel(app)}: ${problem}`)
     }
-  }
-
-  /**
-   * Whether every Degraded resource is a Deployment whose live object says the verdict is the previous
-   * release's (live-deployment.ts): then Argo CD's cache is behind, and the wait goes on.
-   */
-  private async previousRelease(app: ArgoApp, st: AppStatus): Promise<boolean> {
-    const degraded = (st.resources ?? []).filter(r => r.health?.status === 'Degraded')
-    if (!degraded.length || degraded.some(r => r.kind !== 'Deployment')) return false
-    for (const r of degraded) {
-      const live = await this.client.liveResource(app, {
-        group: 'apps',
-        version: 'v1',
-        kind: 'Deployment',
-        namespace: r.namespace ?? '',
-        name: r.name ?? ''
-      })
-      if (!previousReleasesVerdict(live as LiveDeployment, st.operationState?.finishedAt)) return false
-    }
-    if (!this.behind.has(app))
-      core.info(
-        `${appLabel(app)}: Argo CD says Degraded, but the Deployment's live object says that is the previous release's progress deadline; waiting`
-      )
-    this.behind.add(app)
-    return true
   }
 
   /** argocd-sync: an application without automated sync is synced to the commit, once Argo CD takes it. */
@@ -450,7 +401,12 @@ export async function judge(
   if (opForCommit && !reconciledAfter(st)) return 'stale'
   // Degraded once the sync of the commit is over (or without one: a health from before it is not ours),
   // and believed once Argo CD's cache had time to see what the sync applied
-  if (st.health?.status === 'Degraded' && (!op || !opForCommit || op.phase === 'Succeeded')) {
+  // and only while the live objects are the commit's (Synced): OutOfSync, what is Degraded ran before it
+  if (
+    st.health?.status === 'Degraded' &&
+    st.sync?.status === 'Synced' &&
+    (!op || !opForCommit || op.phase === 'Succeeded')
+  ) {
     if (opForCommit && !settledAfter(st)) return 'stale'
     return opForCommit || !op ? 'degraded' : 'waiting'
   }

@@ -27,7 +27,10 @@ source "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env"
 set +a
 private=$(mktemp -d)
 chmod 700 "$private"
-trap 'rm -rf "$private"' EXIT
+# act mounts a named volume, act-toolcache, at /opt/hostedtoolcache in container mode and keeps it between
+# runs; Docker fills a new volume from the image, so a kept one would hide a newer runner image's Node
+# (it lives there) behind the old one. It goes with the run (not while another run uses it).
+trap 'rm -rf "$private"; docker volume rm act-toolcache >/dev/null 2>&1 || true' EXIT
 
 # A GitOps repository of its own on the SSH host, seeded from example/gitops (the image on the registry).
 repo="$GIT_ROOT/act-$(date +%s%N).git"

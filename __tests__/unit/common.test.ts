@@ -8,7 +8,8 @@ import { unifiedDiff } from '../../src/common/diff.js'
 import { run } from '../../src/common/exec.js'
 import * as inputs from '../../src/common/inputs.js'
 import { backoffDelay, retry } from '../../src/common/retry.js'
-import { fence } from '../../src/common/summary.js'
+import { maskSecret } from '../../src/common/secrets.js'
+import { details, fence, paragraph, render } from '../../src/common/summary.js'
 import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../../src/common/validate.js'
 
 const withInput = (name: string, value: string) => {
@@ -349,4 +350,19 @@ test('exec: onOutput sees stdout and stderr as they arrive, before the tool ends
   })
   expect(r.exitCode).toBe(0)
   expect(seen.join('').split('\n').filter(Boolean).sort()).toEqual(['err', 'out'])
+})
+
+test('the summary keeps every secret of the step out, whatever a block quotes', () => {
+  const secret = 'hunter2-summary-secret'
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  try {
+    maskSecret(secret)
+  } finally {
+    out.mockRestore()
+  }
+  details('traceback', `connect failed: password=${secret}`)
+  paragraph(`token ${secret} refused`)
+  const text = render()
+  expect(text).not.toContain(secret)
+  expect(text).toContain('password=***')
 })

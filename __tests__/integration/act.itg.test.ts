@@ -9,6 +9,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { parseFileCommands, ROOT, tempDir } from '../../scripts/lib/runner.mjs'
+import { buildExampleApp } from './example-app.js'
 import { git, infra } from './git-host.js'
 import { clusters } from './kind.js'
 import { manifestDigest } from './registry.js'
@@ -147,19 +148,7 @@ test("kind-e2e in a container on another network than kind's: it reaches the clu
   const network = `da-act-${process.pid}`
   execFileSync('docker', ['network', 'create', network], { stdio: 'ignore' })
   const image = `${infra.REGISTRY}/act/demo-flask-app:v2.0.0-3f1c2d4-17`
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--build-arg',
-      `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
-      '-t',
-      image,
-      path.join(ROOT, 'example/demo-app')
-    ],
-    { stdio: 'ignore' }
-  )
+  buildExampleApp(image)
   try {
     const kind = parseFileCommands(
       fs.readFileSync(path.join(process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind', 'env'), 'utf8')

@@ -12,7 +12,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { parseFileCommands, runMain, tempDir } from '../scripts/lib/runner.mjs'
-import { git, infra, median, ROOT, rm, sshEnv, table } from './lib.mjs'
+import { git, infra, median, ROOT, rm, sshEnv, table, registryLogin } from './lib.mjs'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const VALUES = 'helm/demo-flask-app/values.yaml'
@@ -53,15 +53,7 @@ export async function run(runs = 3) {
     tags.push(tag)
   }
   // the cluster pulls them from the registry
-  const cfg = tempDir('bench-docker')
-  execFileSync(
-    'docker',
-    ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY],
-    {
-      input: env.REGISTRY_PASSWORD,
-      stdio: ['pipe', 'ignore', 'ignore']
-    }
-  )
+  const cfg = registryLogin(env)
   for (const tag of ['v1.0.0-0000000-0', ...tags])
     execFileSync('docker', ['--config', cfg, 'push', '-q', `${repository}:${tag}`], { stdio: 'ignore' })
   const agent = new https.Agent({ ca, keepAlive: true })

@@ -12,7 +12,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { parseFileCommands, runMainAndPost, tempDir, uniqueName } from '../scripts/lib/runner.mjs'
-import { fmt, infra, median, ROOT, table } from './lib.mjs'
+import { fmt, infra, median, ROOT, table, registryLogin } from './lib.mjs'
 
 const CHART = path.join(ROOT, 'example/gitops/helm/demo-flask-app')
 
@@ -194,15 +194,7 @@ export async function run(runs = 2) {
   fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${image}\nCOPY blob /blob\n`)
   execFileSync('docker', ['build', '-q', '-t', big, ctx], { stdio: 'ignore' })
   fs.rmSync(path.join(ctx, 'blob'))
-  const cfg = tempDir('bench-docker')
-  execFileSync(
-    'docker',
-    ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY],
-    {
-      input: env.REGISTRY_PASSWORD,
-      stdio: ['pipe', 'ignore', 'ignore']
-    }
-  )
+  const cfg = registryLogin(env)
   for (const ref of [image, big])
     execFileSync('docker', ['--config', cfg, 'push', '-q', ref], { stdio: 'ignore' })
   const name = uniqueName('bench-pull')

@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { infraEnv, ROOT } from '../scripts/lib/runner.mjs'
+import { infraEnv, ROOT, tempDir } from '../scripts/lib/runner.mjs'
 
 export { ROOT }
 
@@ -64,4 +64,15 @@ export function sshEnv(env) {
 
 export function rm(p) {
   fs.rmSync(p, { recursive: true, force: true })
+}
+
+/** A docker config of its own, logged in to the test registry (its password on stdin); returns its folder. */
+export function registryLogin(env) {
+  const cfg = tempDir('bench-docker')
+  execFileSync(
+    'docker',
+    ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY],
+    { input: env.REGISTRY_PASSWORD, stdio: ['pipe', 'ignore', 'ignore'] }
+  )
+  return cfg
 }

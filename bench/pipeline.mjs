@@ -14,7 +14,7 @@ import * as fs from 'node:fs'
 import * as https from 'node:https'
 import * as path from 'node:path'
 import { parseFileCommands, tempDir, uniqueName } from '../scripts/lib/runner.mjs'
-import { fmt, git, infra, median, ROOT, sshEnv, table } from './lib.mjs'
+import { fmt, git, infra, median, ROOT, sshEnv, table, registryLogin } from './lib.mjs'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const KIND = process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind'
@@ -63,15 +63,7 @@ async function rawRun(env, kind, seed) {
   fs.writeFileSync(counter, String(run))
   const tag = `v2.0.0-0000000-${run}`
   const image = `${seed.REPOSITORY}:${tag}`
-  const cfg = tempDir('bench-docker')
-  execFileSync(
-    'docker',
-    ['--config', cfg, 'login', '-u', env.REGISTRY_USER, '--password-stdin', env.REGISTRY],
-    {
-      input: env.REGISTRY_PASSWORD,
-      stdio: ['pipe', 'ignore', 'ignore']
-    }
-  )
+  const cfg = registryLogin(env)
   t0 = process.hrtime.bigint()
   execFileSync(
     'docker',

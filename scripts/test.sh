@@ -4,7 +4,8 @@
 # tests need (npm packages; Docker engine, buildx, registry, SSH git host, helm, pytest, Node 24 and 20 via
 # scripts/infra.sh; act and gotestsum built from their pinned Go modules by scripts/lab/build.sh,
 # cargo-nextest from crates.io and the JavaScript test tools from npm, cached; kind and its node image by
-# scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh) and runs them.
+# scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh; Fulcio, a timestamp
+# authority and cosign from their Go modules by scripts/sigstore/sigstore.sh) and runs them.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
 set -euo pipefail
@@ -59,6 +60,8 @@ bash scripts/lab/jstools.sh js-reporters >/dev/null
 # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
 bash scripts/kind/kind.sh up
 bash scripts/seed/seed.sh up
+# a local Sigstore (Fulcio, a timestamp authority, the OIDC stand-in) built from its Go modules, cached
+bash scripts/sigstore/sigstore.sh up
 
 echo "== tests: integration"
 kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import fc from 'fast-check'
 import { mergeDigests } from '../../src/build-push/merge.js'
-import { RegistryClient } from '../../src/build-push/registry.js'
+import { RegistryClient } from '../../src/common/registry.js'
 import { tempDir } from '../../scripts/lib/runner.mjs'
 
 const dir = tempDir('registry-unit')

@@ -12,7 +12,7 @@ import { failedLine, failureReason, instructions } from '../../src/build-push/do
 import { tagsFromRules } from '../../src/build-push/tags.js'
 import { compress, GZIP_PIECE, manifestAnnotations } from '../../src/build-push/engine-push.js'
 import { containerdStore } from '../../src/build-push/builder.js'
-import { repositoryOf } from '../../src/build-push/registry.js'
+import { repositoryOf } from '../../src/common/registry.js'
 
 const ctx: RunContext = {
   sha: '3F1C2D4E5B6A79880123456789ABCDEF01234567',
@@ -52,7 +52,16 @@ const settings: Settings = {
   mode: 'build',
   digests: [],
   images: [],
-  logins: []
+  logins: [],
+  signing: {
+    mode: 'false',
+    key: '',
+    attestations: [],
+    sbomFile: '',
+    fulcioUrl: 'https://fulcio.sigstore.dev',
+    rekorUrl: '',
+    tsaUrl: ''
+  }
 }
 
 test('the tag is <version>-<sha7>-<run>', () => {
@@ -359,7 +368,7 @@ test('merge: OCI legs make an OCI index, Docker-typed legs a Docker manifest lis
         put.push({ tag, type, body: body.toString() })
         return ''
       }
-    }) as unknown as import('../../src/build-push/registry.js').RegistryClient
+    }) as unknown as import('../../src/common/registry.js').RegistryClient
   const legs = [`sha256:${'a'.repeat(64)}`, `sha256:${'b'.repeat(64)}`]
   const oci = await mergeDigests(client('application/vnd.oci.image.manifest.v1+json'), 'o/app', legs, ['1'])
   expect(oci.platforms).toEqual(['linux/amd64', 'linux/arm64'])

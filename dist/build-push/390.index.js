@@ -2,22 +2,7 @@ export const id = 390;
 export const ids = [390];
 export const modules = {
 
-/***/ 775:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   o: () => (/* binding */ digestOf)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-// The content digest the OCI distribution API names blobs and manifests by.
-
-const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
-
-
-/***/ }),
-
-/***/ 390:
+/***/ 6390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -25,25 +10,25 @@ const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__
 /* harmony export */   pushFromEngine: () => (/* binding */ pushFromEngine)
 /* harmony export */ });
 /* unused harmony exports GZIP_PIECE, compress */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(466);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6466);
 /* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_stream_promises__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_5___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_5__);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(975);
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_6___default = /*#__PURE__*/__webpack_require__.n(node_util__WEBPACK_IMPORTED_MODULE_6__);
-/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(522);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(8522);
 /* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_7___default = /*#__PURE__*/__webpack_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_7__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(424);
-/* harmony import */ var _common_exec_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(92);
-/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(775);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(8680);
+/* harmony import */ var _common_exec_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(2092);
+/* harmony import */ var _common_digest_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(1573);
 // push-by-digest where the builder cannot: buildx's default `docker` driver on the classic image store
 // refuses it ("push-by-digest is currently not implemented for docker driver"), and that is the builder a
 // GitHub-hosted runner has unless a workflow creates another. Then the leg is built into the engine
@@ -173,7 +158,7 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
         return file;
     };
     const config = await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readFile(inside(index[0].Config));
-    const configDigest = (0,_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(config);
+    const configDigest = (0,_common_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(config);
     if (imageId.startsWith('sha256:') && configDigest !== imageId)
         throw new Error(`docker save of ${imageId} gave a config whose digest is ${configDigest}`);
     const layers = new Array(index[0].Layers.length);
@@ -205,7 +190,7 @@ async function pushFromEngine(docker, imageId, client, repository, dir, annotati
         layers: layers.map(l => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.size })),
         ...(Object.keys(annotations).length ? { annotations } : {})
     }));
-    const digest = (0,_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(manifest);
+    const digest = (0,_common_digest_js__WEBPACK_IMPORTED_MODULE_10__/* .digestOf */ .o)(manifest);
     const reported = await client.putManifest(repository, digest, manifest, OCI_MANIFEST);
     if (reported !== digest)
         throw new Error(`The registry stored the manifest as ${reported}, not ${digest}`);

@@ -2,29 +2,14 @@ export const id = 407;
 export const ids = [407];
 export const modules = {
 
-/***/ 775:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   o: () => (/* binding */ digestOf)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-// The content digest the OCI distribution API names blobs and manifests by.
-
-const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
-
-
-/***/ }),
-
-/***/ 407:
+/***/ 7407:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   mergeDigests: () => (/* binding */ mergeDigests)
 /* harmony export */ });
 /* unused harmony export INDEX_TYPE */
-/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(775);
+/* harmony import */ var _common_digest_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1573);
 // The matrix's last job: the legs each built one platform and pushed it by digest; `mode: merge` makes the
 // multi-platform index from their digests and pushes it under every tag (what `docker buildx imagetools
 // create` does, through the registry's API, so it needs no builder). A leg that is itself an index (built
@@ -68,7 +53,7 @@ async function mergeDigests(client, repository, digests, tags) {
     const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: type, manifests }));
     for (const tag of tags)
         await client.putManifest(repository, tag, body, type);
-    return { digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_0__/* .digestOf */ .o)(body), platforms };
+    return { digest: (0,_common_digest_js__WEBPACK_IMPORTED_MODULE_0__/* .digestOf */ .o)(body), platforms };
 }
 function isObject(v) {
     return typeof v === 'object' && v !== null && !Array.isArray(v);

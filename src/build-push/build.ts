@@ -136,7 +136,7 @@ async function pushViaEngine(
 ): Promise<string> {
   if (!/^sha256:[0-9a-f]{64}$/.test(imageId))
     throw new Error(`The build reported no image id to push by digest (got '${imageId}')`)
-  const { RegistryClient, repositoryOf } = await import('./registry.js')
+  const { RegistryClient, repositoryOf } = await import('../common/registry.js')
   const { pushFromEngine, manifestAnnotations } = await import('./engine-push.js')
   const { registry, repository } = repositoryOf(settings.image, settings.registry)
   const login =

@@ -31,7 +31,14 @@ export const Inputs = {
   Mode: 'mode',
   Digests: 'digests',
   Images: 'images',
-  Logins: 'logins'
+  Logins: 'logins',
+  Sign: 'sign',
+  ImageSigningKey: 'image-signing-key',
+  Attestations: 'attestations',
+  SbomFile: 'sbom-file',
+  FulcioUrl: 'fulcio-url',
+  RekorUrl: 'rekor-url',
+  TsaUrl: 'tsa-url'
 } as const
 
 export const MODES = ['build', 'push-by-digest', 'merge'] as const
@@ -41,7 +48,8 @@ export const Outputs = {
   Tags: 'tags',
   Image: 'image',
   Digest: 'digest',
-  Metadata: 'metadata'
+  Metadata: 'metadata',
+  Signatures: 'signatures'
 } as const
 
 export const State = {
@@ -55,8 +63,15 @@ export const Defaults = {
   [Inputs.Push]: 'true',
   [Inputs.Cache]: 'auto',
   [Inputs.Builder]: 'auto',
-  [Inputs.Mode]: 'build'
+  [Inputs.Mode]: 'build',
+  [Inputs.Sign]: 'auto',
+  [Inputs.Attestations]: 'provenance, sbom',
+  [Inputs.FulcioUrl]: 'https://fulcio.sigstore.dev',
+  [Inputs.RekorUrl]: 'https://rekor.sigstore.dev'
 } as const
+
+export const SIGN_MODES = ['auto', 'true', 'false'] as const
+export const ATTESTATIONS = ['provenance', 'sbom'] as const
 
 export const CACHE_MODES = ['auto', 'gha', 'inline', 'registry', 'none'] as const
 export const BUILDERS = ['auto', 'buildx', 'classic'] as const

@@ -2,8 +2,8 @@
 // multi-platform index from their digests and pushes it under every tag (what `docker buildx imagetools
 // create` does, through the registry's API, so it needs no builder). A leg that is itself an index (built
 // with several platforms, or with attestations) contributes its entries as they are.
-import { digestOf } from './digest.js'
-import type { RegistryClient } from './registry.js'
+import { digestOf } from '../common/digest.js'
+import type { RegistryClient } from '../common/registry.js'
 
 export const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json'
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json'

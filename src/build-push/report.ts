@@ -6,13 +6,15 @@ import { imageSize, type Built } from './build.js'
 import { Outputs } from './constants.js'
 import type { Engine } from './engine.js'
 import { imageLabels, type RunContext, type Settings } from './settings.js'
+import type { Signed } from './sign.js'
 
 /** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */
 export function setOutputs(
   settings: Settings,
   ctx: RunContext,
   digest: string,
-  extra: Record<string, unknown>
+  extra: Record<string, unknown>,
+  signed: Signed[] = []
 ): void {
   // a matrix leg pushed no tag: its reference is the digest one
   const leg = settings.mode === 'push-by-digest'
@@ -21,6 +23,7 @@ export function setOutputs(
   core.setOutput(Outputs.Tags, refs.join('\n'))
   core.setOutput(Outputs.Image, leg ? `${settings.image}@${digest}` : settings.refs[0])
   core.setOutput(Outputs.Digest, digest)
+  core.setOutput(Outputs.Signatures, signed.length ? JSON.stringify(signed) : '')
   core.setOutput(
     Outputs.Metadata,
     JSON.stringify({
@@ -39,7 +42,8 @@ export async function summarize(
   settings: Settings,
   engine: Engine | undefined,
   built: Built | undefined,
-  error: unknown
+  error: unknown,
+  signed: Signed[] = []
 ): Promise<void> {
   if (!settings.summary) return
   if (error !== undefined || !built || !engine) {
@@ -83,13 +87,29 @@ export async function summarize(
       ]
     ]
   )
+  signedTable(signed)
   await summary.writeSummary()
+}
+
+/** What was signed and attested, per digest: the artifacts in the registry by predicate type. */
+function signedTable(signed: Signed[]): void {
+  if (!signed.length) return
+  summary.heading('🔏 Signed and attested', 4)
+  summary.table(
+    ['Image', 'Digest', 'Attached (predicate type: artifact digest)'],
+    signed.map(s => [
+      s.image,
+      s.digest,
+      s.attached.map(a => `${a.predicateType}: ${a.artifact.slice(0, 19)}…`).join('; ')
+    ])
+  )
 }
 
 /** The summary of a merge of matrix legs. */
 export async function summarizeMerge(
   settings: Settings,
-  merged: { digest: string; platforms: string[] }
+  merged: { digest: string; platforms: string[] },
+  signed: Signed[] = []
 ): Promise<void> {
   if (!settings.summary) return
   const tags = settings.refs.map(r => r.slice(settings.image.length + 1))
@@ -98,5 +118,6 @@ export async function summarizeMerge(
     ['Image', 'Tags', 'Index digest', 'Platforms'],
     [[settings.image, tags.join(', '), merged.digest, merged.platforms.join(', ')]]
   )
+  signedTable(signed)
   await summary.writeSummary()
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError, maskSecret } from '../common/inputs.js'
 import { checkTag, parseImage } from '../common/validate.js'
-import { BUILDERS, CACHE_MODES, Defaults, Inputs, MODES } from './constants.js'
+import { ATTESTATIONS, BUILDERS, CACHE_MODES, Defaults, Inputs, MODES, SIGN_MODES } from './constants.js'
 import { parseBuildSecrets, type BuildSecrets } from './secrets.js'
 import { gitContext, isDefaultBranch, tagsFromRules } from './tags.js'
 
@@ -46,6 +46,70 @@ export interface Settings {
   images: string[]
   /** Logins besides registry/username/password: one per other registry (passwords masked). */
   logins: Login[]
+  signing: Signing
+}
+
+/** Signing and attestations of the pushed digests (sign.ts). */
+export interface Signing {
+  /** auto: when an identity is at hand (the job's OIDC token or a key); true: required; false: never. */
+  mode: (typeof SIGN_MODES)[number]
+  /** A PEM private key (masked): key signing instead of keyless. */
+  key: string
+  attestations: (typeof ATTESTATIONS)[number][]
+  sbomFile: string
+  fulcioUrl: string
+  /** '' for no transparency log (the input says none). */
+  rekorUrl: string
+  /** '' for no timestamp authority. */
+  tsaUrl: string
+}
+
+/** A Sigstore service's URL input: https (http only for a service on this machine), or '' where allowed. */
+function serviceUrl(name: string, fallback: string, allowEmpty: boolean): string {
+  const value = inputs.str(name, fallback)
+  if ((!value || value === 'none') && allowEmpty) return ''
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InputError(name, `must be a URL, got '${value}'`)
+  }
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local))
+    throw new InputError(name, `must be https:// (http:// only on this machine), got '${value}'`)
+  if (url.username || url.password) throw new InputError(name, 'must not carry credentials')
+  return value.replace(/\/+$/, '')
+}
+
+export function readSigning(mode: Settings['mode']): Signing {
+  const key = inputs.secret(Inputs.ImageSigningKey)
+  const attestations = inputs.list(Inputs.Attestations).length
+    ? inputs.list(Inputs.Attestations)
+    : Defaults[Inputs.Attestations].split(/,\s*/)
+  const kinds = attestations.filter(a => a !== 'none')
+  for (const a of kinds)
+    if (!(ATTESTATIONS as readonly string[]).includes(a))
+      throw new InputError(Inputs.Attestations, `must list provenance and/or sbom (or none), got '${a}'`)
+  const sbomFile = inputs.str(Inputs.SbomFile)
+  if (sbomFile && !fs.existsSync(sbomFile))
+    throw new InputError(Inputs.SbomFile, `${sbomFile} does not exist`)
+  const signing: Signing = {
+    mode: inputs.oneOf(Inputs.Sign, SIGN_MODES, Defaults[Inputs.Sign]),
+    key,
+    attestations: kinds as Signing['attestations'],
+    sbomFile,
+    fulcioUrl: serviceUrl(Inputs.FulcioUrl, Defaults[Inputs.FulcioUrl], false),
+    rekorUrl: serviceUrl(Inputs.RekorUrl, Defaults[Inputs.RekorUrl], true),
+    tsaUrl: serviceUrl(Inputs.TsaUrl, '', true)
+  }
+  if (signing.mode !== 'false' && !key && !signing.rekorUrl && !signing.tsaUrl)
+    throw new InputError(
+      Inputs.RekorUrl,
+      'is none and tsa-url empty: a keyless signature needs a transparency log or a timestamp authority to prove when it was made'
+    )
+  if (signing.mode === 'true' && mode === 'build' && !inputs.bool(Inputs.Push, true))
+    throw new InputError(Inputs.Sign, 'is true but push is false: only a pushed digest can be signed')
+  return signing
 }
 
 export interface Login {
@@ -129,7 +193,8 @@ export function getSettings(ctx: RunContext = runContext()): Settings {
     mode,
     digests,
     images,
-    logins: parseLogins(inputs.secret(Inputs.Logins))
+    logins: parseLogins(inputs.secret(Inputs.Logins)),
+    signing: readSigning(mode)
   }
 }
 

@@ -16,7 +16,8 @@ export function formatSeedTag(t: SeedTag): string {
 
 /** The parts of a seed tag, or undefined when the tag is not one. */
 export function parseSeedTag(tag: string): SeedTag | undefined {
-  const m = SEED.exec(tag)
+  // a tag pinned to its digest (gitops-bump pin-digest: tag) is still that tag
+  const m = SEED.exec(tag.replace(/@sha256:[0-9a-f]{64}$/, ''))
   return m ? { version: m[1], sha7: m[2], run: Number(m[3]) } : undefined
 }
 

@@ -38,8 +38,23 @@ export const Inputs = {
   ArgocdSync: 'argocd-sync',
   OnDegraded: 'on-degraded',
   ProbeUrl: 'probe-url',
-  ProbeRate: 'probe-rate'
+  ProbeRate: 'probe-rate',
+  VerifyImage: 'verify-image',
+  CertificateIdentity: 'certificate-identity',
+  CertificateIdentityRegexp: 'certificate-identity-regexp',
+  CertificateOidcIssuer: 'certificate-oidc-issuer',
+  VerifyKey: 'verify-key',
+  TrustedRoot: 'trusted-root',
+  ProvenanceBuilder: 'provenance-builder',
+  ProvenanceSourceRepository: 'provenance-source-repository',
+  RegistryUsername: 'registry-username',
+  RegistryPassword: 'registry-password',
+  PinDigest: 'pin-digest'
 } as const
+
+export const PIN_MODES = ['false', 'tag', 'key'] as const
+/** GitHub Actions' OIDC issuer, the certificate-oidc-issuer of a workflow's keyless signature. */
+export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com'
 
 export const MERGE_METHODS = ['merge', 'squash', 'rebase'] as const
 
@@ -53,7 +68,8 @@ export const Outputs = {
   Deployed: 'deployed',
   ArgocdRevision: 'argocd-revision',
   ArgocdHealth: 'argocd-health',
-  Probe: 'probe'
+  Probe: 'probe',
+  VerifiedDigest: 'verified-digest'
 } as const
 
 export const State = {

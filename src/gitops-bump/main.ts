@@ -18,12 +18,13 @@ import { KustomizeTarget } from './kustomize.js'
 import { openPullRequest } from './pull-request.js'
 import { report, type Outcome } from './report.js'
 import { getSettings, type Settings } from './settings.js'
+import type { Verified } from './verify.js'
 import type { Target } from './target.js'
 
 // gitops-bump: fetch the GitOps repository, edit the targets, validate, push without force (retrying when
 // the branch moved), and with argocd-server confirm the deploy with Argo CD. Phases below, in order.
 export async function main(): Promise<void> {
-  const settings = getSettings()
+  let settings = getSettings()
   // the YAML parser loads while git fetches (every target edit needs it; start-up does not)
   const yamlLoaded = loadYaml()
   yamlLoaded.catch(() => undefined)
@@ -36,6 +37,9 @@ export async function main(): Promise<void> {
       await core.group('Argo CD: read the applications', () =>
         argo.mod.checkApplications(argo.client, settings.argocd!)
       )
+    // the image's signature and attestations, before anything is fetched or pushed
+    const verified = settings.verify ? await verifyPhase(settings) : undefined
+    if (verified) settings = pinDigest(settings, verified)
     const targets = await makeTargets(settings)
     const repo = await GitOpsRepo.prepare(settings, priv)
     const fetch = fetcher(settings, repo, targets)
@@ -46,6 +50,7 @@ export async function main(): Promise<void> {
       targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
     )
     const outcome = await bumpWithRetries(settings, repo, targets, names, priv, fetch)
+    outcome.verified = verified
     const pushedAt = Date.now()
     if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun)
       await pullRequest(settings, outcome)
@@ -62,6 +67,45 @@ export async function main(): Promise<void> {
     await closeSshMaster(priv.path)
     await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
     await priv.remove()
+  }
+}
+
+/** verify-image: the tag's digest verified against the expected signer (verify.ts), or an error. */
+async function verifyPhase(settings: Settings): Promise<Verified> {
+  const v = settings.verify!
+  const { RegistryClient } = await import('../common/registry.js')
+  const { verifyImage } = await import('./verify.js')
+  const client = new RegistryClient(v.registry, v.username, v.password)
+  const verified = await core
+    .group(`Verify ${v.image}${settings.tag ? `:${settings.tag}` : ''}`, () =>
+      verifyImage(v, client, settings.tag, settings.digest)
+    )
+    .catch((err: Error) => {
+      throw new Error(`Verification failed, nothing was pushed: ${err.message}`)
+    })
+  core.info(
+    `Verified ${verified.image}@${verified.digest}, signed by ${verified.signer} (${verified.predicates.join(', ')})`
+  )
+  core.setOutput(Outputs.VerifiedDigest, verified.digest)
+  return verified
+}
+
+/**
+ * pin-digest: tag writes `<tag>@<digest>` where the tag goes (Helm values; a Kustomize images entry takes
+ * the digest field), key the digest under image.digest (Helm) or digest (Kustomize), as the digest input
+ * does. Either way Argo CD deploys exactly the verified image, even if the tag moves later.
+ */
+export function pinDigest(settings: Settings, verified: Verified): Settings {
+  const pin = settings.verify?.pin ?? 'false'
+  if (pin === 'false') return settings
+  const onlyKustomize = settings.targets.every(t => t.kind === 'kustomize')
+  if (pin === 'key' || onlyKustomize) return { ...settings, digest: verified.digest }
+  return {
+    ...settings,
+    digest: settings.targets.some(t => t.kind === 'kustomize') ? verified.digest : settings.digest,
+    set: settings.set.map(a =>
+      a.path === 'image.tag' ? { ...a, value: `${a.value}@${verified.digest}` } : a
+    )
   }
 }
 
@@ -177,9 +221,10 @@ async function makeTargets(settings: Settings): Promise<Target[]> {
       )
     })
   }
-  const assignments = settings.digest
-    ? [...settings.set, { path: 'image.digest', value: settings.digest, type: 'str' as const }]
-    : settings.set
+  const assignments =
+    settings.digest && settings.verify?.pin !== 'tag'
+      ? [...settings.set, { path: 'image.digest', value: settings.digest, type: 'str' as const }]
+      : settings.set
   return settings.targets.map(t =>
     t.kind === 'helm'
       ? new HelmValuesTarget(t.file, t.dir, assignments, helm)

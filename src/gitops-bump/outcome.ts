@@ -3,6 +3,7 @@ import type { AppResult } from './argocd.js'
 import type { TargetResult } from './bump.js'
 import type { ProbeResult } from './probe.js'
 import type { PullRequest } from './pull-request.js'
+import type { Verified } from './verify.js'
 
 export interface Deploy {
   results: AppResult[]
@@ -23,6 +24,8 @@ export interface Outcome {
   message?: string
   pullRequest?: PullRequest
   deploy?: Deploy
+  /** verify-image: what was verified before the bump. */
+  verified?: Verified
 }
 
 export function describeProbe(r: ProbeResult): string {

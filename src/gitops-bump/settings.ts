@@ -3,6 +3,7 @@ import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../common/validate.js'
 import { parseArgoSettings, type ArgoSettings } from './argocd-settings.js'
+import { parseVerifySettings, type VerifySettings } from './verify-settings.js'
 import { Defaults, Inputs, MERGE_METHODS, MODES } from './constants.js'
 import type { Assignment, ValueType } from './values.js'
 
@@ -70,6 +71,8 @@ export interface Settings {
   summary: boolean
   /** Confirm the deploy with Argo CD (argocd-server given). */
   argocd?: ArgoSettings
+  /** Verify the image's signature before the bump (verify-image given). */
+  verify?: VerifySettings
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -212,7 +215,8 @@ export function getSettings(): Settings {
     signingKey,
     ...pullRequest,
     summary: inputs.bool(Inputs.Summary, true),
-    argocd
+    argocd,
+    verify: parseVerifySettings()
   }
 }
 

@@ -1,4 +1,4 @@
-// The few calls of the OCI distribution API that the matrix needs: read a manifest or a blob, upload a blob,
+// The few calls of the OCI distribution API that build-push (the matrix, signatures) and gitops-bump (verification) need: read a manifest or a blob, upload a blob,
 // put a manifest under a tag or a digest. Authentication as registries ask for it in their 401: Basic with
 // the step's credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge
 // names, scoped to the repository. The password is never in a URL, a log line or an error.
@@ -6,8 +6,8 @@
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { HttpsClient, type Body, type Reply } from '../common/https.js'
-import { parseImage } from '../common/validate.js'
+import { HttpsClient, type Body, type Reply } from './https.js'
+import { parseImage } from './validate.js'
 import { digestOf } from './digest.js'
 
 export interface Manifest {
@@ -145,6 +145,10 @@ export class RegistryClient {
     })
     if (r.status !== 200) this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r)
     const json = jsonObject(r.body, `${this.registry}'s manifest ${repository}@${reference}`)
+    if (reference.startsWith('sha256:') && digestOf(r.body) !== reference)
+      throw new Error(
+        `${this.registry} answered ${repository}@${reference} with a manifest of another digest (${digestOf(r.body)})`
+      )
     const type = typeof json.mediaType === 'string' ? json.mediaType : r.headers['content-type']
     return {
       mediaType: typeof type === 'string' ? type : '',
@@ -159,6 +163,79 @@ export class RegistryClient {
     const r = await this.request('GET', repository, `blobs/${digest}`)
     if (r.status !== 200) this.fail(`Reading blob ${digest} of ${repository}`, r)
     return jsonObject(r.body, `${this.registry}'s blob ${digest} of ${repository}`)
+  }
+
+  /** A blob's bytes, checked against its digest (a registry cannot hand over other content). */
+  async blobBytes(repository: string, digest: string, maxBytes = 16 << 20): Promise<Buffer> {
+    const r = await this.request('GET', repository, `blobs/${digest}`)
+    if (r.status !== 200) this.fail(`Reading blob ${digest} of ${repository}`, r)
+    if (r.body.length > maxBytes)
+      throw new Error(
+        `Blob ${digest} of ${repository} is ${r.body.length} bytes, more than the ${maxBytes} expected`
+      )
+    if (digestOf(r.body) !== digest)
+      throw new Error(
+        `${this.registry} answered blob ${digest} of ${repository} with other content (${digestOf(r.body)})`
+      )
+    return r.body
+  }
+
+  /**
+   * The manifests that name `digest` as their subject (OCI 1.1): the registry's referrers API, else the
+   * referrers tag schema that registries without the API use (an index tagged sha256-<hex>).
+   */
+  async referrers(repository: string, digest: string): Promise<Descriptor[]> {
+    const api = await this.request('GET', repository, `referrers/${digest}`, {
+      accept: 'application/vnd.oci.image.index.v1+json'
+    })
+    if (api.status === 200 && /index/.test(String(api.headers['content-type'] ?? '')))
+      return descriptors(jsonObject(api.body, `${this.registry}'s referrers of ${repository}@${digest}`))
+    const index = await this.optionalManifest(repository, referrersTag(digest))
+    return index ? descriptors(index.json) : []
+  }
+
+  /** A manifest, or undefined when the registry has none under that reference (404). */
+  async optionalManifest(repository: string, reference: string): Promise<Manifest | undefined> {
+    const r = await this.request('HEAD', repository, `manifests/${reference}`, {
+      accept: MANIFEST_TYPES.join(', ')
+    })
+    if (r.status === 404) return undefined
+    return this.manifest(repository, reference)
+  }
+
+  /**
+   * Pushes a manifest that names a subject (an OCI 1.1 artifact) and makes it findable: a registry with the
+   * referrers API says so (OCI-Subject header); otherwise the referrers tag schema's index is updated, kept
+   * free of an earlier entry of the same digest. Returns the artifact's digest.
+   */
+  async putReferrer(
+    repository: string,
+    body: Buffer,
+    descriptor: Descriptor,
+    subject: string
+  ): Promise<string> {
+    const r = await this.request(
+      'PUT',
+      repository,
+      `manifests/${descriptor.digest}`,
+      { 'content-type': descriptor.mediaType },
+      body
+    )
+    if (r.status !== 201 && r.status !== 200)
+      this.fail(`Pushing ${repository}@${descriptor.digest} to ${this.registry}`, r)
+    if (r.headers['oci-subject']) return descriptor.digest
+    const tag = referrersTag(subject)
+    const current = await this.optionalManifest(repository, tag)
+    const kept = current ? descriptors(current.json).filter(d => d.digest !== descriptor.digest) : []
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [...kept, descriptor]
+      })
+    )
+    await this.putManifest(repository, tag, index, 'application/vnd.oci.image.index.v1+json')
+    return descriptor.digest
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
@@ -194,6 +271,31 @@ export class RegistryClient {
       )
     return String(r.headers['docker-content-digest'] ?? digestOf(body))
   }
+}
+
+export interface Descriptor {
+  mediaType: string
+  digest: string
+  size: number
+  artifactType?: string
+  annotations?: Record<string, string>
+  platform?: { os?: string; architecture?: string; variant?: string }
+}
+
+/** The tag the OCI referrers tag schema keeps a digest's referrers under. */
+export const referrersTag = (digest: string): string => digest.replace(':', '-')
+
+/** The well-formed descriptors of an index (others are left out: the caller only reads what it knows). */
+export function descriptors(index: Record<string, unknown>): Descriptor[] {
+  const list = Array.isArray(index.manifests) ? (index.manifests as unknown[]) : []
+  return list.filter(
+    (d): d is Descriptor =>
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as Descriptor).mediaType === 'string' &&
+      /^sha256:[a-f0-9]{64}$/.test(String((d as Descriptor).digest)) &&
+      Number.isInteger((d as Descriptor).size)
+  )
 }
 
 /** A registry's JSON answer, which must be an object; anything else is an error naming what was read. */

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A local Sigstore for the tests, on loopback, built from its own Go modules (scripts/lab/tools/sigstore and
+# tsa, cached by their pins): Fulcio (certificate authority, an ephemeral CA, no CT log), sigstore's
+# timestamp authority (RFC 3161, an in-memory signer) and, in front of Fulcio, the stand-in for GitHub's OIDC
+# token service (oidc.mjs: the runner's ID token endpoint and the issuer Fulcio trusts; GitHub's own cannot
+# run here). Rekor is not run (it needs Trillian and a database): bundles get a timestamp instead, which
+# Sigstore's verifiers accept as the signing time. What the tests need goes to $DEMO_ACTIONS_SIGSTORE/env
+# (default /tmp/demo-actions-sigstore): the URLs, the runner's token variables, a trusted_root.json naming
+# this Fulcio's CA and this timestamp authority, and cosign for the by-hand verification.
+#   scripts/sigstore/sigstore.sh up | down
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+DIR=${DEMO_ACTIONS_SIGSTORE:-/tmp/demo-actions-sigstore}
+OIDC_PORT=${DEMO_ACTIONS_OIDC_PORT:-5601}
+FULCIO_PORT=${DEMO_ACTIONS_FULCIO_PORT:-5602}
+FULCIO_GRPC_PORT=${DEMO_ACTIONS_FULCIO_GRPC_PORT:-5603}
+TSA_PORT=${DEMO_ACTIONS_TSA_PORT:-5604}
+# Fulcio's metrics move off 2112, which the timestamp authority's metrics take (not configurable there)
+FULCIO_METRICS_PORT=${DEMO_ACTIONS_FULCIO_METRICS_PORT:-5605}
+log() { printf '[sigstore] %s\n' "$*" >&2; }
+die() { printf '[sigstore] error: %s\n' "$*" >&2; exit 1; }
+
+up_ok() { curl -fsS -o /dev/null "$1" 2>/dev/null; }
+wait_for() { # wait_for URL WHAT
+  local deadline=$((SECONDS + 60))
+  until up_ok "$1"; do
+    [ $SECONDS -lt $deadline ] || die "$2 did not come up (see $DIR/$2.log)"
+    sleep 0.2
+  done
+}
+start() { # start NAME COMMAND...: a daemon of ours, its pid in $DIR/NAME.pid
+  local name=$1; shift
+  setsid "$@" >"$DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$DIR/$name.pid"
+}
+running() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+down() {
+  for name in oidc fulcio tsa; do
+    if running $name; then kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true; fi
+    rm -f "$DIR/$name.pid"
+  done
+  log "stopped"
+}
+
+up() {
+  mkdir -p "$DIR" && chmod 700 "$DIR"
+  local sig tsa
+  sig=$(bash "$here/../lab/build.sh" sigstore | tail -1)
+  tsa=$(bash "$here/../lab/build.sh" tsa | tail -1)
+  # the runner's request token: what ACTIONS_ID_TOKEN_REQUEST_TOKEN holds in a job with id-token: write
+  [ -s "$DIR/request-token" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$DIR/request-token")
+  running oidc || { log "starting the OIDC stand-in on 127.0.0.1:$OIDC_PORT"; start oidc node "$here/oidc.mjs" "$OIDC_PORT" "$DIR/request-token"; }
+  wait_for "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" oidc
+  cat >"$DIR/fulcio.json" <<JSON
+{"OIDCIssuers": {"http://127.0.0.1:$OIDC_PORT": {"IssuerURL": "http://127.0.0.1:$OIDC_PORT", "ClientID": "sigstore", "Type": "github-workflow"}}}
+JSON
+  running fulcio || {
+    log "starting Fulcio on 127.0.0.1:$FULCIO_PORT"
+    start fulcio "$sig/fulcio" serve --host 127.0.0.1 --port "$FULCIO_PORT" --grpc-host 127.0.0.1 --grpc-port "$FULCIO_GRPC_PORT" \
+      --ca ephemeralca --ct-log-url "" --config-path "$DIR/fulcio.json" --log_type prod \
+      --metrics-port "$FULCIO_METRICS_PORT"
+  }
+  wait_for "http://127.0.0.1:$FULCIO_PORT/api/v1/rootCert" fulcio
+  running tsa || { log "starting the timestamp authority on 127.0.0.1:$TSA_PORT"; start tsa "$tsa/timestamp-server" serve --host 127.0.0.1 --port "$TSA_PORT" --timestamp-signer memory --log-type prod; }
+  wait_for "http://127.0.0.1:$TSA_PORT/api/v1/timestamp/certchain" tsa
+  # the trusted root a verifier is given for this Sigstore (the public one's comes by TUF instead)
+  curl -fsS "http://127.0.0.1:$FULCIO_PORT/api/v1/rootCert" >"$DIR/fulcio-chain.pem"
+  curl -fsS "http://127.0.0.1:$TSA_PORT/api/v1/timestamp/certchain" >"$DIR/tsa-chain.pem"
+  node "$here/trusted-root.mjs" "$DIR/fulcio-chain.pem" "http://127.0.0.1:$FULCIO_PORT" "$DIR/tsa-chain.pem" "http://127.0.0.1:$TSA_PORT" >"$DIR/trusted_root.json.tmp"
+  mv "$DIR/trusted_root.json.tmp" "$DIR/trusted_root.json"
+  (umask 077; cat >"$DIR/env.tmp" <<ENV
+FULCIO_URL=http://127.0.0.1:$FULCIO_PORT
+TSA_URL=http://127.0.0.1:$TSA_PORT
+OIDC_ISSUER=http://127.0.0.1:$OIDC_PORT
+ACTIONS_ID_TOKEN_REQUEST_URL=http://127.0.0.1:$OIDC_PORT/token?api-version=2.0
+ACTIONS_ID_TOKEN_REQUEST_TOKEN=$(cat "$DIR/request-token")
+TRUSTED_ROOT=$DIR/trusted_root.json
+COSIGN=$sig/cosign
+ENV
+  )
+  mv "$DIR/env.tmp" "$DIR/env"
+  log "ready: $DIR/env"
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  *) die "usage: $0 up|down" ;;
+esac

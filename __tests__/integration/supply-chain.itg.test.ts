@@ -6,8 +6,9 @@
 // reads what build-push attached, as a user verifying by hand would.
 import { execFileSync } from 'node:child_process'
 import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ROOT, runMain, uniqueName } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, runMainAndPost, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
 import { helmPath, hostedRepo, sshInputs } from './git-host.js'
 import { infra, loggedInDockerConfig } from './registry.js'
 import { expectNowhere } from './secrets.js'
@@ -241,3 +242,43 @@ async function copyReferrers(repo: string, digest: string, target: string, targe
     await client.putReferrer(target, body, { ...d, digest: digestOf(body), size: body.length }, targetDigest)
   }
 }
+
+describe("the job's own registry logins", () => {
+  test('a base image in a second password-protected registry is pulled with the login the job already has; the step login stays private', async () => {
+    // the job: logged in to the second registry (docker/login-action's doing), and the base image there
+    const jobConfig = tempDir('job-docker')
+    const docker = (args: string[], input?: string) =>
+      execFileSync('docker', ['--config', jobConfig, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] })
+    docker(
+      ['login', '-u', infra.REGISTRY2_USER, '--password-stdin', infra.REGISTRY2],
+      infra.REGISTRY2_PASSWORD
+    )
+    const base = `${infra.REGISTRY2}/base/${uniqueName('busybox')}:1`
+    docker(['tag', infra.BUSYBOX_IMAGE, base])
+    docker(['push', base])
+    docker(['rmi', base])
+    const before = fs.readFileSync(path.join(jobConfig, 'config.json'), 'utf8')
+
+    const repository = `itg/${uniqueName('private-base')}`
+    const { main, post } = await runMainAndPost(
+      'build-push',
+      {
+        image: `${infra.REGISTRY}/${repository}`,
+        context: '__tests__/fixtures/docker/private-base',
+        tag: TAG,
+        builder: 'classic',
+        'build-args': `BASE=${base}`,
+        sign: 'false',
+        ...login()
+      },
+      { env: { DOCKER_CONFIG: jobConfig } }
+    )
+    expect(main.stdout).not.toMatch(/unauthorized|no basic auth credentials/)
+    expect(main.exitCode).toBe(0)
+    expect(post.exitCode).toBe(0)
+    // the job's config is as it was: the step's own login never went there
+    expect(fs.readFileSync(path.join(jobConfig, 'config.json'), 'utf8')).toBe(before)
+    expectNowhere(infra.REGISTRY_PASSWORD, main, post)
+    expect(fs.existsSync(main.state.privateDir)).toBe(false)
+  })
+})

@@ -366,3 +366,24 @@ test('the summary keeps every secret of the step out, whatever a block quotes', 
   expect(text).not.toContain(secret)
   expect(text).toContain('password=***')
 })
+
+describe("keptCredentials: the job's logins carried into a step's docker config", () => {
+  test("other registries' auths and helpers stay; the step's own registries are taken out and pinned to the file", async () => {
+    const { keptCredentials } = await import('../../src/common/docker.js')
+    const user = {
+      auths: { 'ghcr.io': { auth: 'job' }, 'registry2:5444': { auth: 'other' } },
+      credHelpers: { 'ghcr.io': 'gh', '123.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+      credsStore: 'pass'
+    }
+    expect(keptCredentials(user, ['ghcr.io'])).toEqual({
+      auths: { 'registry2:5444': { auth: 'other' } },
+      credHelpers: { '123.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login', 'ghcr.io': '' },
+      credsStore: 'pass'
+    })
+    // Docker Hub's login is kept under its historical key; the step's own login to it takes its place
+    expect(
+      keptCredentials({ auths: { 'https://index.docker.io/v1/': { auth: 'x' } } }, ['docker.io'])
+    ).toEqual({})
+    expect(keptCredentials({}, ['ghcr.io'])).toEqual({})
+  })
+})

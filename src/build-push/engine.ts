@@ -31,7 +31,10 @@ export function checkMode(settings: Settings): void {
 }
 
 export async function connect(settings: Settings, dir: PrivateDir): Promise<Engine> {
-  const dockerEnv = await stepDockerEnv(dir.path)
+  const dockerEnv = await stepDockerEnv(
+    dir.path,
+    settings.push ? loginsOf(settings).map(l => l.registry) : []
+  )
   const context = dockerEnv.DOCKER_CONTEXT ?? ''
   const env = {
     ...dockerEnv,

@@ -64,15 +64,45 @@ export function authRefused(output: string): boolean {
   )
 }
 
+/** The credentials part of a docker config.json. */
+interface Credentials {
+  auths?: Record<string, unknown>
+  credHelpers?: Record<string, string>
+  credsStore?: string
+}
+
 /**
- * The environment for docker in a per-step folder `dir` (credentials never touch the user's docker config
- * and go with the folder), keeping what the user's own folder (DOCKER_CONFIG, else ~/.docker) set up:
- * plugins, buildx builders and docker contexts are linked in, and the current context (DOCKER_CONTEXT, else
- * `docker context use`'s currentContext) is passed on, so every call talks to the daemon the user chose.
- * No process is started: the user's config.json is read, not asked of `docker context show`.
+ * The job's registry logins, kept for the step (docker/login-action's, a credential helper's): auths and
+ * credential helpers carry over, so `FROM` pulls and a node image pull are not anonymous. The step's own
+ * registries (`own`) are taken out of them and pinned to the step's file (credHelpers "<host>": "" makes
+ * docker use config.json for that host even when a credsStore is set), so the step's own password is
+ * written only into its private folder, never into the user's store, and goes with the folder.
+ */
+export function keptCredentials(user: Credentials, own: string[]): Credentials {
+  const mine = new Set(own.flatMap(r => [r, authKey(r)]))
+  const auths = Object.fromEntries(Object.entries(user.auths ?? {}).filter(([k]) => !mine.has(k)))
+  const helpers = Object.fromEntries(
+    Object.entries(user.credHelpers ?? {}).filter(([k, v]) => !mine.has(k) && typeof v === 'string')
+  )
+  for (const r of mine) if (user.credsStore || user.credHelpers?.[r]) helpers[r] = ''
+  return {
+    ...(Object.keys(auths).length ? { auths } : {}),
+    ...(Object.keys(helpers).length ? { credHelpers: helpers } : {}),
+    ...(typeof user.credsStore === 'string' && user.credsStore ? { credsStore: user.credsStore } : {})
+  }
+}
+
+/**
+ * The environment for docker in a per-step folder `dir` (the step's credentials never touch the user's
+ * docker config and go with the folder), keeping what the user's own folder (DOCKER_CONFIG, else ~/.docker)
+ * set up: plugins, buildx builders and docker contexts are linked in, the job's logins carried over
+ * (keptCredentials; `own`: the registries the step logs in to itself), and the current context
+ * (DOCKER_CONTEXT, else `docker context use`'s currentContext) is passed on, so every call talks to the
+ * daemon the user chose. No process is started: the user's config.json is read.
  */
 export async function stepDockerEnv(
-  dir: string
+  dir: string,
+  own: string[] = []
 ): Promise<{ DOCKER_CONFIG: string; DOCKER_CONTEXT?: string }> {
   const fs = await import('node:fs/promises')
   const os = await import('node:os')
@@ -82,17 +112,18 @@ export async function stepDockerEnv(
     const source = path.join(home, name)
     if (await fs.stat(source).catch(() => undefined)) await fs.symlink(source, path.join(dir, name))
   }
-  let context = process.env.DOCKER_CONTEXT ?? ''
-  if (!context) {
-    try {
-      const user = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')) as {
-        currentContext?: unknown
-      }
-      context = typeof user.currentContext === 'string' ? user.currentContext : ''
-    } catch {
-      // no user config (or one docker itself would refuse): the default context
-    }
+  let user: Credentials & { currentContext?: unknown } = {}
+  try {
+    const parsed = JSON.parse(await fs.readFile(path.join(home, 'config.json'), 'utf8')) as unknown
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) user = parsed as typeof user
+  } catch {
+    // no user config (or one docker itself would refuse): nothing to carry over, the default context
   }
+  const kept = keptCredentials(user, own)
+  if (Object.keys(kept).length)
+    await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(kept), { mode: 0o600 })
+  const current = typeof user.currentContext === 'string' ? user.currentContext : ''
+  const context = process.env.DOCKER_CONTEXT || current
   return { DOCKER_CONFIG: dir, ...(context && context !== 'default' ? { DOCKER_CONTEXT: context } : {}) }
 }
 

@@ -1,5 +1,6 @@
 export const Inputs = {
   Image: 'image',
+  Digest: 'digest',
   Username: 'username',
   Password: 'password',
   ClusterName: 'cluster-name',

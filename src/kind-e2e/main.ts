@@ -102,7 +102,8 @@ async function prepare(s: Settings): Promise<E2e> {
   core.saveState(State.PrivateDir, priv.path)
   core.saveState(State.KeepCluster, String(s.keepCluster))
   core.saveState(State.IgnoreFailedClean, String(s.ignoreFailedClean))
-  const docker = tool('docker', { env: await stepDockerEnv(priv.path) })
+  const stepLogins = s.password ? [s.ref.registry || 'docker.io'] : []
+  const docker = tool('docker', { env: await stepDockerEnv(priv.path, stepLogins) })
   let own: OwnCluster | undefined
   let cluster: KindCluster | undefined
   if (s.kubeconfig) {

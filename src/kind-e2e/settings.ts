@@ -131,8 +131,24 @@ export function getSettings(): Settings {
   }
 }
 
-function imageSettings() {
+/**
+ * image, with `digest` (build-push's output) joined to it: the image tested is then the exact one signed and
+ * later deployed, whatever the tag points to by then.
+ */
+function imageWithDigest(): string {
   const image = inputs.required(Inputs.Image)
+  const digest = inputs.str(Inputs.Digest)
+  if (!digest) return image
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
+  const named = parseImage(Inputs.Image, image).digest
+  if (named && named !== digest)
+    throw new InputError(Inputs.Digest, `is ${digest}, but image names another digest (${named})`)
+  return named ? image : `${image}@${digest}`
+}
+
+function imageSettings() {
+  const image = imageWithDigest()
   const ref = parseImage(Inputs.Image, image, { requireTag: true })
   const imageSource = inputs.oneOf(Inputs.ImageSource, IMAGE_SOURCES, Defaults[Inputs.ImageSource])
   const registryEndpoint = inputs.str(Inputs.RegistryEndpoint).replace(/\/+$/, '')

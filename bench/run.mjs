@@ -8,6 +8,7 @@ import * as scale from './scale.mjs'
 import * as argocd from './argocd.mjs'
 import * as kindE2e from './kind-e2e.mjs'
 import * as pipeline from './pipeline.mjs'
+import * as supplyChain from './supply-chain.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
@@ -18,3 +19,4 @@ await scale.run()
 await argocd.run()
 await kindE2e.run()
 await pipeline.run()
+await supplyChain.run()

@@ -2,10 +2,13 @@
 // The main job, locally (README: `npm run pipeline`): the seed's whole system on the bundled example.
 // Brings up, once, and keeps between runs: a TLS registry with a password (GHCR), an SSH git host with the
 // GitOps repository (GitHub), and the kind cluster "demo-actions" with Argo CD in it watching
-// helm/demo-flask-app (scripts/infra.sh, scripts/kind/kind.sh, scripts/seed/seed.sh). Then each run:
-// unit-test -> build-push -> kind-e2e on a temporary kind cluster of its own -> gitops-bump, which waits
-// until Argo CD has the pushed commit Synced and Healthy while requests go to the app's Service (zero
-// downtime, measured). Each stage's committed bundle runs under the runner's contract.
+// helm/demo-flask-app (scripts/infra.sh, scripts/kind/kind.sh, scripts/seed/seed.sh), and a local Sigstore
+// (Fulcio, a timestamp authority, the stand-in for GitHub's OIDC token service: scripts/sigstore/sigstore.sh).
+// Then each run: unit-test -> build-push, which signs and attests the pushed digest -> kind-e2e on that
+// digest, on a temporary kind cluster of its own -> gitops-bump, which verifies the signature and provenance
+// before it writes, pins the digest (tag@digest) and waits until Argo CD has the pushed commit Synced and
+// Healthy while requests go to the app's Service (zero downtime, measured). Each stage's committed bundle
+// runs under the runner's contract.
 //   node scripts/pipeline-local.mjs [--skip-e2e]
 //   node scripts/pipeline-local.mjs --down      remove the seed's cluster and everything this started
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -38,6 +41,7 @@ if (args.includes('--down')) {
   for (const s of [
     ['scripts/seed/seed.sh', 'down'],
     ['scripts/kind/kind.sh', 'down-all'],
+    ['scripts/sigstore/sigstore.sh', 'down'],
     ['scripts/infra.sh', 'down']
   ]) {
     const r = script(...s)
@@ -56,12 +60,16 @@ say(
 for (const s of [
   ['scripts/infra.sh', 'up'],
   ['scripts/kind/kind.sh', 'up'],
-  ['scripts/seed/seed.sh', 'up']
+  ['scripts/seed/seed.sh', 'up'],
+  ['scripts/sigstore/sigstore.sh', 'up']
 ]) {
   const r = script(...s)
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 const infra = infraEnv()
+const sigstore = readEnv(process.env.DEMO_ACTIONS_SIGSTORE || '/tmp/demo-actions-sigstore')
+/** The workflow the local Sigstore's tokens name (scripts/sigstore/oidc.mjs), as GitHub's would name this one. */
+const WORKFLOW = 'banicr/demo-flask-app/.github/workflows/pipeline.yml@refs/heads/main'
 const kind = readEnv(KIND_HOME)
 const seed = readEnv(SEED)
 const kubectl = (...a) =>
@@ -113,9 +121,9 @@ const posts = []
 /** Printed last, after the stage table: what runs where, as a person would check it. */
 const closing = []
 
-async function stage(title, name, inputs) {
+async function stage(title, name, inputs, env = {}) {
   say('\n' + paint('1;36', `== ${title} (${name})`))
-  const main = await runMain(name, inputs, opts)
+  const main = await runMain(name, inputs, { ...opts, env: { ...opts.env, ...env } })
   if (/post:/.test(fs.readFileSync(path.join(ROOT, name, 'action.yml'), 'utf8'))) posts.push([name, main])
   const ok = main.exitCode === 0
   say(renderSummary(main.summary || '(no summary)\n', { details: !ok || name === 'gitops-bump' }))
@@ -198,16 +206,29 @@ try {
   })
   if (test.exitCode !== 0) finish(1)
 
-  const build = await stage('2. Build', 'build-push', {
-    image: seed.REPOSITORY,
-    context: 'example/demo-app',
-    version: 'v2.0.0',
-    'build-args': `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
-    username: infra.REGISTRY_USER,
-    password: infra.REGISTRY_PASSWORD
-  })
+  const build = await stage(
+    '2. Build',
+    'build-push',
+    {
+      image: seed.REPOSITORY,
+      context: 'example/demo-app',
+      version: 'v2.0.0',
+      'build-args': `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
+      username: infra.REGISTRY_USER,
+      password: infra.REGISTRY_PASSWORD,
+      // keyless, with the job's OIDC token (id-token: write), against the local Sigstore
+      sign: 'true',
+      'fulcio-url': sigstore.FULCIO_URL,
+      'rekor-url': 'none',
+      'tsa-url': sigstore.TSA_URL
+    },
+    {
+      ACTIONS_ID_TOKEN_REQUEST_URL: sigstore.ACTIONS_ID_TOKEN_REQUEST_URL,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: sigstore.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    }
+  )
   if (build.exitCode !== 0) finish(1)
-  const { tag, image } = build.outputs
+  const { tag, image, digest } = build.outputs
 
   if (args.includes('--skip-e2e')) {
     say('\n' + paint('1;33', '== 3. E2E test (kind-e2e): SKIPPED — --skip-e2e'))
@@ -215,6 +236,7 @@ try {
   } else {
     const e2e = await stage('3. E2E test', 'kind-e2e', {
       image,
+      digest,
       chart: 'example/gitops/helm/demo-flask-app',
       'node-image': kind.KIND_NODE_IMAGE
     })
@@ -227,6 +249,16 @@ try {
   const bump = await stage('4. Update GitOps', 'gitops-bump', {
     repository: seed.GITOPS_URL,
     tag,
+    digest,
+    // only what this pipeline built, tested and signed: verified, then pinned
+    'verify-image': seed.REPOSITORY,
+    'certificate-identity': WORKFLOW,
+    'certificate-oidc-issuer': sigstore.OIDC_ISSUER,
+    'trusted-root': sigstore.TRUSTED_ROOT,
+    'provenance-builder': WORKFLOW,
+    'registry-username': infra.REGISTRY_USER,
+    'registry-password': infra.REGISTRY_PASSWORD,
+    'pin-digest': 'key',
     'ssh-key': fs.readFileSync(infra.SSH_KEY, 'utf8'),
     'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8'),
     'argocd-server': seed.ARGOCD_SERVER,
@@ -253,7 +285,7 @@ try {
     '',
     bump.outputs.deployed === 'true' && seen.synced && seen.version === tag
       ? paint('1;32', `Deployed ${tag}`) +
-          ` — ${image} (${build.outputs.digest}), commit ${bump.outputs.commit.slice(0, 12)} of the GitOps repository`
+          ` — ${image} (${digest}: signed, attested, tested and verified), commit ${bump.outputs.commit.slice(0, 12)} of the GitOps repository`
       : paint('1;33', `Built and tested ${tag}, not deployed`) +
           ` — the GitOps repository stays at ${bump.outputs['previous-tag']}`
   )

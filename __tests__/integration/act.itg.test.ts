@@ -80,10 +80,16 @@ describe('the published pipeline.yml under act', () => {
 
     // the build job's outputs reach e2e (the image it loads) and gitops (the tag it commits)
     const repo = /GitOps repository (\S+)/.exec(out)![1]
-    const tag = /tag: "(v2\.0\.0-[0-9a-f]{7}-\d+)"/.exec(
+    const [, tag, digest] = /tag: "(v2\.0\.0-[0-9a-f]{7}-\d+)"[\s\S]*?digest: "(sha256:[0-9a-f]{64})"/.exec(
       git(['show', 'main:helm/demo-flask-app/values.yaml'], repo)
-    )![1]
-    expect(await manifestDigest('act/demo-flask-app', tag)).toMatch(/^sha256:/)
+    )!
+    expect(await manifestDigest('act/demo-flask-app', tag)).toBe(digest)
+    // the chain under act: signed in build (keyless, the local Sigstore), tested and verified by digest
+    expect(job(out, 'build')).toContain(`Signed ${infra.REGISTRY}/act/demo-flask-app@${digest}`)
+    expect(job(out, 'e2e')).toContain(`${tag}@${digest}`)
+    expect(job(out, 'gitops')).toContain(
+      `Verified ${infra.REGISTRY}/act/demo-flask-app@${digest}, signed by https://github.com/banicr/demo-actions/.github/workflows/pipeline.yml@refs/heads/main`
+    )
     expect(job(out, 'e2e')).toContain(`Load ${infra.REGISTRY}/act/demo-flask-app:${tag} into the cluster`)
     expect(job(out, 'e2e')).toMatch(
       /kind create cluster --name e2e-\S+ .*--image demo-actions\/kind-node:v1\.34\.0-/

@@ -28,9 +28,18 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
     /ran: \S*kind create cluster --name e2e-local-\S+ .*--image demo-actions\/kind-node:v1\.34\.0-/
   )
   const tag = /Deployed (v2\.0\.0-[0-9a-f]{7}-\d+)/.exec(out)![1]
+  // the chain: the digest built and signed is the one tested, verified and pinned in the GitOps repository
+  const digest = new RegExp(
+    `Deployed ${tag} — \\S+ \\((sha256:[0-9a-f]{64}): signed, attested, tested and verified\\)`
+  ).exec(out)![1]
+  expect(out).toContain(
+    `Verified ${infra.REGISTRY}/banicr/demo-flask-app@${digest}, signed by https://github.com/`
+  )
   const seed = parseFileCommands(fs.readFileSync(path.join(SEED, 'env'), 'utf8'))
   const commit = git(['rev-parse', 'main'], seed.GITOPS_BARE)
-  expect(git(['show', 'main:helm/demo-flask-app/values.yaml'], seed.GITOPS_BARE)).toContain(`tag: "${tag}"`)
+  expect(git(['show', 'main:helm/demo-flask-app/values.yaml'], seed.GITOPS_BARE)).toContain(
+    `tag: "${tag}"\n  # Set by CI with the tag: the verified digest, so the cluster runs exactly the image that was verified\n  # (the tag stays readable, and stays a valid label value).\n  digest: "${digest}"`
+  )
   // what Argo CD, the cluster and the app say
   expect(out).toMatch(
     new RegExp(
@@ -39,7 +48,7 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
   )
   expect(out).toMatch(
     new RegExp(
-      `deployment demo-flask-app in demo-app: 2/2 Ready, ${infra.REGISTRY.replace(/\./g, '\\.')}/banicr/demo-flask-app:${tag}\n`
+      `deployment demo-flask-app in demo-app: 2/2 Ready, ${infra.REGISTRY.replace(/\./g, '\\.')}/banicr/demo-flask-app:${tag}@${digest}\n`
     )
   )
   expect(out).toMatch(new RegExp(`says version ${tag}\n`))

@@ -175,3 +175,32 @@ describe("gitops-bump: what Argo CD's answer means", () => {
     expect(await judge(st, commit, same)).toBe(verdict)
   })
 })
+
+describe('gitops-bump pinDigest: the verified digest into the values', () => {
+  const verified = { image: 'ghcr.io/o/app', digest: `sha256:${'c'.repeat(64)}`, signer: 'x', predicates: [] }
+  const base = {
+    set: [
+      { path: 'image.tag', value: 'v2.0.0-3f1c2d4-17', type: 'str' as const },
+      { path: 'env.appVersion', value: 'v2.0.0-3f1c2d4-17', type: 'str' as const, optional: true }
+    ],
+    digest: '',
+    targets: [{ kind: 'helm', file: 'values.yaml', dir: '.' }]
+  }
+  const withPin = (pin: string, targets = base.targets) =>
+    ({ ...base, targets, verify: { pin } }) as unknown as import('../../src/gitops-bump/settings.js').Settings
+
+  test('false: nothing pinned; key: the digest key; tag: <tag>@<digest> for Helm, the digest field for Kustomize', async () => {
+    const { pinDigest } = await import('../../src/gitops-bump/main.js')
+    expect(pinDigest(withPin('false'), verified)).toEqual(withPin('false'))
+    expect(pinDigest(withPin('key'), verified).digest).toBe(verified.digest)
+    const tag = pinDigest(withPin('tag'), verified)
+    expect(tag.set[0].value).toBe(`v2.0.0-3f1c2d4-17@${verified.digest}`)
+    expect(tag.set[1].value).toBe('v2.0.0-3f1c2d4-17')
+    expect(tag.digest).toBe('')
+    const kustomize = pinDigest(
+      withPin('tag', [{ kind: 'kustomize', file: 'k/kustomization.yaml', dir: 'k' }]),
+      verified
+    )
+    expect(kustomize.digest).toBe(verified.digest)
+  })
+})

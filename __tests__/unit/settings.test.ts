@@ -95,6 +95,70 @@ table('unit-test', unitTest, [
 
 table('build-push', () => buildPush(), [
   [
+    'signing: auto by default, provenance and sbom, the public Sigstore',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app' },
+    s =>
+      expect(s.signing).toEqual({
+        mode: 'auto',
+        key: '',
+        attestations: ['provenance', 'sbom'],
+        sbomFile: '',
+        fulcioUrl: 'https://fulcio.sigstore.dev',
+        rekorUrl: 'https://rekor.sigstore.dev',
+        tsaUrl: ''
+      })
+  ],
+  [
+    'signing: a private Sigstore on this machine, no Rekor, signature only',
+    {
+      image: 'ghcr.io/o/app',
+      context: 'example/demo-app',
+      sign: 'true',
+      'fulcio-url': 'http://127.0.0.1:5602/',
+      'rekor-url': 'none',
+      'tsa-url': 'https://tsa.example.com',
+      attestations: 'none'
+    },
+    s =>
+      expect(s.signing).toMatchObject({
+        mode: 'true',
+        fulcioUrl: 'http://127.0.0.1:5602',
+        rekorUrl: '',
+        tsaUrl: 'https://tsa.example.com',
+        attestations: []
+      })
+  ],
+  [
+    'signing: plain http to another host',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', 'fulcio-url': 'http://fulcio.example.com' },
+    /'fulcio-url' must be https:\/\//
+  ],
+  [
+    'signing: a URL with credentials',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', 'tsa-url': 'https://u:p@tsa.example.com' },
+    /'tsa-url' must not carry credentials/
+  ],
+  [
+    'signing: keyless without Rekor or a timestamp authority',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', 'rekor-url': 'none' },
+    /'rekor-url' is none and tsa-url empty/
+  ],
+  [
+    'signing: an unknown attestation',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', attestations: 'provenance, vex' },
+    /'attestations' must list provenance and\/or sbom/
+  ],
+  [
+    'signing: required but nothing is pushed',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', sign: 'true', push: 'false' },
+    /'sign' is true but push is false/
+  ],
+  [
+    'signing: an sbom-file that is not there',
+    { image: 'ghcr.io/o/app', context: 'example/demo-app', 'sbom-file': 'no/such.spdx.json' },
+    /'sbom-file' no\/such.spdx.json does not exist/
+  ],
+  [
     "defaults: the seed's tag, and latest on the default branch",
     { image: 'ghcr.io/Banicr/App', context: 'example/demo-app' },
     s => {
@@ -278,6 +342,21 @@ describe('build-push settings: the seed tag needs the run', () => {
 })
 
 table('kind-e2e', kindE2e, [
+  [
+    'digest: deployed as image@digest',
+    { image: 'ghcr.io/o/app:v1', digest: DIGEST, chart: CHART },
+    s => expect(s.image).toBe(`ghcr.io/o/app:v1@${DIGEST}`)
+  ],
+  [
+    'digest other than the one the image names',
+    { image: `ghcr.io/o/app:v1@sha256:${'b'.repeat(64)}`, digest: DIGEST, chart: CHART },
+    /'digest' is sha256:a+, but image names another digest/
+  ],
+  [
+    'digest that is not one',
+    { image: 'ghcr.io/o/app:v1', digest: 'sha256:12', chart: CHART },
+    /'digest' must be sha256:<64 hex digits>/
+  ],
   [
     'a chart: the release from Chart.yaml, a unique cluster name, the default smoke test',
     { image: 'ghcr.io/o/app:v1', chart: CHART },
@@ -490,12 +569,77 @@ const argo = {
 }
 table('gitops-bump', gitopsBump, [
   [
+    'verify-image: keyless, the workflow in its short form, the public Sigstore',
+    {
+      ...bump,
+      'verify-image': 'ghcr.io/o/app',
+      'certificate-identity': 'o/app/.github/workflows/release.yml@refs/heads/main',
+      'provenance-source-repository': 'o/app',
+      'pin-digest': 'key'
+    },
+    s =>
+      expect(s.verify).toMatchObject({
+        image: 'ghcr.io/o/app',
+        registry: 'ghcr.io',
+        repository: 'o/app',
+        identity: {
+          san: 'https://github.com/o/app/.github/workflows/release.yml@refs/heads/main',
+          issuer: 'https://token.actions.githubusercontent.com'
+        },
+        trustedRoot: '',
+        sourceRepository: 'https://github.com/o/app',
+        pin: 'key'
+      })
+  ],
+  ['no verification by default', bump, s => expect(s.verify).toBeUndefined()],
+  [
+    'a signer without verify-image',
+    { ...bump, 'certificate-identity': 'o/app/.github/workflows/x.yml@refs/heads/main' },
+    /'certificate-identity' needs verify-image/
+  ],
+  [
+    'verify-image without a signer',
+    { ...bump, 'verify-image': 'ghcr.io/o/app' },
+    /'certificate-identity' or certificate-identity-regexp .* or verify-key .*: exactly one/
+  ],
+  [
+    'verify-image with a tag',
+    {
+      ...bump,
+      'verify-image': 'ghcr.io/o/app:v1',
+      'verify-key': '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----'
+    },
+    /'verify-image' must be registry\/repository without tag or digest/
+  ],
+  [
+    'a signer regexp that is not one',
+    { ...bump, 'verify-image': 'ghcr.io/o/app', 'certificate-identity-regexp': '(' },
+    /'certificate-identity-regexp' is not a regular expression/
+  ],
+  [
+    'verify-key that is not a public key',
+    { ...bump, 'verify-image': 'ghcr.io/o/app', 'verify-key': KEY },
+    /'verify-key' must be a PEM public key/
+  ],
+  [
+    'a trusted-root that is not there',
+    {
+      ...bump,
+      'verify-image': 'ghcr.io/o/app',
+      'verify-key': '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----',
+      'trusted-root': 'nope.json'
+    },
+    /'trusted-root' must be a trusted_root.json file or its JSON/
+  ],
+  ['pin-digest without verify-image', { ...bump, 'pin-digest': 'tag' }, /'pin-digest' needs verify-image/],
+  [
     'a tag: image.tag and env.appVersion where the file has it, pushed to main over ssh',
     bump,
     s => {
       expect(s.set).toEqual([
         { path: 'image.tag', value: 'v2.0.0-3f1c2d4-17', type: 'str' },
-        { path: 'env.appVersion', value: 'v2.0.0-3f1c2d4-17', type: 'str', optional: true }
+        { path: 'env.appVersion', value: 'v2.0.0-3f1c2d4-17', type: 'str', optional: true },
+        { path: 'image.digest', value: '', type: 'str', optional: true }
       ])
       expect(s.remote).toMatchObject({ transport: 'ssh', host: 'git.example.com' })
       expect(s).toMatchObject({

@@ -61,7 +61,13 @@ describe.each(EXAMPLES)('%s (a caller of the reusable workflow)', file => {
     )
     for (const [k] of required) expect(Object.keys(caller.with ?? {})).toContain(k)
     // the caller grants what the called jobs ask for (a called job cannot have more than its caller)
-    expect(caller.permissions).toEqual({ contents: 'read', packages: 'write' })
+    // a called workflow gets at most its caller's permissions: the build job's id-token for keyless signing
+    expect(caller.permissions).toEqual({
+      contents: 'read',
+      packages: 'write',
+      'id-token': 'write',
+      attestations: 'write'
+    })
   })
 
   test('is at most about five lines of job', () => {
@@ -85,6 +91,9 @@ test('the reusable workflow declares its interface and runs the stages of the re
       'argocd-server',
       'argocd-timeout',
       'on-degraded',
+      'pin-digest',
+      'sign',
+      'signer-identity-regexp',
       'chart',
       'gitops-repository',
       'image',
@@ -141,7 +150,9 @@ test('the pipeline is least-privilege: read-only at the top, packages: write onl
   const writers = Object.entries(doc.jobs as Record<string, { permissions?: Record<string, string> }>)
     .filter(([, j]) => Object.values(j.permissions ?? {}).includes('write'))
     .map(([name, j]) => [name, j.permissions])
-  expect(writers).toEqual([['build', { contents: 'read', packages: 'write' }]])
+  expect(writers).toEqual([
+    ['build', { contents: 'read', packages: 'write', 'id-token': 'write', attestations: 'write' }]
+  ])
   expect(doc.jobs.gitops.concurrency['cancel-in-progress']).toBe(false)
 })
 

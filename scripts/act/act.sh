@@ -10,7 +10,11 @@
 #   - the registry, kind's node image, the GitOps repository and its host keys, the build's base image:
 #     repository variables (vars file), as a repository owner would set them;
 #   - the registry password (as GITHUB_TOKEN, which build-push logs in with) and the deploy key: a secrets
-#     file, in a 0700 folder removed at exit.
+#     file, in a 0700 folder removed at exit;
+#   - keyless signing: act gives jobs no OIDC token, so the runner's token variables point at the local
+#     Sigstore's stand-in for GitHub's token service (scripts/sigstore), whose tokens name this workflow of
+#     banicr/demo-actions; its Fulcio, timestamp authority and trusted root are repository variables
+#     (SIGSTORE_*), as an owner of a private Sigstore would set them.
 #   npm run act                              container mode: each job in the runner image (runner-image.sh)
 #   npm run act -- --host                    host mode (-P ubuntu-latest=-self-hosted): steps on this machine
 #   npm run act -- [--host] -W FILE ...      another workflow; other arguments go to act
@@ -20,11 +24,16 @@ mode=container
 if [ "${1:-}" = --host ]; then mode=host; shift; fi
 bash scripts/infra.sh up >&2
 bash scripts/kind/kind.sh up >&2
+bash scripts/sigstore/sigstore.sh up >&2
 act_bin=$(bash scripts/lab/build.sh act)/act
 set -a
 source "${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}/env"
 source "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env"
+source "${DEMO_ACTIONS_SIGSTORE:-/tmp/demo-actions-sigstore}/env"
 set +a
+# the claims GitHub's token would carry for this workflow run (the stand-in's defaults name another repository)
+claims=$(printf '{"repository":"banicr/demo-actions","job_workflow_ref":"banicr/demo-actions/.github/workflows/pipeline.yml@refs/heads/main","workflow_ref":"banicr/demo-actions/.github/workflows/pipeline.yml@refs/heads/main"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+id_token_url="$OIDC_ISSUER/token/$claims?api-version=2.0"
 private=$(mktemp -d)
 chmod 700 "$private"
 # act mounts a named volume, act-toolcache, at /opt/hostedtoolcache in container mode and keeps it between
@@ -65,6 +74,11 @@ quoted() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
     echo "BUILD_ARGS=BASE_IMAGE=$PYTHON_IMAGE"
     echo "GITOPS_REPOSITORY=ssh://$(id -un)@127.0.0.1:$SSH_PORT$repo"
     echo "GITOPS_KNOWN_HOSTS=$(quoted <"$SSH_KNOWN_HOSTS")"
+    echo "SIGSTORE_FULCIO_URL=$FULCIO_URL"
+    echo "SIGSTORE_REKOR_URL=none"
+    echo "SIGSTORE_TSA_URL=$TSA_URL"
+    echo "SIGSTORE_OIDC_ISSUER=$OIDC_ISSUER"
+    echo "SIGSTORE_TRUSTED_ROOT=$(quoted <"$TRUSTED_ROOT")"
   } >"$private/vars"
   printf '{"ref": "refs/heads/main", "repository": {"full_name": "banicr/demo-actions", "default_branch": "main"}}\n' >"$private/event.json"
 )
@@ -81,6 +95,7 @@ set -x
 "$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false --rm \
   -e "$private/event.json" --env GITHUB_REPOSITORY=banicr/demo-actions --actor "$REGISTRY_USER" \
   --secret-file "$private/secrets" --var-file "$private/vars" \
+  --env "ACTIONS_ID_TOKEN_REQUEST_URL=$id_token_url" --env "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$ACTIONS_ID_TOKEN_REQUEST_TOKEN" \
   --local-repository "$(pin actions/checkout)=$actions/checkout" \
   --local-repository "$(pin actions/setup-python)=$actions/setup-python" \
   --local-repository "banicr/demo-actions@v1=$PWD" "$@"

@@ -223,7 +223,10 @@ async function makeTargets(settings: Settings): Promise<Target[]> {
   }
   const assignments =
     settings.digest && settings.verify?.pin !== 'tag'
-      ? [...settings.set, { path: 'image.digest', value: settings.digest, type: 'str' as const }]
+      ? [
+          ...settings.set.filter(a => a.path !== 'image.digest'),
+          { path: 'image.digest', value: settings.digest, type: 'str' as const }
+        ]
       : settings.set
   return settings.targets.map(t =>
     t.kind === 'helm'

@@ -41,6 +41,12 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
       r.skipped ? 'not rolled back' : r.changes.map(c => c.path).join(', ') || 'no'
     ])
   )
+  if (o.verified)
+    summary.paragraph(
+      summary.escapeHtml(
+        `🔏 Verified ${o.verified.image}@${o.verified.digest}, signed by ${o.verified.signer} (${o.verified.predicates.join(', ')})${settings.verify?.pin !== 'false' ? '; the digest is pinned in the values' : ''}`
+      )
+    )
   if (o.pullRequest)
     summary.paragraph(
       `Pull request #${o.pullRequest.number} (${o.pullRequest.created ? 'opened' : 'updated'}): <a href="${summary.escapeHtml(o.pullRequest.url)}">${summary.escapeHtml(o.pullRequest.url)}</a>, from branch ${summary.code(settings.prBranch)}`

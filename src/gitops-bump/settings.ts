@@ -141,7 +141,8 @@ const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(:(str|int|float|bool))?$/
 
 /**
  * The assignments: `set` lines (each key must exist; a value keeps the type of what it replaces unless the
- * key says `:type`), or with only `tag`, image.tag and, where the file has it, env.appVersion (strings).
+ * key says `:type`), or with only `tag`, image.tag and, where the file has them, env.appVersion (strings)
+ * and image.digest (emptied; the digest input fills it).
  */
 export function parseSet(lines: [string, string][], tag: string | undefined): Assignment[] {
   if (lines.length === 0) {
@@ -152,7 +153,9 @@ export function parseSet(lines: [string, string][], tag: string | undefined): As
       )
     return [
       { path: 'image.tag', value: tag, type: 'str' },
-      { path: 'env.appVersion', value: tag, type: 'str', optional: true }
+      { path: 'env.appVersion', value: tag, type: 'str', optional: true },
+      // a digest pinned by an earlier bump belongs to the earlier tag: emptied unless digest gives the new one
+      { path: 'image.digest', value: '', type: 'str', optional: true }
     ]
   }
   return lines.map(([key, value]) => {

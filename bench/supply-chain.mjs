@@ -68,7 +68,7 @@ export async function run(runs = RUNS) {
   const bare = path.join(env.GIT_ROOT, `${uniqueName('bench-sign')}.git`)
   git(['init', '-q', '--bare', '-b', 'main', bare])
   const work = tempDir('bench-sign')
-  execFileSync('cp', ['-R', path.join(ROOT, 'example/gitops/.'), work])
+  execFileSync('cp', ['-R', `${path.join(ROOT, 'example/gitops')}/.`, work])
   git(['init', '-q', '-b', 'main'], { cwd: work })
   git(['add', '-A'], { cwd: work })
   git(['commit', '-qm', 'seed'], { cwd: work })

@@ -5,7 +5,8 @@
 # scripts/infra.sh; act and gotestsum built from their pinned Go modules by scripts/lab/build.sh,
 # cargo-nextest from crates.io and the JavaScript test tools from npm, cached; kind and its node image by
 # scripts/kind/kind.sh; the seed's cluster with Argo CD in it by scripts/seed/seed.sh; Fulcio, a timestamp
-# authority and cosign from their Go modules by scripts/sigstore/sigstore.sh) and runs them.
+# authority and cosign from their Go modules by scripts/sigstore/sigstore.sh; BuildKit from its module by
+# scripts/buildkit/buildkit.sh) and runs them.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh unit       unit tests only (no infrastructure)
 set -euo pipefail
@@ -62,6 +63,8 @@ bash scripts/kind/kind.sh up
 bash scripts/seed/seed.sh up
 # a local Sigstore (Fulcio, a timestamp authority, the OIDC stand-in) built from its Go modules, cached
 bash scripts/sigstore/sigstore.sh up
+# BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations)
+bash scripts/buildkit/buildkit.sh up
 
 echo "== tests: integration"
 kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }

@@ -282,3 +282,79 @@ describe("the job's own registry logins", () => {
     expect(fs.existsSync(main.state.privateDir)).toBe(false)
   })
 })
+
+describe("BuildKit's own attestations through a matrix merge", () => {
+  test('two platform legs with provenance on BuildKit built from its module, merged: the attestation manifests stay (unknown/unknown), the index is signed', async () => {
+    const buildkit = buildkitEnv()
+    const repository = `itg/${uniqueName('matrix')}`
+    const image = `${infra.REGISTRY}/${repository}`
+    const legs = []
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const leg = await runMain(
+        'build-push',
+        {
+          image,
+          context: '__tests__/fixtures/docker/scratch',
+          mode: 'push-by-digest',
+          builder: buildkit.BUILDKIT_BUILDER,
+          platforms: platform,
+          provenance: 'mode=min',
+          sign: 'false',
+          ...login()
+        },
+        { env: { DOCKER_CONFIG: buildkit.BUILDKIT_DOCKER_CONFIG } }
+      )
+      if (leg.exitCode !== 0) throw new Error(`leg ${platform} failed: ${leg.stdout.slice(-3000)}`)
+      legs.push(leg.outputs.digest)
+    }
+    const merged = await runMain(
+      'build-push',
+      { image, mode: 'merge', digests: legs.join('\n'), tag: TAG, ...login(), ...SIGN_INPUTS },
+      { env: idTokenEnv() }
+    )
+    if (merged.exitCode !== 0) throw new Error(`merge failed: ${merged.stdout.slice(-3000)}`)
+    const meta = JSON.parse(merged.outputs.metadata)
+    expect(meta.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+    const { RegistryClient } = await import('../../src/common/registry.js')
+    const client = new RegistryClient(infra.REGISTRY, infra.REGISTRY_USER, infra.REGISTRY_PASSWORD)
+    const index = await client.manifest(repository, merged.outputs.digest)
+    const entries = index.json.manifests as {
+      digest: string
+      platform?: { os: string; architecture: string }
+      annotations?: Record<string, string>
+    }[]
+    const images = entries.filter(e => e.platform?.os !== 'unknown')
+    const attestations = entries.filter(e => e.platform?.os === 'unknown')
+    expect(images.map(e => `${e.platform!.os}/${e.platform!.architecture}`)).toEqual([
+      'linux/amd64',
+      'linux/arm64'
+    ])
+    // one BuildKit provenance per image, pointing at it
+    expect(attestations.map(a => a.annotations?.['vnd.docker.reference.type'])).toEqual([
+      'attestation-manifest',
+      'attestation-manifest'
+    ])
+    expect(attestations.map(a => a.annotations?.['vnd.docker.reference.digest'])).toEqual(
+      images.map(e => e.digest)
+    )
+    // the merged index is what is signed (never a tag, never only the legs)
+    expect(JSON.parse(merged.outputs.signatures)[0].digest).toBe(merged.outputs.digest)
+    const { listBundles } = await import('../../src/common/attestations.js')
+    expect(
+      (await listBundles(client, repository, merged.outputs.digest)).map(b => b.predicateType)
+    ).toContain('https://slsa.dev/provenance/v1')
+  })
+})
+
+function buildkitEnv(): Record<string, string> {
+  const file = path.join(process.env.DEMO_ACTIONS_BUILDKIT || '/tmp/demo-actions-buildkit', 'env')
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: run scripts/buildkit/buildkit.sh up (npm test does)`)
+  return Object.fromEntries(
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(l => l.includes('='))
+      .map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
+  )
+}

@@ -178,6 +178,19 @@ describe('supply chain: sign, attest, verify before the bump', () => {
     )
   })
 
+  test("sign: auto does not publish a private repository's signatures in the public Rekor", async () => {
+    const r = await push(
+      `itg/${uniqueName('private')}`,
+      'x8',
+      { sign: 'auto', 'tsa-url': '' },
+      idTokenEnv({ repository_visibility: 'private' })
+    )
+    expect(r.outputs.signatures).toBe('')
+    expect(r.commands.find(c => c.command === 'notice')?.message).toMatch(
+      /Not signed: banicr\/demo-flask-app is private, and rekor-url is the public Rekor/
+    )
+  })
+
   test('an unsigned image is refused', async () => {
     const unsigned = `itg/${uniqueName('unsigned')}`
     await push(unsigned, 'x3', { sign: 'false' })

@@ -387,3 +387,43 @@ describe("keptCredentials: the job's logins carried into a step's docker config"
     expect(keptCredentials({}, ['ghcr.io'])).toEqual({})
   })
 })
+
+describe('listBundles: what a hostile registry lists as referrers', () => {
+  const digest = `sha256:${'1'.repeat(64)}`
+  const other = `sha256:${'2'.repeat(64)}`
+  const layer = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`
+  /** A fake registry: referrer manifests by digest, blobs by digest. */
+  const fake = (manifests: Record<string, Record<string, unknown>>, blobs: Record<string, string>) =>
+    ({
+      referrers: async () =>
+        Object.keys(manifests).map(d => ({
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: d,
+          size: 1,
+          artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json'
+        })),
+      manifest: async (_: string, d: string) => ({ json: manifests[d] }),
+      blobBytes: async (_: string, d: string) => Buffer.from(blobs[d])
+    }) as unknown as import('../../src/common/registry.js').RegistryClient
+  const artifact = (subject: string, l: string, predicateType = 'https://slsa.dev/provenance/v1') => ({
+    subject: { digest: subject },
+    layers: [{ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', digest: l }],
+    annotations: { 'dev.sigstore.bundle.predicateType': predicateType }
+  })
+
+  test('only manifests about this digest, with a bundle layer that parses, are read', async () => {
+    const { listBundles } = await import('../../src/common/attestations.js')
+    const client = fake(
+      {
+        [layer(3)]: artifact(digest, layer(4)),
+        [layer(5)]: artifact(other, layer(4)), // listed for this digest, but about another
+        [layer(6)]: { subject: { digest }, layers: [] }, // no bundle layer
+        [layer(7)]: artifact(digest, layer(8)) // a layer that is not JSON
+      },
+      { [layer(4)]: '{"mediaType":"x"}', [layer(8)]: 'not json' }
+    )
+    expect(await listBundles(client, 'o/app', digest)).toEqual([
+      { digest: layer(3), predicateType: 'https://slsa.dev/provenance/v1', bundle: { mediaType: 'x' } }
+    ])
+  })
+})

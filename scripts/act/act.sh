@@ -14,7 +14,10 @@
 #   - keyless signing: act gives jobs no OIDC token, so the runner's token variables point at the local
 #     Sigstore's stand-in for GitHub's token service (scripts/sigstore), whose tokens name this workflow of
 #     banicr/demo-actions; its Fulcio, timestamp authority and trusted root are repository variables
-#     (SIGSTORE_*), as an owner of a private Sigstore would set them.
+#     (SIGSTORE_*), as an owner of a private Sigstore would set them;
+#   - the registry's CA: the job containers see this machine's /etc/docker/certs.d (read-only), as steps on
+#     a self-hosted runner whose Docker trusts the registry do (build-push's and gitops-bump's own registry
+#     calls trust the CA there, as the docker engine does).
 #   npm run act                              container mode: each job in the runner image (runner-image.sh)
 #   npm run act -- --host                    host mode (-P ubuntu-latest=-self-hosted): steps on this machine
 #   npm run act -- [--host] -W FILE ...      another workflow; other arguments go to act
@@ -95,6 +98,7 @@ set -x
 "$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false --rm \
   -e "$private/event.json" --env GITHUB_REPOSITORY=banicr/demo-actions --actor "$REGISTRY_USER" \
   --secret-file "$private/secrets" --var-file "$private/vars" \
+  --container-options "--volume /etc/docker/certs.d:/etc/docker/certs.d:ro" \
   --env "ACTIONS_ID_TOKEN_REQUEST_URL=$id_token_url" --env "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$ACTIONS_ID_TOKEN_REQUEST_TOKEN" \
   --local-repository "$(pin actions/checkout)=$actions/checkout" \
   --local-repository "$(pin actions/setup-python)=$actions/setup-python" \

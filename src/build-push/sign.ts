@@ -47,8 +47,26 @@ export async function signingIdentity(s: Signing, push: boolean): Promise<Identi
     core.info('Not signed: the job has no OIDC token (permissions: id-token: write) and no image-signing-key')
     return undefined
   }
-  return { kind: 'keyless', claims: claimsOf(await idToken()) }
+  const claims = claimsOf(await idToken())
+  // a private repository's signatures in the public Rekor would publish its name, workflow and commit
+  if (
+    claims.repository_visibility &&
+    claims.repository_visibility !== 'public' &&
+    s.rekorUrl === PUBLIC_REKOR
+  ) {
+    const why = `${claims.repository || 'this repository'} is ${claims.repository_visibility}, and rekor-url is the public Rekor, where its signatures would publish the repository's name, workflow and commit`
+    if (s.mode === 'auto') {
+      core.notice(
+        `Not signed: ${why}. Set rekor-url: none with a tsa-url (or a private Sigstore), or sign: true to sign there anyway.`
+      )
+      return undefined
+    }
+    core.warning(`Signing although ${why} (sign: true).`)
+  }
+  return { kind: 'keyless', claims }
 }
+
+const PUBLIC_REKOR = 'https://rekor.sigstore.dev'
 
 async function idToken(): Promise<string> {
   try {

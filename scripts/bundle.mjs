@@ -6,7 +6,11 @@ import { rmSync } from 'node:fs'
 
 export const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
 const only = process.argv.slice(2)
-const queue = [...(only.length ? only : STAGES)]
+// the two biggest bundles (sigstore-js is in both) first, so the two workers end at about the same time
+const LONGEST_FIRST = ['gitops-bump', 'build-push', 'kind-e2e', 'unit-test']
+const queue = [...(only.length ? only : STAGES)].sort(
+  (a, b) => LONGEST_FIRST.indexOf(a) - LONGEST_FIRST.indexOf(b)
+)
 
 function build(stage) {
   rmSync(`dist/${stage}`, { recursive: true, force: true })

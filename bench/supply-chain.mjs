@@ -21,6 +21,18 @@ function sigstoreUp() {
   return parseFileCommands(fs.readFileSync(path.join(dir, 'env'), 'utf8'))
 }
 
+/** `step(false)` and `step(true)` in turn, `runs` times each: their times in ms, without and with. */
+async function alternate(runs, step, name) {
+  const times = [[], []]
+  for (let i = 0; i < runs; i++)
+    for (const on of [false, true]) {
+      const r = await step(on)
+      if (r.exitCode !== 0) throw new Error(`${name} failed: ${r.stdout.slice(-800)}`)
+      times[Number(on)].push(r.ms)
+    }
+  return times
+}
+
 export async function run(runs = RUNS) {
   const env = infra()
   const sig = sigstoreUp()
@@ -51,18 +63,7 @@ export async function run(runs = RUNS) {
       }
     )
   await push(true) // warm: the image is built and its layers pushed once
-  const plain = []
-  const signed = []
-  for (let i = 0; i < runs; i++) {
-    for (const [sign, xs] of [
-      [false, plain],
-      [true, signed]
-    ]) {
-      const r = await push(sign)
-      if (r.exitCode !== 0) throw new Error(`build-push failed: ${r.stdout.slice(-800)}`)
-      xs.push(r.ms)
-    }
-  }
+  const [plain, signed] = await alternate(runs, push, 'build-push')
 
   // a GitOps repository with the example chart
   const bare = path.join(env.GIT_ROOT, `${uniqueName('bench-sign')}.git`)
@@ -97,18 +98,7 @@ export async function run(runs = RUNS) {
       },
       { env: { PATH: `${path.dirname(env.HELM)}:${process.env.PATH}` } }
     )
-  const unverified = []
-  const verified = []
-  for (let i = 0; i < runs; i++) {
-    for (const [verify, xs] of [
-      [false, unverified],
-      [true, verified]
-    ]) {
-      const r = await bump(verify)
-      if (r.exitCode !== 0) throw new Error(`gitops-bump failed: ${r.stdout.slice(-800)}`)
-      xs.push(r.ms)
-    }
-  }
+  const [unverified, verified] = await alternate(runs, bump, 'gitops-bump')
   fs.rmSync(bare, { recursive: true, force: true })
   fs.rmSync(work, { recursive: true, force: true })
   const rows = [

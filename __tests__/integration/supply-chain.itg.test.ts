@@ -8,7 +8,14 @@ import { execFileSync } from 'node:child_process'
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ROOT, runMain, runMainAndPost, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
+import {
+  parseFileCommands,
+  ROOT,
+  runMain,
+  runMainAndPost,
+  tempDir,
+  uniqueName
+} from '../../scripts/lib/runner.mjs'
 import { helmPath, hostedRepo, sshInputs } from './git-host.js'
 import { infra, loggedInDockerConfig } from './registry.js'
 import { expectNowhere } from './secrets.js'
@@ -363,11 +370,5 @@ function buildkitEnv(): Record<string, string> {
   const file = path.join(process.env.DEMO_ACTIONS_BUILDKIT || '/tmp/demo-actions-buildkit', 'env')
   if (!fs.existsSync(file))
     throw new Error(`${file} is missing: run scripts/buildkit/buildkit.sh up (npm test does)`)
-  return Object.fromEntries(
-    fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(l => l.includes('='))
-      .map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
-  )
+  return parseFileCommands(fs.readFileSync(file, 'utf8'))
 }

@@ -110,6 +110,7 @@ export async function run(runs = 3) {
       'gitops-bump',
       {
         repository: l.url,
+        'values-file': 'helm/demo-flask-app/values.yaml',
         tag,
         'ssh-key': fs.readFileSync(env.SSH_KEY, 'utf8'),
         'ssh-known-hosts': fs.readFileSync(env.SSH_KNOWN_HOSTS, 'utf8'),

@@ -62,6 +62,7 @@ function makeRepo(env, { commits = 1, files = 0 } = {}) {
 
 const bumpInputs = (env, repo, tag) => ({
   repository: repo.url,
+  'values-file': 'helm/demo-flask-app/values.yaml',
   tag,
   'ssh-key': fs.readFileSync(env.SSH_KEY, 'utf8'),
   'ssh-known-hosts': fs.readFileSync(env.SSH_KNOWN_HOSTS, 'utf8')

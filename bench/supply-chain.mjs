@@ -79,6 +79,7 @@ export async function run(runs = RUNS) {
       'gitops-bump',
       {
         repository: `ssh://${process.env.USER || 'root'}@127.0.0.1:${env.SSH_PORT}${bare}`,
+        'values-file': 'helm/demo-flask-app/values.yaml',
         tag,
         'dry-run': 'true',
         'ssh-key': fs.readFileSync(env.SSH_KEY, 'utf8'),

@@ -248,6 +248,7 @@ try {
 
   const bump = await stage('4. Update GitOps', 'gitops-bump', {
     repository: seed.GITOPS_URL,
+    'values-file': 'helm/demo-flask-app/values.yaml',
     tag,
     digest,
     // only what this pipeline built, tested and signed: verified, then pinned

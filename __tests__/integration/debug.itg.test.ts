@@ -2,7 +2,7 @@
 // tool's command line and the output of otherwise silent calls are in the log, and no secret is.
 import * as path from 'node:path'
 import { ROOT, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
-import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { infra } from './registry.js'
 import { expectNowhere } from './secrets.js'
 
@@ -10,7 +10,7 @@ test('gitops-bump under RUNNER_DEBUG=1 shows git, ssh-using fetches and helm, an
   const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
   const { main, post } = await runMainAndPost(
     'gitops-bump',
-    { repository: repo.url, tag: 'v2.0.0-3f1c2d4-17', ...sshInputs() },
+    withValuesFile({ repository: repo.url, tag: 'v2.0.0-3f1c2d4-17', ...sshInputs() }),
     { env: { PATH: helmPath(), RUNNER_DEBUG: '1' } }
   )
   expect(main.exitCode).toBe(0)
@@ -22,11 +22,11 @@ test('gitops-bump under RUNNER_DEBUG=1 shows git, ssh-using fetches and helm, an
   // and without debug, none of it
   const quiet = await runMainAndPost(
     'gitops-bump',
-    {
+    withValuesFile({
       repository: hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') }).url,
       tag: 'v2.0.0-3f1c2d4-18',
       ...sshInputs()
-    },
+    }),
     { env: { PATH: helmPath() } }
   )
   expect(quiet.main.stdout).not.toContain('[command]')

@@ -81,3 +81,11 @@ export function filesContaining(dir: string, needle: string): string[] {
   }
   return hits
 }
+
+/**
+ * gitops-bump's inputs with the values file the example's GitOps repository has (values-file has no default:
+ * the step never guesses which file to edit), unless the test names its own or gives targets.
+ */
+export function withValuesFile<T extends Record<string, string>>(inputs: T): T {
+  return { 'values-file': 'helm/demo-flask-app/values.yaml', ...inputs }
+}

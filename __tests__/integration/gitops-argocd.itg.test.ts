@@ -11,7 +11,7 @@ import * as https from 'node:https'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { parseFileCommands, ROOT, runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
-import { git, hostedRepo, infra, sshInputs, type HostedRepo } from './git-host.js'
+import { git, hostedRepo, infra, sshInputs, type HostedRepo, withValuesFile } from './git-host.js'
 import { expectNowhere } from './secrets.js'
 import { buildCrashingApp, buildExampleApp, push } from './example-app.js'
 
@@ -157,7 +157,7 @@ const errors = (r: { commands: { command: string; message: string }[] }) =>
 test('a bump that ends Healthy: confirmed at the pushed commit, the token nowhere', async () => {
   const lab = await gitopsLab()
   fs.rmSync(envLog, { force: true })
-  const main = await runMain('gitops-bump', inputs(lab, GOOD), opts)
+  const main = await runMain('gitops-bump', withValuesFile(inputs(lab, GOOD)), opts)
   expect(errors(main)).toEqual([])
   expect(main.exitCode).toBe(0)
   const commit = lab.repo.head()
@@ -190,7 +190,7 @@ test('a bump that ends Healthy: confirmed at the pushed commit, the token nowher
 
 test("a bump whose pods never become Ready: Degraded, the step fails with the resources' messages", async () => {
   const lab = await gitopsLab()
-  const main = await runMain('gitops-bump', inputs(lab, BAD), opts)
+  const main = await runMain('gitops-bump', withValuesFile(inputs(lab, BAD)), opts)
   expect(main.exitCode).toBe(1)
   expect(main.outputs).toMatchObject({ changed: 'true', deployed: 'false', 'argocd-health': 'Degraded' })
   const error = errors(main).join('\n')
@@ -205,7 +205,11 @@ test("a bump whose pods never become Ready: Degraded, the step fails with the re
 
 test('on-degraded: revert puts the values back, and Argo CD returns to Healthy', async () => {
   const lab = await gitopsLab()
-  const main = await runMain('gitops-bump', inputs(lab, BAD, { 'on-degraded': 'revert' }), opts)
+  const main = await runMain(
+    'gitops-bump',
+    withValuesFile(inputs(lab, BAD, { 'on-degraded': 'revert' })),
+    opts
+  )
   expect(main.exitCode).toBe(1)
   const error = errors(main).join('\n')
   const revert = lab.repo.head()
@@ -230,8 +234,16 @@ test('two racing bumps: both land, and each is confirmed by a revision that cont
   const lab = await gitopsLab()
   const set = (tag: string) => ({ set: `env.appVersion=${tag}` })
   const [a, b] = await Promise.all([
-    runMain('gitops-bump', { ...inputs(lab, GOOD), ...set(GOOD), 'values-file': VALUES }, opts),
-    runMain('gitops-bump', { ...inputs(lab, GOOD2), ...set(GOOD2), 'values-file': VALUES }, opts)
+    runMain(
+      'gitops-bump',
+      withValuesFile({ ...inputs(lab, GOOD), ...set(GOOD), 'values-file': VALUES }),
+      opts
+    ),
+    runMain(
+      'gitops-bump',
+      withValuesFile({ ...inputs(lab, GOOD2), ...set(GOOD2), 'values-file': VALUES }),
+      opts
+    )
   ])
   expect([errors(a), errors(b)]).toEqual([[], []])
   expect([a.outputs.deployed, b.outputs.deployed]).toEqual(['true', 'true'])
@@ -252,7 +264,7 @@ test('one bump deploying two applications: each confirmed, outputs and summary p
   const other = await application(lab.repo)
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD, { 'argocd-application': `${lab.app}\n${other.app}` }),
+    withValuesFile(inputs(lab, GOOD, { 'argocd-application': `${lab.app}\n${other.app}` })),
     opts
   )
   expect(errors(main)).toEqual([])
@@ -266,14 +278,18 @@ test('one bump deploying two applications: each confirmed, outputs and summary p
 test('a wrong token and an unknown application fail before anything is pushed', async () => {
   const lab = await gitopsLab()
   const head = lab.repo.head()
-  const wrong = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-token': 'not-a-token' }), opts)
+  const wrong = await runMain(
+    'gitops-bump',
+    withValuesFile(inputs(lab, GOOD, { 'argocd-token': 'not-a-token' })),
+    opts
+  )
   expect(wrong.exitCode).toBe(1)
   expect(errors(wrong).join('\n')).toMatch(
     /argocd-token.*was refused by Argo CD .*HTTP 401.*nothing was pushed/
   )
   const unknown = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD, { 'argocd-application': 'no-such-app' }),
+    withValuesFile(inputs(lab, GOOD, { 'argocd-application': 'no-such-app' })),
     opts
   )
   expect(unknown.exitCode).toBe(1)
@@ -281,14 +297,18 @@ test('a wrong token and an unknown application fail before anything is pushed', 
     /argocd-application.*names 'no-such-app'.*permission denied.*nothing was pushed/
   )
   expect(lab.repo.head()).toBe(head)
-  const untrusted = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-ca': '' }), opts)
+  const untrusted = await runMain('gitops-bump', withValuesFile(inputs(lab, GOOD, { 'argocd-ca': '' })), opts)
   expect(errors(untrusted).join('\n')).toMatch(/argocd-ca.*does not verify/)
   expect(lab.repo.head()).toBe(head)
 })
 
 test('an application with auto-sync off never syncs: the step fails at argocd-timeout, saying what Argo CD said and what to do', async () => {
   const lab = await gitopsLab({ autoSync: false })
-  const main = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-timeout': '8s' }), opts)
+  const main = await runMain(
+    'gitops-bump',
+    withValuesFile(inputs(lab, GOOD, { 'argocd-timeout': '8s' })),
+    opts
+  )
   expect(main.exitCode).toBe(1)
   const commit = lab.repo.head()
   const error = errors(main).join('\n')
@@ -302,7 +322,11 @@ test('an application with auto-sync off never syncs: the step fails at argocd-ti
 
 test('argocd-sync: the step syncs an application with auto-sync off, with a token that may sync; a token that may only read is named', async () => {
   const lab = await gitopsLab({ autoSync: false })
-  const readOnly = await runMain('gitops-bump', inputs(lab, GOOD, { 'argocd-sync': 'true' }), opts)
+  const readOnly = await runMain(
+    'gitops-bump',
+    withValuesFile(inputs(lab, GOOD, { 'argocd-sync': 'true' })),
+    opts
+  )
   expect(readOnly.exitCode).toBe(1)
   expect(errors(readOnly).join('\n')).toMatch(
     new RegExp(`argocd-token.*may not sync ${lab.app} \\(HTTP 403\\): argocd-sync needs 'applications, sync'`)
@@ -310,7 +334,7 @@ test('argocd-sync: the step syncs an application with auto-sync off, with a toke
   const syncToken = fs.readFileSync(argo.ARGOCD_SYNC_TOKEN_FILE, 'utf8').trim()
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD2, { 'argocd-sync': 'true', 'argocd-token': syncToken }),
+    withValuesFile(inputs(lab, GOOD2, { 'argocd-sync': 'true', 'argocd-token': syncToken })),
     opts
   )
   expect(errors(main)).toEqual([])
@@ -325,18 +349,20 @@ test('argocd-sync: the step syncs an application with auto-sync off, with a toke
 
 test("recovering from a bad release: the next bump's health is read only from a reconcile after its sync, and a good release is never reverted", async () => {
   const lab = await gitopsLab()
-  const bad = await runMain('gitops-bump', inputs(lab, BAD), opts)
+  const bad = await runMain('gitops-bump', withValuesFile(inputs(lab, BAD)), opts)
   expect(bad.outputs['argocd-health']).toBe('Degraded')
   // Degraded before: right after the next sync, what Argo CD last compared is still the bad release
   // (a release newer than the bad one: an older one would not be rolled back to)
   // (a deadline of its own for this release: a busy machine can take more than 10 s to start a pod)
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD2, {
-      'on-degraded': 'revert',
-      // set replaces the default assignment of image.tag: both are named
-      set: `image.tag=${GOOD2}\nenv.appVersion=${GOOD2}\nprogressDeadlineSeconds=120`
-    }),
+    withValuesFile(
+      inputs(lab, GOOD2, {
+        'on-degraded': 'revert',
+        // set replaces the default assignment of image.tag: both are named
+        set: `image.tag=${GOOD2}\nenv.appVersion=${GOOD2}\nprogressDeadlineSeconds=120`
+      })
+    ),
     opts
   )
   expect(errors(main)).toEqual([])
@@ -347,7 +373,11 @@ test("recovering from a bad release: the next bump's health is read only from a 
 
 test('a rollout that is long Progressing is waited for, not reverted', async () => {
   const lab = await gitopsLab({ deadline: 90 })
-  const main = await runMain('gitops-bump', inputs(lab, SLOW, { 'on-degraded': 'revert' }), opts)
+  const main = await runMain(
+    'gitops-bump',
+    withValuesFile(inputs(lab, SLOW, { 'on-degraded': 'revert' })),
+    opts
+  )
   expect(errors(main)).toEqual([])
   expect(main.outputs).toMatchObject({ deployed: 'true', 'argocd-health': 'Healthy' })
   expect(Number(/Healthy, ([\d.]+) s after the push/.exec(main.stdout)![1])).toBeGreaterThan(12)
@@ -401,7 +431,7 @@ test("a 403 on the refresh (Argo CD #15385: a read-only role may not refresh): a
     const lab = await gitopsLab()
     const bump = runMain(
       'gitops-bump',
-      inputs(lab, GOOD, { 'argocd-server': `https://127.0.0.1:${port}` }),
+      withValuesFile(inputs(lab, GOOD, { 'argocd-server': `https://127.0.0.1:${port}` })),
       opts
     )
     let done = false
@@ -438,7 +468,7 @@ test("Argo CD's server not running: a clear error before anything is pushed", as
   const head = lab.repo.head()
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD, { 'argocd-server': 'https://127.0.0.1:9' }),
+    withValuesFile(inputs(lab, GOOD, { 'argocd-server': 'https://127.0.0.1:9' })),
     opts
   )
   expect(main.exitCode).toBe(1)
@@ -451,7 +481,7 @@ test("the registry unreachable from the cluster: Degraded, with the pods' own wo
   // the second registry is on this machine's loopback only: the cluster cannot reach it
   const main = await runMain(
     'gitops-bump',
-    inputs(lab, GOOD, { set: `image.repository=${infra.REGISTRY2}/argo/demo-flask-app` }),
+    withValuesFile(inputs(lab, GOOD, { set: `image.repository=${infra.REGISTRY2}/argo/demo-flask-app` })),
     opts
   )
   expect(main.exitCode).toBe(1)
@@ -464,7 +494,7 @@ test("the registry unreachable from the cluster: Degraded, with the pods' own wo
 test('argocd inputs are checked before anything else', async () => {
   const lab = { repo: { url: 'ssh://x@127.0.0.1:1/x.git' }, app: 'a' } as unknown as Lab
   const bad = async (extra: Record<string, string>, re: RegExp) => {
-    const r = await runMain('gitops-bump', inputs(lab, GOOD, extra), opts)
+    const r = await runMain('gitops-bump', withValuesFile(inputs(lab, GOOD, extra)), opts)
     expect(r.exitCode).toBe(1)
     expect(errors(r).join('\n')).toMatch(re)
   }

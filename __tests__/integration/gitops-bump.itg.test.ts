@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import YAML from 'yaml'
 import { expectNowhere } from './secrets.js'
 import { ROOT, runMain, runMainAndPost, runPost, tempDir } from '../../scripts/lib/runner.mjs'
-import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
+import { filesContaining, git, helmPath, hostedRepo, infra, sshInputs, withValuesFile } from './git-host.js'
 import { githubApi } from './github-api.js'
 
 const VALUES = 'helm/demo-flask-app/values.yaml'
@@ -22,7 +22,7 @@ describe('gitops-bump bundle', () => {
     const repo = exampleRepo()
     const before = repo.show(VALUES)
     const inputs = { repository: repo.url, tag: TAG, ...sshInputs() }
-    const { main, post } = await runMainAndPost('gitops-bump', inputs, opts())
+    const { main, post } = await runMainAndPost('gitops-bump', withValuesFile(inputs), opts())
     expect(main.stderr).toBe('')
     expect(main.exitCode).toBe(0)
     expect(post.exitCode).toBe(0)
@@ -52,9 +52,9 @@ describe('gitops-bump bundle', () => {
   test('a second run with the same tag changes nothing', async () => {
     const repo = exampleRepo()
     const inputs = { repository: repo.url, tag: TAG, ...sshInputs() }
-    expect((await runMain('gitops-bump', inputs, opts())).exitCode).toBe(0)
+    expect((await runMain('gitops-bump', withValuesFile(inputs), opts())).exitCode).toBe(0)
     const head = repo.head()
-    const again = await runMain('gitops-bump', inputs, opts())
+    const again = await runMain('gitops-bump', withValuesFile(inputs), opts())
     expect(again.exitCode).toBe(0)
     expect(again.outputs).toMatchObject({ changed: 'false', commit: head, 'previous-tag': TAG })
     expect(repo.head()).toBe(head)
@@ -66,7 +66,12 @@ describe('gitops-bump bundle', () => {
     const before = repo.show('charts/tricky/values.yaml')
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, 'values-file': 'charts/tricky/values.yaml', tag: '1.10', ...sshInputs() },
+      withValuesFile({
+        repository: repo.url,
+        'values-file': 'charts/tricky/values.yaml',
+        tag: '1.10',
+        ...sshInputs()
+      }),
       opts()
     )
     expect(r.exitCode).toBe(0)
@@ -82,7 +87,12 @@ describe('gitops-bump bundle', () => {
     const head = repo.head()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, 'values-file': 'charts/broken/values.yaml', tag: TAG, ...sshInputs() },
+      withValuesFile({
+        repository: repo.url,
+        'values-file': 'charts/broken/values.yaml',
+        tag: TAG,
+        ...sshInputs()
+      }),
       opts()
     )
     expect(r.exitCode).toBe(1)
@@ -107,12 +117,12 @@ describe('gitops-bump bundle', () => {
       .join(' ')
     const r = await runMain(
       'gitops-bump',
-      {
+      withValuesFile({
         repository: repo.url,
         tag: TAG,
         'ssh-key': sshInputs()['ssh-key'],
         'ssh-known-hosts': `[127.0.0.1]:${infra.SSH_PORT} ${otherKey}`
-      },
+      }),
       opts()
     )
     expect(r.exitCode).toBe(1)
@@ -134,7 +144,11 @@ describe('gitops-bump bundle', () => {
   ])('bad input %o: a clear error and nothing pushed', async (bad, message) => {
     const repo = exampleRepo()
     const head = repo.head()
-    const r = await runMain('gitops-bump', { repository: repo.url, tag: TAG, ...sshInputs(), ...bad }, opts())
+    const r = await runMain(
+      'gitops-bump',
+      withValuesFile({ repository: repo.url, tag: TAG, ...sshInputs(), ...bad }),
+      opts()
+    )
     expect(r.exitCode).toBe(1)
     expect(r.commands.find(c => c.command === 'error')?.message).toMatch(message)
     expect(repo.head()).toBe(head)
@@ -143,15 +157,21 @@ describe('gitops-bump bundle', () => {
   test('an older run never rolls production back, unless allow-downgrade', async () => {
     const repo = exampleRepo()
     const inputs = { repository: repo.url, ...sshInputs() }
-    expect((await runMain('gitops-bump', { ...inputs, tag: 'v2.0.0-aaaaaaa-20' }, opts())).exitCode).toBe(0)
-    const older = await runMain('gitops-bump', { ...inputs, tag: 'v2.0.0-bbbbbbb-19' }, opts())
+    expect(
+      (await runMain('gitops-bump', withValuesFile({ ...inputs, tag: 'v2.0.0-aaaaaaa-20' }), opts())).exitCode
+    ).toBe(0)
+    const older = await runMain(
+      'gitops-bump',
+      withValuesFile({ ...inputs, tag: 'v2.0.0-bbbbbbb-19' }),
+      opts()
+    )
     expect(older.exitCode).toBe(0)
     expect(older.outputs.changed).toBe('false')
     expect(older.commands.some(c => c.command === 'warning' && /not rolled back/.test(c.message))).toBe(true)
     expect(repo.show(VALUES)).toContain('v2.0.0-aaaaaaa-20')
     const forced = await runMain(
       'gitops-bump',
-      { ...inputs, tag: 'v2.0.0-bbbbbbb-19', 'allow-downgrade': 'true' },
+      withValuesFile({ ...inputs, tag: 'v2.0.0-bbbbbbb-19', 'allow-downgrade': 'true' }),
       opts()
     )
     expect(forced.outputs.changed).toBe('true')
@@ -163,7 +183,7 @@ describe('gitops-bump bundle', () => {
     const head = repo.head()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, 'dry-run': 'true', ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, 'dry-run': 'true', ...sshInputs() }),
       opts()
     )
     expect(r.exitCode).toBe(0)
@@ -181,7 +201,11 @@ describe('gitops-bump bundle', () => {
       `#!/bin/sh\nif [ ! -e '${marker}' ]; then touch '${marker}'; echo "error: cannot lock ref 'refs/heads/main': is at 0000 but expected 1111" >&2; exit 1; fi\n`,
       { mode: 0o755 }
     )
-    const r = await runMain('gitops-bump', { repository: repo.url, tag: TAG, ...sshInputs() }, opts())
+    const r = await runMain(
+      'gitops-bump',
+      withValuesFile({ repository: repo.url, tag: TAG, ...sshInputs() }),
+      opts()
+    )
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/^Attempt 1: The push was rejected/m)
     // the tip did not move: the chart and values are as validated, so the retry only pushes
@@ -220,7 +244,9 @@ describe('gitops-bump bundle', () => {
         'allow-downgrade': 'true'
       }))
     ]
-    const results = await Promise.all(runs.map(inputs => runMain('gitops-bump', inputs, opts())))
+    const results = await Promise.all(
+      runs.map(inputs => runMain('gitops-bump', withValuesFile(inputs), opts()))
+    )
     for (const r of results)
       expect({
         exit: r.exitCode,
@@ -277,12 +303,12 @@ describe('gitops-bump bundle', () => {
       const hostKey = fs.readFileSync(path.join(infra.DEMO_ACTIONS_INFRA, 'ssh', 'host_ed25519.pub'), 'utf8')
       const { main, post } = await runMainAndPost(
         'gitops-bump',
-        {
+        withValuesFile({
           repository: repo.url.replace(`:${infra.SSH_PORT}/`, `:${port}/`),
           tag: TAG,
           'ssh-key': sshInputs()['ssh-key'],
           'ssh-known-hosts': `[127.0.0.1]:${port} ${hostKey.split(' ').slice(0, 2).join(' ')}`
-        },
+        }),
         opts()
       )
       expect(main.commands.filter(c => c.command === 'error')).toEqual([])
@@ -307,7 +333,7 @@ describe('gitops-bump bundle', () => {
         await new Promise(r => setTimeout(r, i * 40))
         return runMain(
           'gitops-bump',
-          { repository: repo.url, tag: `v2.0.0-aaaaaaa-${n}`, ...sshInputs() },
+          withValuesFile({ repository: repo.url, tag: `v2.0.0-aaaaaaa-${n}`, ...sshInputs() }),
           opts()
         )
       })
@@ -326,7 +352,7 @@ describe('gitops-bump bundle', () => {
     const repo = exampleRepo()
     const main = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, ...sshInputs() }),
       {
         ...opts(),
         onSpawn: child => setTimeout(() => child.kill('SIGKILL'), 400)
@@ -356,7 +382,7 @@ describe('gitops-bump bundle', () => {
         ...sshInputs()
       }
       const env = { ...opts().env, GITHUB_API_URL: api.url }
-      const first = await runMain('gitops-bump', inputs, { env })
+      const first = await runMain('gitops-bump', withValuesFile(inputs), { env })
       expect(first.exitCode).toBe(0)
       expect(repo.head()).toBe(head)
       expect(repo.head(`gitops-bump/${TAG}`)).toBe(first.outputs.commit)
@@ -369,7 +395,11 @@ describe('gitops-bump bundle', () => {
       expect(first.summary).toContain('Pull request #1 (opened)')
       expectNowhere('ghs_test_token', first)
 
-      const again = await runMain('gitops-bump', { ...inputs, 'commit-message': 'chore: redeploy' }, { env })
+      const again = await runMain(
+        'gitops-bump',
+        withValuesFile({ ...inputs, 'commit-message': 'chore: redeploy' }),
+        { env }
+      )
       expect(again.commands.filter(c => c.command === 'error')).toEqual([])
       expect(again.exitCode).toBe(0)
       expect(api.pulls).toHaveLength(1)

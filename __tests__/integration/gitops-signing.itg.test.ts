@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
-import { git, helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { git, helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { githubApi } from './github-api.js'
 import { expectNowhere, filesLeaking } from './secrets.js'
 
@@ -37,7 +37,13 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
     await withApi(repo, async (api, env) => {
       const r = await runMain(
         'gitops-bump',
-        { repository: repo.url, tag: TAG, token: TOKEN, 'sign-commits': 'true', ...sshInputs() },
+        withValuesFile({
+          repository: repo.url,
+          tag: TAG,
+          token: TOKEN,
+          'sign-commits': 'true',
+          ...sshInputs()
+        }),
         { env }
       )
       expect(r.commands.filter(c => c.command === 'error')).toEqual([])
@@ -80,14 +86,14 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
         ['a', 'b', 'c', 'd'].map(chart =>
           runMain(
             'gitops-bump',
-            {
+            withValuesFile({
               repository: repo.url,
               'values-file': `${chart}/values.yaml`,
               tag: TAG,
               token: TOKEN,
               'sign-commits': 'true',
               ...sshInputs()
-            },
+            }),
             { env }
           )
         )
@@ -104,7 +110,7 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
     const repo = exampleRepo()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, 'sign-commits': 'true', ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, 'sign-commits': 'true', ...sshInputs() }),
       {
         env: { PATH: helmPath() }
       }
@@ -125,7 +131,7 @@ describe('gitops-bump: commits signed with an SSH key (signing-key)', () => {
     const repo = exampleRepo()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, 'signing-key': key, ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, 'signing-key': key, ...sshInputs() }),
       { env: { PATH: helmPath() } }
     )
     expect(r.commands.filter(c => c.command === 'error')).toEqual([])
@@ -153,7 +159,7 @@ describe('gitops-bump: commits signed with an SSH key (signing-key)', () => {
     const repo = exampleRepo()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, 'signing-key': 'not a key', ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, 'signing-key': 'not a key', ...sshInputs() }),
       {
         env: { PATH: helmPath() }
       }
@@ -171,7 +177,7 @@ describe('gitops-bump: fuller pull requests', () => {
     await withApi(repo, async (api, env) => {
       const r = await runMain(
         'gitops-bump',
-        {
+        withValuesFile({
           repository: repo.url,
           tag: TAG,
           mode: 'pull-request',
@@ -181,7 +187,7 @@ describe('gitops-bump: fuller pull requests', () => {
           reviewers: 'octocat\nbanicr/platform',
           'auto-merge': 'squash',
           ...sshInputs()
-        },
+        }),
         { env }
       )
       expect(r.commands.filter(c => c.command === 'error')).toEqual([])
@@ -204,14 +210,14 @@ describe('gitops-bump: fuller pull requests', () => {
     await withApi(repo, async (api, env) => {
       const r = await runMain(
         'gitops-bump',
-        {
+        withValuesFile({
           repository: repo.url,
           tag: TAG,
           mode: 'pull-request',
           token: TOKEN,
           'sign-commits': 'true',
           ...sshInputs()
-        },
+        }),
         { env }
       )
       expect(r.commands.filter(c => c.command === 'error')).toEqual([])
@@ -230,7 +236,7 @@ describe('gitops-bump: fuller pull requests', () => {
     const repo = exampleRepo()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, labels: 'x', ...sshInputs() },
+      withValuesFile({ repository: repo.url, tag: TAG, labels: 'x', ...sshInputs() }),
       {
         env: { PATH: helmPath() }
       }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
-import { git, helmPath, hostedRepo, infra, sshInputs } from './git-host.js'
+import { git, helmPath, hostedRepo, infra, sshInputs, withValuesFile } from './git-host.js'
 
 const TAG = 'v2.0.0-3f1c2d4-17'
 const DIGEST = `sha256:${'ab'.repeat(32)}`
@@ -42,7 +42,7 @@ const kustomizeTree = (images: string) =>
   })
 
 async function bump(repo: ReturnType<typeof hostedRepo>, inputs: Record<string, string>) {
-  return runMain('gitops-bump', { repository: repo.url, ...sshInputs(), ...inputs }, opts())
+  return runMain('gitops-bump', withValuesFile({ repository: repo.url, ...sshInputs(), ...inputs }), opts())
 }
 
 describe('gitops-bump: values as Helm reads them', () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { ROOT, runMain, tempDir } from '../../scripts/lib/runner.mjs'
-import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 
 const CORPUS = path.resolve(ROOT, '../shared/corpus/values')
 const present = fs.existsSync(path.join(CORPUS, 'sources.json'))
@@ -54,12 +54,12 @@ d('gitops-bump on the values corpus (real charts, SSH host, helm)', () => {
     const head = repo.head()
     const r = await runMain(
       'gitops-bump',
-      {
+      withValuesFile({
         repository: repo.url,
         'values-file': 'chart/values.yaml',
         set: `${c.key}=${c.value}`,
         ...sshInputs()
-      },
+      }),
       opts()
     )
     if (file.includes('cp1252')) {
@@ -92,7 +92,7 @@ d('gitops-bump on the values corpus (real charts, SSH host, helm)', () => {
     const repo = hostedRepo({ chart: chartFor(file, 'image.tag') })
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, 'values-file': 'chart/values.yaml', tag, ...sshInputs() },
+      withValuesFile({ repository: repo.url, 'values-file': 'chart/values.yaml', tag, ...sshInputs() }),
       opts()
     )
     expect(r.exitCode).toBe(0)
@@ -105,7 +105,12 @@ d('gitops-bump on the values corpus (real charts, SSH host, helm)', () => {
     const head = repo.head()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, 'values-file': 'chart/values.yaml', set: `${key}=${value}`, ...sshInputs() },
+      withValuesFile({
+        repository: repo.url,
+        'values-file': 'chart/values.yaml',
+        set: `${key}=${value}`,
+        ...sshInputs()
+      }),
       opts()
     )
     expect(r.exitCode).toBe(1)

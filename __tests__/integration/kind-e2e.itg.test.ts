@@ -122,15 +122,15 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
     fs.copyFileSync(main.outputs.kubeconfig, kubeconfig)
     expect(fs.readFileSync(kubeconfig, 'utf8')).toContain(`kind-${name}`)
     // the kubelet found the loaded image in containerd, and ran the chart's securityContext
-    expect(events(kubectl, 'demo-app')).toMatch(
+    expect(events(kubectl, 'e2e')).toMatch(
       new RegExp(`Pulled\\s+Container image "${APP.replace(/[.]/g, '\\.')}" already present on machine`)
     )
-    const pod = kubectl('get', 'pods', '-n', 'demo-app', '-o', 'jsonpath={.items[0].metadata.name}')
-    expect(kubectl('exec', '-n', 'demo-app', pod, '--', 'id', '-u').trim()).toBe('10001')
-    expect(() => kubectl('exec', '-n', 'demo-app', pod, '--', 'touch', '/written')).toThrow(
+    const pod = kubectl('get', 'pods', '-n', 'e2e', '-o', 'jsonpath={.items[0].metadata.name}')
+    expect(kubectl('exec', '-n', 'e2e', pod, '--', 'id', '-u').trim()).toBe('10001')
+    expect(() => kubectl('exec', '-n', 'e2e', pod, '--', 'touch', '/written')).toThrow(
       /Read-only file system/
     )
-    expect(kubectl('exec', '-n', 'demo-app', pod, '--', 'grep', 'CapEff', '/proc/1/status')).toMatch(
+    expect(kubectl('exec', '-n', 'e2e', pod, '--', 'grep', 'CapEff', '/proc/1/status')).toMatch(
       /CapEff:\s+0+\n/
     )
   })
@@ -160,13 +160,13 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
   })
 
   test('kubeconfig: a namespace that exists already is refused and left alone', async () => {
-    kubectl('create', 'configmap', 'mine', '-n', 'demo-app', '--from-literal=a=b')
+    kubectl('create', 'configmap', 'mine', '-n', 'e2e', '--from-literal=a=b')
     const { main, post } = await runMainAndPost('kind-e2e', { image: APP, chart: CHART, kubeconfig }, opts())
     expect(main.exitCode).toBe(1)
-    expect(errors(main).join('\n')).toMatch(/namespace.*'demo-app' already exists/)
+    expect(errors(main).join('\n')).toMatch(/namespace.*'e2e' already exists/)
     expect(main.stdout).not.toContain('helm upgrade')
     expect(post.exitCode).toBe(0)
-    expect(kubectl('get', 'configmap', 'mine', '-n', 'demo-app', '-o', 'name').trim()).toBe('configmap/mine')
+    expect(kubectl('get', 'configmap', 'mine', '-n', 'e2e', '-o', 'name').trim()).toBe('configmap/mine')
   })
 
   test('a cluster name that is taken is refused; that cluster is neither changed nor deleted', async () => {
@@ -182,7 +182,7 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
     expect(main.stdout).not.toMatch(/\[command\]\S+ (create|delete) cluster/)
     expect(post.exitCode).toBe(0)
     expect(clusters()).toContain(name)
-    expect(kubectl('get', 'deployment', '-n', 'demo-app', '-o', 'name').trim()).toBe(
+    expect(kubectl('get', 'deployment', '-n', 'e2e', '-o', 'name').trim()).toBe(
       'deployment.apps/demo-flask-app'
     )
   })
@@ -202,7 +202,7 @@ test("a crash at start: the real kubelet's CrashLoopBackOff, describe, events an
   expect(main.stdout).toMatch(/### kubectl describe pod demo-flask-app-/)
   expect(main.stdout).toMatch(/Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+1/)
   // events of the real scheduler and kubelet
-  expect(main.stdout).toMatch(/Successfully assigned demo-app\/demo-flask-app-\S+ to e2e-\S+-control-plane/)
+  expect(main.stdout).toMatch(/Successfully assigned e2e\/demo-flask-app-\S+ to e2e-\S+-control-plane/)
   expect(main.stdout).toMatch(/Back-off restarting failed container app in pod demo-flask-app-/)
   expect(main.stdout).toContain('DATABASE_URL is not set: cannot start')
   // kind's own logs of the node: the real kubelet's and containerd's journals
@@ -230,7 +230,7 @@ test('config: a kind config file shapes the cluster; values-files and the test c
       'import json, os, subprocess',
       "k = lambda *a: subprocess.check_output(['kubectl', *a], text=True)",
       "json.dump({'nodes': k('get', 'nodes', '-l', 'e2e-tier=smoke', '-o', 'name'),",
-      "           'replicas': k('get', 'deployment', 'demo-flask-app', '-n', 'demo-app', '-o', 'jsonpath={.spec.replicas}'),",
+      "           'replicas': k('get', 'deployment', 'demo-flask-app', '-n', 'e2e', '-o', 'jsonpath={.spec.replicas}'),",
       "           'cluster': os.environ['KIND_CLUSTER_NAME']}, open(os.environ['TEST_OUT'], 'w'))",
       ''
     ].join('\n')
@@ -267,7 +267,7 @@ describe('image-source: registry', () => {
         chart: CHART,
         ...NODE,
         ...REGISTRY_MODE,
-        'test-command': `${infra.KUBECTL} get events -n demo-app -o custom-columns=R:.reason,M:.message`,
+        'test-command': `${infra.KUBECTL} get events -n e2e -o custom-columns=R:.reason,M:.message`,
         set: 'replicaCount=1'
       },
       opts()

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT, runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
-import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { infra, manifestDigest } from './registry.js'
 import { buildExampleApp, CHART } from './example-app.js'
 import { clusters, NODE, opts } from './kind.js'
@@ -89,7 +89,7 @@ describe('the runner contract on Node 20', () => {
     const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
     const inputs = { repository: repo.url, tag: 'v2.0.0-3f1c2d4-17', ...sshInputs() }
     const env = { env: { PATH: helmPath() }, node }
-    const ok = await runMainAndPost('gitops-bump', inputs, env)
+    const ok = await runMainAndPost('gitops-bump', withValuesFile(inputs), env)
     expect(errors(ok.main)).toEqual([])
     expect(ok.main.exitCode).toBe(0)
     expect(ok.main.outputs).toMatchObject({ changed: 'true', commit: repo.head() })
@@ -98,7 +98,7 @@ describe('the runner contract on Node 20', () => {
     const head = repo.head()
     const bad = await runMainAndPost(
       'gitops-bump',
-      { ...inputs, 'values-file': 'helm/none/values.yaml' },
+      withValuesFile({ ...inputs, 'values-file': 'helm/none/values.yaml' }),
       env
     )
     expect(bad.main.exitCode).toBe(1)

@@ -15,7 +15,7 @@ import {
   uniqueName,
   type StepResult
 } from '../../scripts/lib/runner.mjs'
-import { git, hostedRepo, infra, sshInputs } from './git-host.js'
+import { git, hostedRepo, infra, sshInputs, withValuesFile } from './git-host.js'
 import { expectNowhere, filesLeaking, leaksIn } from './secrets.js'
 import { buildExampleApp, push } from './example-app.js'
 import { kind, KIND_PATH, NODE, REGISTRY_MODE } from './kind.js'
@@ -121,7 +121,13 @@ describe('gitops-bump: a hostile GitOps repository', () => {
     const workspace = tmp('workspace-')
     const { main, post } = await runMainAndPost(
       'gitops-bump',
-      { repository: repo.url, 'values-file': 'charts/big/values.yaml', tag: TAG, ...sshInputs(), token },
+      withValuesFile({
+        repository: repo.url,
+        'values-file': 'charts/big/values.yaml',
+        tag: TAG,
+        ...sshInputs(),
+        token
+      }),
       {
         workspace,
         env: {
@@ -177,7 +183,7 @@ describe('gitops-bump: a hostile GitOps repository', () => {
     const head = repo.head()
     const r = await runMain(
       'gitops-bump',
-      { repository: repo.url, tag: TAG, ...sshInputs(), token, ...inputs },
+      withValuesFile({ repository: repo.url, tag: TAG, ...sshInputs(), token, ...inputs }),
       {
         env: { PATH: `${path.dirname(infra.HELM)}:${process.env.PATH}`, GITOPS_KEY: key(), ...RUNNER_SECRETS }
       }

@@ -16,7 +16,7 @@ import {
   tempDir,
   uniqueName
 } from '../../scripts/lib/runner.mjs'
-import { helmPath, hostedRepo, sshInputs } from './git-host.js'
+import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { infra, loggedInDockerConfig } from './registry.js'
 import { expectNowhere } from './secrets.js'
 import { idTokenEnv, SIGN_INPUTS, sigstore, VERIFY_INPUTS, WORKFLOW } from './sigstore.js'
@@ -64,14 +64,14 @@ async function bump(repository: string, verify: Record<string, string>) {
   const head = repo.head()
   const main = await runMain(
     'gitops-bump',
-    {
+    withValuesFile({
       repository: repo.url,
       tag: TAG,
       'verify-image': `${infra.REGISTRY}/${repository}`,
       ...readLogin(),
       ...sshInputs(),
       ...verify
-    },
+    }),
     { env: { PATH: helmPath() } }
   )
   return { main, repo, head }

@@ -341,7 +341,74 @@ describe('build-push settings: the seed tag needs the run', () => {
   })
 })
 
+const e2e = { image: 'ghcr.io/o/app:v2', chart: CHART }
+const VALUES = `${CHART}/values.yaml`
 table('kind-e2e', kindE2e, [
+  [
+    'upgrade-from: the rehearsal, with the probe at the first smoke test path by default',
+    { ...e2e, 'upgrade-from': VALUES },
+    s =>
+      expect(s.upgradeFrom).toEqual({
+        given: VALUES,
+        valuesFile: path.join(ROOT, VALUES),
+        chart: undefined,
+        probeRate: 20,
+        probePath: '/healthz',
+        maxFailedRequests: 0,
+        rollback: false
+      })
+  ],
+  [
+    'upgrade-from with its chart, rate, path, limit and rollback',
+    {
+      ...e2e,
+      'upgrade-from': VALUES,
+      'upgrade-from-chart': CHART,
+      'probe-rate': '50',
+      'probe-path': '/',
+      'max-failed-requests': '3',
+      rollback: 'true'
+    },
+    s =>
+      expect(s.upgradeFrom).toMatchObject({
+        chart: path.join(ROOT, CHART),
+        probeRate: 50,
+        probePath: '/',
+        maxFailedRequests: 3,
+        rollback: true
+      })
+  ],
+  ['no upgrade-from: no rehearsal', e2e, s => expect(s.upgradeFrom).toBeUndefined()],
+  [
+    'rollback without upgrade-from',
+    { ...e2e, rollback: 'true' },
+    /'rollback' applies only with upgrade-from/
+  ],
+  [
+    'probe-path without upgrade-from',
+    { ...e2e, 'probe-path': '/' },
+    /'probe-path' applies only with upgrade-from/
+  ],
+  [
+    'upgrade-from in a cluster of your own',
+    { ...e2e, 'upgrade-from': VALUES, kubeconfig: 'package.json' },
+    /'upgrade-from' rehearses the upgrade in a kind cluster of this step's/
+  ],
+  [
+    'a probe-rate over 200',
+    { ...e2e, 'upgrade-from': VALUES, 'probe-rate': '500' },
+    /'probe-rate' must be a whole number from 1 to 200/
+  ],
+  [
+    'a probe-path without its slash',
+    { ...e2e, 'upgrade-from': VALUES, 'probe-path': 'healthz' },
+    /'probe-path' must be a path starting with '\/'/
+  ],
+  [
+    'upgrade-from-chart that is not a chart',
+    { ...e2e, 'upgrade-from': VALUES, 'upgrade-from-chart': 'src' },
+    /'upgrade-from-chart' must be a chart folder/
+  ],
   [
     'digest: deployed as image@digest',
     { image: 'ghcr.io/o/app:v1', digest: DIGEST, chart: CHART },
@@ -369,7 +436,7 @@ table('kind-e2e', kindE2e, [
         { path: '/', status: 200, contains: undefined }
       ])
       expect(s).toMatchObject({
-        namespace: 'demo-app',
+        namespace: 'e2e',
         imageSource: 'load',
         service: 'demo-flask-app',
         port: 80
@@ -559,8 +626,10 @@ table('kind-e2e', kindE2e, [
 const bump = {
   repository: 'ssh://git@git.example.com/ops/gitops.git',
   'ssh-key': KEY,
+  'values-file': 'helm/demo-flask-app/values.yaml',
   tag: 'v2.0.0-3f1c2d4-17'
 }
+const promote: Inputs = { ...bump, tag: '', 'promote-from': 'envs/staging/values.yaml' }
 const argo = {
   ...bump,
   'argocd-server': 'https://argocd.example.com',
@@ -568,6 +637,51 @@ const argo = {
   'argocd-application': 'demo'
 }
 table('gitops-bump', gitopsBump, [
+  [
+    'no values-file and no targets: the values file is not guessed',
+    { ...bump, 'values-file': '' },
+    /Input 'values-file' is required \(the values file to bump/
+  ],
+  [
+    'promote-from: no tag needed, the assignments made once the source is read',
+    promote,
+    s => {
+      expect(s.promote).toEqual({ from: 'envs/staging/values.yaml', application: undefined, afterMs: 0 })
+      expect(s.tag).toBeUndefined()
+      expect(s.set).toEqual([])
+    }
+  ],
+  [
+    'promote-from with its application and a soak time',
+    { ...promote, ...argo, tag: '', 'promote-from-application': 'staging/demo', 'promote-after': '10m' },
+    s =>
+      expect(s.promote).toMatchObject({
+        application: { namespace: 'staging', name: 'demo' },
+        afterMs: 600_000
+      })
+  ],
+  ['promote-from with a tag', { ...promote, tag: 'v1' }, /Input 'tag' comes from promote-from/],
+  ['promote-from with a digest', { ...promote, digest: DIGEST }, /Input 'digest' comes from promote-from/],
+  [
+    'promote-from-application without promote-from',
+    { ...bump, 'promote-from-application': 'demo' },
+    /Input 'promote-from-application' applies only with promote-from/
+  ],
+  [
+    'promote-from-application without argocd-server',
+    { ...promote, 'promote-from-application': 'demo' },
+    /Input 'promote-from-application' needs argocd-server/
+  ],
+  [
+    'promote-after without the application that tells how long',
+    { ...promote, 'promote-after': '5m' },
+    /Input 'promote-after' needs promote-from-application/
+  ],
+  [
+    'promote-from outside the repository',
+    { ...promote, 'promote-from': '../x.yaml' },
+    /Input 'promote-from' must be a path inside/
+  ],
   [
     'verify-image: keyless, the workflow in its short form, the public Sigstore',
     {
@@ -656,7 +770,7 @@ table('gitops-bump', gitopsBump, [
   ],
   [
     'owner/name with a token: https to GitHub',
-    { repository: 'ops/gitops', token: 'ghs_x', tag: 'v1' },
+    { repository: 'ops/gitops', token: 'ghs_x', tag: 'v1', 'values-file': 'values.yaml' },
     s =>
       expect(s.remote).toEqual({
         url: 'https://github.com/ops/gitops.git',

@@ -45,3 +45,71 @@ export function withStep<T>(stage: string, given: Inputs, read: () => T): T {
     process.env = saved
   }
 }
+
+/** What a stage run in-process left: its error, outputs, state, summary and workflow commands. */
+export interface StepRun<T> {
+  value?: T
+  error?: Error
+  outputs: Record<string, string>
+  state: Record<string, string>
+  summary: string
+  /** stdout lines that are workflow commands (::warning::, ::group:: ...). */
+  commands: string[]
+}
+
+/**
+ * Runs `work` (a stage's main with fake collaborators) in the runner's environment for one step: inputs
+ * with action.yml's defaults, and fresh GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY files in a
+ * RUNNER_TEMP of its own, read back afterwards.
+ */
+export async function runInStep<T>(
+  stage: string,
+  given: Inputs,
+  work: () => Promise<T>,
+  opts: { env?: Record<string, string>; summaryFile?: string } = {}
+): Promise<StepRun<T>> {
+  const fs = await import('node:fs')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const { parseFileCommands } = await import('../../scripts/lib/runner.mjs')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'step-'))
+  const files = {
+    GITHUB_OUTPUT: path.join(dir, 'output'),
+    GITHUB_STATE: path.join(dir, 'state'),
+    GITHUB_STEP_SUMMARY: opts.summaryFile ?? path.join(dir, 'summary')
+  }
+  for (const f of Object.values(files)) if (!fs.existsSync(f)) fs.writeFileSync(f, '')
+  const saved = { ...process.env }
+  const write = process.stdout.write
+  const commands: string[] = []
+  const run: StepRun<T> = { outputs: {}, state: {}, summary: '', commands }
+  try {
+    // withStep restores the environment when it returns: its environment is copied for the async work
+    const env = capture(stage, given)
+    Object.assign(process.env, env, files, { RUNNER_TEMP: path.join(dir, 'temp') }, opts.env ?? {})
+    fs.mkdirSync(path.join(dir, 'temp'))
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split('\n')) if (line.startsWith('::')) commands.push(line)
+      return true
+    }) as typeof write
+    try {
+      run.value = await work()
+    } catch (err) {
+      run.error = err as Error
+    }
+  } finally {
+    process.stdout.write = write
+    process.env = saved
+  }
+  run.outputs = parseFileCommands(fs.readFileSync(files.GITHUB_OUTPUT, 'utf8'))
+  run.state = parseFileCommands(fs.readFileSync(files.GITHUB_STATE, 'utf8'))
+  if (fs.statSync(files.GITHUB_STEP_SUMMARY).isFile())
+    run.summary = fs.readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')
+  fs.rmSync(dir, { recursive: true, force: true })
+  return run
+}
+
+/** The environment withStep sets for a step, as a plain object. */
+function capture(stage: string, given: Inputs): Record<string, string> {
+  return withStep(stage, given, () => ({ ...(process.env as Record<string, string>) }))
+}

@@ -14,6 +14,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: MANIFEST_TYPES, descriptors, referrersTag
 
+// EXTERNAL MODULE: ./src/common/tag.ts
+var tag = __webpack_require__(7045);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
@@ -95,6 +97,7 @@ var common_digest = __webpack_require__(1573);
 // names, scoped to the repository. The password is never in a URL, a log line or an error.
 // A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
+
 
 
 
@@ -325,7 +328,7 @@ function descriptors(index) {
     return list.filter((d) => typeof d === 'object' &&
         d !== null &&
         typeof d.mediaType === 'string' &&
-        /^sha256:[a-f0-9]{64}$/.test(String(d.digest)) &&
+        (0,tag/* isDigest */.Bc)(String(d.digest)) &&
         Number.isInteger(d.size));
 }
 /** A registry's JSON answer, which must be an object; anything else is an error naming what was read. */

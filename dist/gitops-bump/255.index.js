@@ -86,6 +86,7 @@ __webpack_require__.r(__webpack_exports__);
 __webpack_require__.d(__webpack_exports__, {
   ArgoClient: () => (/* reexport */ ArgoClient),
   checkApplications: () => (/* reexport */ checkApplications),
+  checkSource: () => (/* reexport */ promote/* checkSource */.As),
   confirmDeploy: () => (/* binding */ confirmDeploy),
   deployError: () => (/* binding */ deployError)
 });
@@ -154,7 +155,7 @@ class ArgoClient {
             }
         }
         catch {
-            throw new Error(`Argo CD (${this.s.server.host}) about ${(0,argocd_settings/* appLabel */._)(app)}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`);
+            throw new Error(`Argo CD (${this.s.server.host}) about ${(0,argocd_settings/* appLabel */._$)(app)}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`);
         }
         return { status: r.status, body, autoSync, text: r.text };
     }
@@ -178,6 +179,27 @@ class ArgoClient {
         catch {
             return [];
         }
+    }
+    /** The application's resource tree (every object Argo CD knows below it); [] when it does not answer. */
+    async resourceTree(app) {
+        const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource-tree`, app);
+        const r = await this.request('GET', url, app);
+        if (r.status !== 200)
+            throw new Error(`Argo CD answered HTTP ${r.status} for the resources of ${(0,argocd_settings/* appLabel */._$)(app)}`);
+        return (JSON.parse(r.text).nodes ?? []).filter(n => n && typeof n === 'object');
+    }
+    /** One live object of the application, as the cluster has it (Argo CD reads it from the cluster). */
+    async liveObject(app, node) {
+        const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource`, app);
+        url.searchParams.set('resourceName', node.name);
+        url.searchParams.set('namespace', node.namespace ?? '');
+        url.searchParams.set('kind', node.kind);
+        url.searchParams.set('version', node.version ?? 'v1');
+        url.searchParams.set('group', node.group ?? '');
+        const r = await this.request('GET', url, app);
+        if (r.status !== 200)
+            throw new Error(`Argo CD answered HTTP ${r.status} for ${node.kind}/${node.name} of ${(0,argocd_settings/* appLabel */._$)(app)}`);
+        return JSON.parse(JSON.parse(r.text).manifest ?? '{}');
     }
     /** POST a sync of the application to `revision` (the token needs 'applications, sync'). */
     async sync(app, revision) {
@@ -219,7 +241,7 @@ class ArgoClient {
         const code = err.code ?? '';
         if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
             return new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdCa, `does not verify ${this.s.server.host}'s certificate (${code}): give the PEM of the CA that signed it (TLS is always verified)`);
-        return new Error(`Argo CD at ${this.s.server.host} cannot be reached: ${err.message} (asking about ${(0,argocd_settings/* appLabel */._)(app)})`);
+        return new Error(`Argo CD at ${this.s.server.host} cannot be reached: ${err.message} (asking about ${(0,argocd_settings/* appLabel */._$)(app)})`);
     }
 }
 /** Before the push: every application can be read with the token; else the input that is wrong. */
@@ -227,14 +249,14 @@ async function checkApplications(client, s) {
     for (const app of s.applications) {
         const r = await client.application(app);
         if (r.status === 200) {
-            core/* info */.pq(`Argo CD application ${(0,argocd_settings/* appLabel */._)(app)}: ${describeStatus(r.body)}`);
+            core/* info */.pq(`Argo CD application ${(0,argocd_settings/* appLabel */._$)(app)}: ${describeStatus(r.body)}`);
             continue;
         }
         if (r.status === 401)
             throw new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdToken, `was refused by Argo CD at ${s.server.host} (HTTP 401: not a valid token, or it expired); nothing was pushed`);
         if (r.status === 403 || r.status === 404)
-            throw new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdApplication, `names '${(0,argocd_settings/* appLabel */._)(app)}', which Argo CD at ${s.server.host} does not let this token read (HTTP ${r.status}, permission denied: Argo CD's answer when the application does not exist, too; the token needs 'applications, get' on it); nothing was pushed`);
-        throw new Error(`Argo CD at ${s.server.host} answered HTTP ${r.status} about ${(0,argocd_settings/* appLabel */._)(app)}: ${r.text.slice(0, 300)}; nothing was pushed`);
+            throw new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdApplication, `names '${(0,argocd_settings/* appLabel */._$)(app)}', which Argo CD at ${s.server.host} does not let this token read (HTTP ${r.status}, permission denied: Argo CD's answer when the application does not exist, too; the token needs 'applications, get' on it); nothing was pushed`);
+        throw new Error(`Argo CD at ${s.server.host} answered HTTP ${r.status} about ${(0,argocd_settings/* appLabel */._$)(app)}: ${r.text.slice(0, 300)}; nothing was pushed`);
     }
 }
 /** One line of what Argo CD says of an application: sync, revision, operation, health, conditions. */
@@ -308,11 +330,11 @@ class DeployWait {
         const r = await this.client.application(app, this.s.refresh);
         if (r.status === 403) {
             this.refreshing = false;
-            core/* warning */.$e(`Argo CD refused to refresh ${(0,argocd_settings/* appLabel */._)(app)} (HTTP 403: this token may read the application but not refresh it); waiting for Argo CD's own poll of the repository instead (every 3 minutes unless its timeout.reconciliation says otherwise)`);
+            core/* warning */.$e(`Argo CD refused to refresh ${(0,argocd_settings/* appLabel */._$)(app)} (HTTP 403: this token may read the application but not refresh it); waiting for Argo CD's own poll of the repository instead (every 3 minutes unless its timeout.reconciliation says otherwise)`);
             return this.client.application(app);
         }
         if (r.status !== 200)
-            throw new Error(`Argo CD refused the refresh of ${(0,argocd_settings/* appLabel */._)(app)}: HTTP ${r.status}`);
+            throw new Error(`Argo CD refused the refresh of ${(0,argocd_settings/* appLabel */._$)(app)}: HTTP ${r.status}`);
         this.refreshed.set(app, Date.now());
         return r;
     }
@@ -326,7 +348,7 @@ class DeployWait {
             Date.now() - (this.refreshed.get(app) ?? 0) > REFRESH_AGAIN_MS;
         const r = again ? await this.refresh(app) : await this.client.application(app);
         if (r.status !== 200)
-            throw new Error(`Argo CD answered HTTP ${r.status} about ${(0,argocd_settings/* appLabel */._)(app)}`);
+            throw new Error(`Argo CD answered HTTP ${r.status} about ${(0,argocd_settings/* appLabel */._$)(app)}`);
         this.autoSync.set(app, r.autoSync);
         const st = r.body;
         this.atCommit.set(app, await revisionContains(st, this.commit, this.contains));
@@ -347,7 +369,7 @@ class DeployWait {
         if (verdict === 'healthy') {
             const seconds = (Date.now() - this.pushedAt) / 1000;
             this.results.set(app, { ...base, seconds });
-            core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: Synced at ${base.revision.slice(0, 12)} and Healthy, ${seconds.toFixed(1)} s after the push`);
+            core/* info */.pq(`${(0,argocd_settings/* appLabel */._$)(app)}: Synced at ${base.revision.slice(0, 12)} and Healthy, ${seconds.toFixed(1)} s after the push`);
         }
         else if (verdict === 'degraded' || verdict === 'failed') {
             const why = verdict === 'degraded' ? [...unhealthy(st), ...(await this.client.unhealthyTree(app))] : [];
@@ -355,7 +377,7 @@ class DeployWait {
                 ? `Degraded at ${base.revision.slice(0, 12)}: ${why.join('; ') || st.health?.message || 'no message'}`
                 : `its sync of ${this.commit.slice(0, 12)} ${st.operationState?.phase}: ${st.operationState?.message ?? ''}`;
             this.results.set(app, { ...base, problem, degraded: true });
-            core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: ${problem}`);
+            core/* info */.pq(`${(0,argocd_settings/* appLabel */._$)(app)}: ${problem}`);
         }
     }
     /** argocd-sync: an application without automated sync is synced to the commit, once Argo CD takes it. */
@@ -363,13 +385,13 @@ class DeployWait {
         const r = await this.client.sync(app, this.commit);
         if (r.status === 200) {
             this.synced.add(app);
-            core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: asked Argo CD to sync ${this.commit.slice(0, 12)} (auto-sync is off)`);
+            core/* info */.pq(`${(0,argocd_settings/* appLabel */._$)(app)}: asked Argo CD to sync ${this.commit.slice(0, 12)} (auto-sync is off)`);
         }
         else if (r.status === 401 || r.status === 403)
-            throw new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdToken, `may not sync ${(0,argocd_settings/* appLabel */._)(app)} (HTTP ${r.status}): argocd-sync needs 'applications, sync' on it in Argo CD's RBAC`);
+            throw new inputs/* InputError */.dz(constants/* Inputs */.G0.ArgocdToken, `may not sync ${(0,argocd_settings/* appLabel */._$)(app)} (HTTP ${r.status}): argocd-sync needs 'applications, sync' on it in Argo CD's RBAC`);
         // anything else (another operation is running) is asked again at the next look
         else
-            core/* info */.pq(`${(0,argocd_settings/* appLabel */._)(app)}: Argo CD did not take the sync yet (HTTP ${r.status}: ${r.text.slice(0, 200)})`);
+            core/* info */.pq(`${(0,argocd_settings/* appLabel */._$)(app)}: Argo CD did not take the sync yet (HTTP ${r.status}: ${r.text.slice(0, 200)})`);
     }
     timedOut(app) {
         const last = this.last.get(app) ?? {};
@@ -439,8 +461,10 @@ function reconciledSince(st, ms) {
     return Number.isNaN(finished) || (!Number.isNaN(reconciled) && reconciled >= finished + ms);
 }
 
-// EXTERNAL MODULE: ./src/gitops-bump/outcome.ts
-var outcome = __webpack_require__(9659);
+// EXTERNAL MODULE: ./src/gitops-bump/promote.ts
+var promote = __webpack_require__(4531);
+// EXTERNAL MODULE: ./src/common/probe.ts
+var common_probe = __webpack_require__(8183);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __webpack_require__(7067);
 // EXTERNAL MODULE: external "node:https"
@@ -451,6 +475,7 @@ var external_node_https_ = __webpack_require__(4708);
 // `rate` a second, never more than twice that many in flight. It runs from the push until the wait for
 // Argo CD ends and PROBE_TAIL_MS after (a Deployment is rolled out once its old pods are terminating;
 // they stop a little later, and requests meeting them then count too).
+
 
 
 const PROBE_REQUEST_MS = 2000;
@@ -475,12 +500,12 @@ class Probe {
     timer;
     inflight = new Set();
     started = 0;
-    result;
+    tally;
     constructor(url, rate, request = get) {
         this.url = url;
         this.rate = rate;
         this.request = request;
-        this.result = { url: url.href, rate, seconds: 0, sent: 0, failed: 0, errors: {}, first: [] };
+        this.tally = new common_probe/* Tally */.F0(url.href, rate);
     }
     start() {
         this.started = Date.now();
@@ -489,15 +514,11 @@ class Probe {
     tick() {
         if (this.inflight.size >= this.rate * 2)
             return;
-        this.result.sent++;
+        this.tally.sent();
         const at = (Date.now() - this.started) / 1000;
         const p = this.request(this.url).then(problem => {
-            if (!problem)
-                return;
-            this.result.failed++;
-            this.result.errors[problem] = (this.result.errors[problem] ?? 0) + 1;
-            if (this.result.first.length < 5)
-                this.result.first.push(`${at.toFixed(1)} s: ${problem}`);
+            if (problem)
+                this.tally.failed(at, problem);
         });
         this.inflight.add(p);
         void p.finally(() => this.inflight.delete(p));
@@ -506,8 +527,7 @@ class Probe {
     async stop() {
         clearInterval(this.timer);
         await Promise.all(this.inflight);
-        this.result.seconds = (Date.now() - this.started) / 1000;
-        return this.result;
+        return this.tally.result((Date.now() - this.started) / 1000);
     }
 }
 
@@ -569,27 +589,18 @@ async function revertBump(settings, repo, priv, bump, files, why) {
 
 
 
-/** One value, or `<application>=<value>` lines when there are several applications. */
-function perApp(results, value) {
-    return results.length === 1
-        ? value(results[0])
-        : results.map(r => `${(0,argocd_settings/* appLabel */._)(r.app)}=${value(r)}`).join('\n');
-}
 async function confirmDeploy(settings, client, repo, priv, outcome, pushedAt) {
     const s = settings.argocd;
-    const names = s.applications.map(argocd_settings/* appLabel */._).join(', ');
+    const names = s.applications.map(argocd_settings/* appLabel */._$).join(', ');
     const probe = s.probe && new Probe(s.probe.url, s.probe.rate);
     probe?.start();
     const results = await core/* group */.Os(`Wait for Argo CD: ${names} Synced and Healthy at ${outcome.commit.slice(0, 12)}`, () => waitForDeploy(client, s, outcome.commit, pushedAt, rev => repo.contains(rev, outcome.commit)));
     const probed = probe && (await stopProbe(probe));
     const deployed = results.every(r => !r.problem);
-    core/* setOutput */.uH(constants/* Outputs */.tY.Deployed, String(deployed));
-    core/* setOutput */.uH(constants/* Outputs */.tY.ArgocdRevision, perApp(results, r => r.revision));
-    core/* setOutput */.uH(constants/* Outputs */.tY.ArgocdHealth, perApp(results, r => r.health));
     const deploy = { results, deployed, probe: probed };
     const degraded = results.filter(r => r.degraded);
     if (!deployed && s.onDegraded === 'revert' && degraded.length && outcome.changed) {
-        const why = degraded.map(r => `Argo CD: ${(0,argocd_settings/* appLabel */._)(r.app)} ${r.problem}`).join('; ');
+        const why = degraded.map(r => `Argo CD: ${(0,argocd_settings/* appLabel */._$)(r.app)} ${r.problem}`).join('; ');
         const files = outcome.results.filter(r => r.changes.length).map(r => r.target.file);
         try {
             deploy.reverted = await core/* group */.Os('on-degraded: revert the bump', () => revertBump(settings, repo, priv, outcome.commit, files, why));
@@ -599,7 +610,7 @@ async function confirmDeploy(settings, client, repo, priv, outcome, pushedAt) {
                 for (const app of s.applications)
                     await client
                         .application(app, s.refresh)
-                        .catch(err => core/* warning */.$e(`Argo CD was not asked to refresh ${(0,argocd_settings/* appLabel */._)(app)} after the revert: ${err}`));
+                        .catch(err => core/* warning */.$e(`Argo CD was not asked to refresh ${(0,argocd_settings/* appLabel */._$)(app)} after the revert: ${err}`));
         }
         catch (err) {
             deploy.revertError = err.message;
@@ -611,7 +622,7 @@ async function confirmDeploy(settings, client, repo, priv, outcome, pushedAt) {
 function deployError(deploy, commit) {
     const lines = deploy.results
         .filter(r => r.problem)
-        .map(r => `Argo CD application ${(0,argocd_settings/* appLabel */._)(r.app)}: ${r.problem}`);
+        .map(r => `Argo CD application ${(0,argocd_settings/* appLabel */._$)(r.app)}: ${r.problem}`);
     if (deploy.reverted)
         lines.push(`on-degraded: revert: the bump was reverted in ${deploy.reverted}`);
     if (deploy.revertError)
@@ -622,11 +633,10 @@ function deployError(deploy, commit) {
 async function stopProbe(probe) {
     await new Promise(r => setTimeout(r, PROBE_TAIL_MS));
     const r = await probe.stop();
-    core/* setOutput */.uH(constants/* Outputs */.tY.Probe, JSON.stringify(r));
     if (r.failed)
-        core/* warning */.$e(`Not zero downtime: ${(0,outcome/* describeProbe */.W)(r)}; first: ${r.first.join('; ')}`);
+        core/* warning */.$e(`Not zero downtime: ${(0,common_probe/* describeProbe */.WH)(r)}; first: ${r.first.join('; ')}`);
     else
-        core/* info */.pq((0,outcome/* describeProbe */.W)(r));
+        core/* info */.pq((0,common_probe/* describeProbe */.WH)(r));
     return r;
 }
 

@@ -98,19 +98,21 @@ class HttpsClient {
 /* harmony export */   RegistryClient: () => (/* binding */ RegistryClient)
 /* harmony export */ });
 /* unused harmony exports MANIFEST_TYPES, repositoryOf, referrersTag, descriptors */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _https_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6788);
-/* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1987);
-/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1573);
+/* harmony import */ var _tag_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7045);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _https_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6788);
+/* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1987);
+/* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1573);
 // The few calls of the OCI distribution API that build-push (the matrix, signatures) and gitops-bump (verification) need: read a manifest or a blob, upload a blob,
 // put a manifest under a tag or a digest. Authentication as registries ask for it in their 401: Basic with
 // the step's credentials, or Bearer (GHCR, Docker Hub) with a token fetched from the realm the challenge
 // names, scoped to the repository. The password is never in a URL, a log line or an error.
 // A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
+
 
 
 
@@ -164,13 +166,13 @@ class RegistryClient {
         if (this.http)
             return this.http;
         const extra = [];
-        const dir = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.certsDir, this.registry);
-        for (const name of node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync(dir) ? node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync(dir) : [])
+        const dir = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.certsDir, this.registry);
+        for (const name of node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(dir) ? node_fs__WEBPACK_IMPORTED_MODULE_1__.readdirSync(dir) : [])
             if (name.endsWith('.crt'))
-                extra.push(node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync(node_path__WEBPACK_IMPORTED_MODULE_1__.join(dir, name), 'utf8'));
-        if (process.env.NODE_EXTRA_CA_CERTS && node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync(process.env.NODE_EXTRA_CA_CERTS))
-            extra.push(node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'));
-        this.http = new _https_js__WEBPACK_IMPORTED_MODULE_2__/* .HttpsClient */ .z({ ca: extra, timeoutMs: 300_000, idle: true, maxBody: Infinity });
+                extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name), 'utf8'));
+        if (process.env.NODE_EXTRA_CA_CERTS && node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(process.env.NODE_EXTRA_CA_CERTS))
+            extra.push(node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'));
+        this.http = new _https_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpsClient */ .z({ ca: extra, timeoutMs: 300_000, idle: true, maxBody: Infinity });
         return this.http;
     }
     send(method, url, headers, body) {
@@ -235,12 +237,12 @@ class RegistryClient {
         if (r.status !== 200)
             this.fail(`Reading ${repository}@${reference} from ${this.registry}`, r);
         const json = jsonObject(r.body, `${this.registry}'s manifest ${repository}@${reference}`);
-        if (reference.startsWith('sha256:') && (0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(r.body) !== reference)
-            throw new Error(`${this.registry} answered ${repository}@${reference} with a manifest of another digest (${(0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(r.body)})`);
+        if (reference.startsWith('sha256:') && (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body) !== reference)
+            throw new Error(`${this.registry} answered ${repository}@${reference} with a manifest of another digest (${(0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body)})`);
         const type = typeof json.mediaType === 'string' ? json.mediaType : r.headers['content-type'];
         return {
             mediaType: typeof type === 'string' ? type : '',
-            digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(r.body),
+            digest: (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body),
             size: r.body.length,
             json,
             raw: r.body
@@ -259,8 +261,8 @@ class RegistryClient {
             this.fail(`Reading blob ${digest} of ${repository}`, r);
         if (r.body.length > maxBytes)
             throw new Error(`Blob ${digest} of ${repository} is ${r.body.length} bytes, more than the ${maxBytes} expected`);
-        if ((0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(r.body) !== digest)
-            throw new Error(`${this.registry} answered blob ${digest} of ${repository} with other content (${(0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(r.body)})`);
+        if ((0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body) !== digest)
+            throw new Error(`${this.registry} answered blob ${digest} of ${repository} with other content (${(0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(r.body)})`);
         return r.body;
     }
     /**
@@ -330,7 +332,7 @@ class RegistryClient {
         const r = await this.request('PUT', repository, `manifests/${reference}`, { 'content-type': mediaType }, body);
         if (r.status !== 201 && r.status !== 200)
             this.fail(`Pushing ${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference} to ${this.registry}`, r);
-        return String(r.headers['docker-content-digest'] ?? (0,_digest_js__WEBPACK_IMPORTED_MODULE_4__/* .digestOf */ .o)(body));
+        return String(r.headers['docker-content-digest'] ?? (0,_digest_js__WEBPACK_IMPORTED_MODULE_5__/* .digestOf */ .o)(body));
     }
 }
 /** The tag the OCI referrers tag schema keeps a digest's referrers under. */
@@ -341,7 +343,7 @@ function descriptors(index) {
     return list.filter((d) => typeof d === 'object' &&
         d !== null &&
         typeof d.mediaType === 'string' &&
-        /^sha256:[a-f0-9]{64}$/.test(String(d.digest)) &&
+        (0,_tag_js__WEBPACK_IMPORTED_MODULE_0__/* .isDigest */ .Bc)(String(d.digest)) &&
         Number.isInteger(d.size));
 }
 /** A registry's JSON answer, which must be an object; anything else is an error naming what was read. */

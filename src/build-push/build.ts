@@ -1,6 +1,7 @@
 // The build, with buildx or the classic builder, and the push: what main's build phase runs. A failed
 // build is explained (a refused push names the credentials, an unknown builder the input, a Dockerfile
 // error is annotated at its line).
+import { DIGEST, isDigest } from '../common/tag.js'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
@@ -96,7 +97,7 @@ export async function buildClassic(settings: Settings, ctx: RunContext, engine: 
 
 /** A push must end with the registry's digest. */
 export function checkPushed(settings: Settings, built: Built): void {
-  if (settings.push && !/^sha256:[0-9a-f]{64}$/.test(built.digest))
+  if (settings.push && !isDigest(built.digest))
     throw new Error(`The push finished but reported no digest for ${settings.refs[0]}`)
 }
 
@@ -121,7 +122,7 @@ function sizeWatch(settings: Settings, engine: Engine) {
   const watch = (text: string) => {
     if (query || !settings.summary) return
     seen = (seen + text).slice(-400)
-    const written = /writing image (sha256:[0-9a-f]{64})/.exec(seen)
+    const written = new RegExp(`writing image (${DIGEST})`).exec(seen)
     if (written) query = imageSize(engine, written[1]).catch(() => 'unknown')
   }
   return { watch, query: () => query }
@@ -134,7 +135,7 @@ async function pushViaEngine(
   imageId: string,
   dir: PrivateDir
 ): Promise<string> {
-  if (!/^sha256:[0-9a-f]{64}$/.test(imageId))
+  if (!isDigest(imageId))
     throw new Error(`The build reported no image id to push by digest (got '${imageId}')`)
   const { RegistryClient, repositoryOf } = await import('../common/registry.js')
   const { pushFromEngine, manifestAnnotations } = await import('./engine-push.js')
@@ -211,7 +212,7 @@ async function pushAll(settings: Settings, docker: Docker): Promise<string> {
   const digests = new Set<string>()
   for (const ref of settings.refs) {
     const r = await docker(['push', ref], { label: `docker push ${ref}` })
-    const m = /digest: (sha256:[0-9a-f]{64})/.exec(r.stdout)
+    const m = new RegExp(`digest: (${DIGEST})`).exec(r.stdout)
     if (m) digests.add(m[1])
   }
   if (digests.size > 1)

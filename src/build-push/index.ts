@@ -1,5 +1,5 @@
-import { runStage } from '../common/stage.js'
-import { main } from './main.js'
+import { dispatch, runStage } from '../common/stage.js'
+import { buildPush } from './main.js'
 import { post } from './post.js'
 
-await runStage(main, post)
+await dispatch(() => runStage(buildPush).then(() => undefined), post)

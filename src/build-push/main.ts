@@ -1,44 +1,63 @@
 // build-push: settings -> the signing identity (asked before anything is built) -> the engine (step docker
-// config, builder, logins) -> build (and push) -> sign and attest the pushed digest -> outputs, and the
-// summary in `finally`. mode: merge pushes (and signs) the matrix legs' index instead.
+// config, builder, logins) -> build (and push) -> sign and attest the pushed digest. mode: merge pushes (and
+// signs) the matrix legs' index instead. The skeleton (common/stage.ts) writes the outputs and the summary,
+// on failure too, and removes the private folder.
 import * as core from '@actions/core'
+import type { OutputValue, Stage, Step } from '../common/stage.js'
+import type { Outcome } from './outcome.js'
 import { PrivateDir } from '../common/temp.js'
-import { buildClassic, buildWithBuildx, checkPushed, type Built } from './build.js'
-import { State } from './constants.js'
+import { buildClassic, buildWithBuildx, checkPushed, imageSize } from './build.js'
+import { Outputs, State } from './constants.js'
 import { checkMode, connect, type Engine } from './engine.js'
-import { setOutputs, summarize, summarizeMerge } from './report.js'
-import { getSettings, runContext, type RunContext, type Settings } from './settings.js'
+import { summarize } from './report.js'
+import { getSettings, imageLabels, runContext, type RunContext, type Settings } from './settings.js'
 import { signingIdentity, type Identity, type Signed } from './sign.js'
 
-export async function main(): Promise<void> {
-  const ctx = runContext()
-  const settings = getSettings(ctx)
-  if (settings.mode === 'merge') return merge(settings, ctx)
-  checkMode(settings)
-  const identity = await signingIdentity(settings.signing, settings.push)
-  const dir = await PrivateDir.create('build-push')
-  core.saveState(State.PrivateDir, dir.path)
-  let engine: Engine | undefined
-  let built: Built | undefined
-  let signed: Signed[] = []
-  let error: unknown
-  try {
-    engine = await connect(settings, dir)
-    built =
+export interface Deps {
+  priv: PrivateDir
+  ctx: RunContext
+  /** The step's docker config, builder and logins. */
+  connect(s: Settings, priv: PrivateDir): Promise<Engine>
+  /** Signs and attests the pushed digest in every repository it went to. */
+  sign(s: Settings, identity: Identity, digest: string): Promise<Signed[]>
+  /** mode: merge — the legs' index pushed under every tag. */
+  merge(s: Settings): Promise<{ digest: string; platforms: string[] }>
+}
+
+export const buildPush: Stage<Settings, Deps, Outcome> = {
+  settings: () => getSettings(runContext()),
+  deps: makeDeps,
+  outcome: () => ({ signed: [] }),
+  async run(s, d, o, step) {
+    if (s.mode === 'merge') return merge(s, d, o, step)
+    checkMode(s)
+    const identity = await signingIdentity(s.signing, s.push)
+    const engine = (o.engine = await d.connect(s, d.priv))
+    const built = (o.built =
       engine.builder === 'buildx'
-        ? await buildWithBuildx(settings, ctx, engine, dir)
-        : await buildClassic(settings, ctx, engine)
-    checkPushed(settings, built)
-    if (identity && built.digest) signed = await signPushed(settings, identity, built.digest)
-    setOutputs(settings, ctx, built.digest, { imageId: built.imageId }, signed)
-  } catch (err) {
-    error = err
-    throw err
-  } finally {
-    await summarize(settings, engine, built, error, signed).catch(err =>
-      core.warning(`The job summary was not written: ${(err as Error).message}`)
-    )
-    await dir.remove()
+        ? await buildWithBuildx(s, d.ctx, engine, d.priv)
+        : await buildClassic(s, d.ctx, engine))
+    checkPushed(s, built)
+    if (identity && built.digest) o.signed = await d.sign(s, identity, built.digest)
+    o.extra = { imageId: built.imageId }
+    o.digest = built.digest
+    if (s.summary)
+      o.size = await (built.size ?? imageSize(engine, engine.viaEngine ? built.imageId : s.refs[0]))
+  },
+  outputs: (o, s) => (o.digest === undefined ? {} : outputs(s, o)),
+  summary: (o, s, error) => {
+    if (s.summary) summarize(s, o, error)
+  },
+  cleanup: (_, d) => d.priv.remove()
+}
+
+export async function makeDeps(_: Settings, step: Step): Promise<Deps> {
+  return {
+    priv: await PrivateDir.create('build-push', dir => step.save(State.PrivateDir, dir)),
+    ctx: runContext(),
+    connect,
+    sign: signPushed,
+    merge: mergeLegs
   }
 }
 
@@ -46,60 +65,74 @@ export async function main(): Promise<void> {
  * mode: merge — the multi-platform index of the matrix legs' digests, pushed under every tag through the
  * registry's API (no builder, no docker login: the credentials go straight to the registry's auth).
  */
-async function merge(settings: Settings, ctx: RunContext): Promise<void> {
-  const identity = await signingIdentity(settings.signing, true)
-  const { RegistryClient, repositoryOf } = await import('../common/registry.js')
-  const { mergeDigests } = await import('./merge.js')
-  const { registry, repository } = repositoryOf(settings.image, settings.registry)
-  const tags = settings.refs.map(r => r.slice(settings.image.length + 1))
-  const client = new RegistryClient(registry, settings.username, settings.password)
-  const merged = await core.group(
-    `Merge ${settings.digests.length} digests into ${settings.refs.join(', ')}`,
-    () => mergeDigests(client, repository, settings.digests, tags)
-  )
-  core.info(`${settings.image}@${merged.digest}: ${merged.platforms.join(', ')}`)
+async function merge(s: Settings, d: Deps, o: Outcome, step: Step): Promise<void> {
+  const identity = await signingIdentity(s.signing, true)
+  const merged = (o.merged = await step.phase(
+    `Merge ${s.digests.length} digests into ${s.refs.join(', ')}`,
+    () => d.merge(s)
+  ))
+  core.info(`${s.image}@${merged.digest}: ${merged.platforms.join(', ')}`)
   const twice = merged.platforms.filter((p, i) => merged.platforms.indexOf(p) !== i)
   if (twice.length)
     core.warning(
       `More than one leg is ${[...new Set(twice)].join(', ')}: a client pulling that platform gets the first (did two matrix legs build the same platform?)`
     )
-  const signed = identity ? await signPushed(settings, identity, merged.digest) : []
-  setOutputs(
-    settings,
-    ctx,
-    merged.digest,
-    { manifests: settings.digests, platforms: merged.platforms },
-    signed
-  )
-  await summarizeMerge(settings, merged, signed)
+  if (identity) o.signed = await d.sign(s, identity, merged.digest)
+  o.extra = { manifests: s.digests, platforms: merged.platforms }
+  o.digest = merged.digest
+}
+
+async function mergeLegs(s: Settings): Promise<{ digest: string; platforms: string[] }> {
+  const { RegistryClient, repositoryOf } = await import('../common/registry.js')
+  const { mergeDigests } = await import('./merge.js')
+  const { registry, repository } = repositoryOf(s.image, s.registry)
+  const tags = s.refs.map(r => r.slice(s.image.length + 1))
+  return mergeDigests(new RegistryClient(registry, s.username, s.password), repository, s.digests, tags)
+}
+
+/** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */
+function outputs(s: Settings, o: Outcome): Record<string, OutputValue> {
+  const digest = o.digest ?? ''
+  // a matrix leg pushed no tag: its reference is the digest one
+  const leg = s.mode === 'push-by-digest'
+  const refs = leg ? [] : s.refs
+  return {
+    [Outputs.Tag]: leg ? '' : s.tag,
+    [Outputs.Tags]: refs.join('\n'),
+    [Outputs.Image]: leg ? `${s.image}@${digest}` : s.refs[0],
+    [Outputs.Digest]: digest,
+    [Outputs.Signatures]: o.signed.length ? JSON.stringify(o.signed) : '',
+    [Outputs.Metadata]: JSON.stringify({
+      image: s.image,
+      tags: refs,
+      labels: Object.fromEntries(imageLabels(s, runContext())),
+      annotations: s.annotations,
+      digest,
+      ...o.extra
+    })
+  }
 }
 
 /**
  * Signs and attests the pushed digest in every repository it was pushed to (image, then images), with the
  * step's registry credentials (the per-registry logins for the other registries).
  */
-async function signPushed(settings: Settings, identity: Identity, digest: string): Promise<Signed[]> {
+async function signPushed(s: Settings, identity: Identity, digest: string): Promise<Signed[]> {
   const { RegistryClient, repositoryOf } = await import('../common/registry.js')
   const { baseImages, signDigests } = await import('./sign.js')
   const fs = await import('node:fs')
-  const subjects = [settings.image, ...settings.images].map(image => {
-    const { registry, repository } = repositoryOf(image, settings.registry)
-    const login = settings.logins.find(l => l.registry === registry)
+  const subjects = [s.image, ...s.images].map(image => {
+    const { registry, repository } = repositoryOf(image, s.registry)
+    const login = s.logins.find(l => l.registry === registry)
     const client =
-      registry === settings.registry || !login
-        ? new RegistryClient(registry, settings.username, settings.password)
+      registry === s.registry || !login
+        ? new RegistryClient(registry, s.username, s.password)
         : new RegistryClient(registry, login.username, login.password)
-    return {
-      client,
-      name: image,
-      repository,
-      digest,
-      tag: settings.mode === 'push-by-digest' ? undefined : settings.tag
-    }
+    return { client, name: image, repository, digest, tag: s.mode === 'push-by-digest' ? undefined : s.tag }
   })
-  const dockerfile = settings.mode === 'merge' ? '' : fs.readFileSync(settings.file, 'utf8')
+  const dockerfile = s.mode === 'merge' ? '' : fs.readFileSync(s.file, 'utf8')
   return core.group(
     `Sign and attest ${digest} (${identity.kind === 'key' ? 'with image-signing-key' : 'keyless'})`,
-    () => signDigests(settings.signing, identity, subjects, baseImages(dockerfile))
+    () => signDigests(s.signing, identity, subjects, baseImages(dockerfile))
   )
 }

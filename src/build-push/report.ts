@@ -1,58 +1,23 @@
-// What the step tells: its outputs, and one job summary written at the end whatever happened (a failed
-// build says what failed, and for which image).
-import * as core from '@actions/core'
+// The job summary, written at the end whatever happened (a failed build says what failed, and for which
+// image).
 import * as summary from '../common/summary.js'
-import { imageSize, type Built } from './build.js'
-import { Outputs } from './constants.js'
-import type { Engine } from './engine.js'
-import { imageLabels, type RunContext, type Settings } from './settings.js'
+import type { Outcome } from './outcome.js'
+import type { Settings } from './settings.js'
 import type { Signed } from './sign.js'
 
-/** The step's outputs, and the metadata JSON with what the mode adds (image id, or the merged manifests). */
-export function setOutputs(
-  settings: Settings,
-  ctx: RunContext,
-  digest: string,
-  extra: Record<string, unknown>,
-  signed: Signed[] = []
-): void {
-  // a matrix leg pushed no tag: its reference is the digest one
-  const leg = settings.mode === 'push-by-digest'
-  const refs = leg ? [] : settings.refs
-  core.setOutput(Outputs.Tag, leg ? '' : settings.tag)
-  core.setOutput(Outputs.Tags, refs.join('\n'))
-  core.setOutput(Outputs.Image, leg ? `${settings.image}@${digest}` : settings.refs[0])
-  core.setOutput(Outputs.Digest, digest)
-  core.setOutput(Outputs.Signatures, signed.length ? JSON.stringify(signed) : '')
-  core.setOutput(
-    Outputs.Metadata,
-    JSON.stringify({
-      image: settings.image,
-      tags: refs,
-      labels: Object.fromEntries(imageLabels(settings, ctx)),
-      annotations: settings.annotations,
-      digest,
-      ...extra
-    })
-  )
-}
-
-/** The summary of a build: what was built and pushed, or what failed. */
-export async function summarize(
-  settings: Settings,
-  engine: Engine | undefined,
-  built: Built | undefined,
-  error: unknown,
-  signed: Signed[] = []
-): Promise<void> {
-  if (!settings.summary) return
-  if (error !== undefined || !built || !engine) {
+/** The summary of a build or a merge: what was built and pushed, or what failed. */
+export function summarize(settings: Settings, o: Outcome, error: unknown): void {
+  if (error !== undefined) {
     const what = settings.mode === 'push-by-digest' ? settings.image : settings.refs[0]
-    summary.heading(`❌ ${settings.push ? 'Build and push' : 'Build'} of ${what} failed`)
+    summary.heading(
+      `❌ ${settings.mode === 'merge' ? 'Merge' : settings.push ? 'Build and push' : 'Build'} of ${what} failed`
+    )
     summary.paragraph(summary.escapeHtml(error instanceof Error ? error.message : String(error)))
-    return summary.writeSummary()
+    return
   }
-  const size = await (built.size ?? imageSize(engine, engine.viaEngine ? built.imageId : settings.refs[0]))
+  if (o.merged) return summarizeMerge(settings, o.merged, o.signed)
+  if (!o.built || !o.engine) return
+  const { built, engine } = o
   const leg = settings.mode === 'push-by-digest'
   summary.heading(
     leg
@@ -80,15 +45,14 @@ export async function summarize(
         [settings.image, ...settings.images].join(', '),
         tags,
         built.digest || '(not pushed)',
-        size,
+        o.size ?? '',
         engine.builder,
         `${built.buildSeconds.toFixed(1)}s`,
         built.pushSeconds ? `${built.pushSeconds.toFixed(1)}s` : '—'
       ]
     ]
   )
-  signedTable(signed)
-  await summary.writeSummary()
+  signedTable(o.signed)
 }
 
 /** What was signed and attested, per digest: the artifacts in the registry by predicate type. */
@@ -106,12 +70,11 @@ function signedTable(signed: Signed[]): void {
 }
 
 /** The summary of a merge of matrix legs. */
-export async function summarizeMerge(
+function summarizeMerge(
   settings: Settings,
   merged: { digest: string; platforms: string[] },
-  signed: Signed[] = []
-): Promise<void> {
-  if (!settings.summary) return
+  signed: Signed[]
+): void {
   const tags = settings.refs.map(r => r.slice(settings.image.length + 1))
   summary.heading(`📦 Merged ${settings.digests.length} images into ${settings.refs[0]}`)
   summary.table(
@@ -119,5 +82,4 @@ export async function summarizeMerge(
     [[settings.image, tags.join(', '), merged.digest, merged.platforms.join(', ')]]
   )
   signedTable(signed)
-  await summary.writeSummary()
 }

@@ -1,3 +1,4 @@
+import { isDigest } from '../common/tag.js'
 import { formatSeedTag } from '../common/tag.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -250,8 +251,7 @@ function readImages(mode: Settings['mode']): string[] {
 function readDigests(mode: Settings['mode']): string[] {
   const digests = inputs.list(Inputs.Digests)
   for (const d of digests)
-    if (!/^sha256:[a-f0-9]{64}$/.test(d))
-      throw new InputError(Inputs.Digests, `must be sha256:<64 hex> digests, got '${d}'`)
+    if (!isDigest(d)) throw new InputError(Inputs.Digests, `must be sha256:<64 hex> digests, got '${d}'`)
   if (mode === 'merge' && digests.length === 0)
     throw new InputError(Inputs.Digests, 'is required with mode: merge (the digests the matrix legs output)')
   if (mode !== 'merge' && digests.length) throw new InputError(Inputs.Digests, 'applies to mode: merge only')

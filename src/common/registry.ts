@@ -4,6 +4,7 @@
 // names, scoped to the repository. The password is never in a URL, a log line or an error.
 // A registry with a private CA is trusted the way the docker engine trusts it: the CA files in
 // /etc/docker/certs.d/<host[:port]>/ (*.crt), on top of Node's roots and NODE_EXTRA_CA_CERTS.
+import { isDigest } from './tag.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { HttpsClient, type Body, type Reply } from './https.js'
@@ -293,7 +294,7 @@ export function descriptors(index: Record<string, unknown>): Descriptor[] {
       typeof d === 'object' &&
       d !== null &&
       typeof (d as Descriptor).mediaType === 'string' &&
-      /^sha256:[a-f0-9]{64}$/.test(String((d as Descriptor).digest)) &&
+      isDigest(String((d as Descriptor).digest)) &&
       Number.isInteger((d as Descriptor).size)
   )
 }

@@ -1,5 +1,14 @@
-// The seed's image tag, `<version>-<first 7 hex of the commit>-<run number>` (v2.0.0-3f1c2d4-17): build-push
-// makes it, gitops-bump reads it for its no-downgrade guard. One format, built and read here only.
+// The grammar of what names an image's version: a content digest (`sha256:<64 hex>`, the only digest pattern
+// of the stages), and the seed's image tag, `<version>-<first 7 hex of the commit>-<run number>`
+// (v2.0.0-3f1c2d4-17): build-push makes it, gitops-bump reads it for its no-downgrade guard. One format of
+// each, built and read here only.
+
+/** A sha256 content digest, as a pattern to embed in others. */
+export const DIGEST = 'sha256:[0-9a-f]{64}'
+/** A whole string that is a sha256 content digest. */
+export const DIGEST_RE = new RegExp(`^${DIGEST}$`)
+
+export const isDigest = (s: string): boolean => DIGEST_RE.test(s)
 
 export interface SeedTag {
   version: string
@@ -17,7 +26,7 @@ export function formatSeedTag(t: SeedTag): string {
 /** The parts of a seed tag, or undefined when the tag is not one. */
 export function parseSeedTag(tag: string): SeedTag | undefined {
   // a tag pinned to its digest (gitops-bump pin-digest: tag) is still that tag
-  const m = SEED.exec(tag.replace(/@sha256:[0-9a-f]{64}$/, ''))
+  const m = SEED.exec(tag.replace(new RegExp(`@${DIGEST}$`), ''))
   return m ? { version: m[1], sha7: m[2], run: Number(m[3]) } : undefined
 }
 

@@ -1,6 +1,7 @@
 // Per-step private space under RUNNER_TEMP: a 0700 folder whose files (keys, known_hosts, docker config)
 // are written 0600. Main saves only the folder's path in state and removes it in `finally`; post
 // removes it again, so a killed main still leaves nothing behind.
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -8,12 +9,25 @@ import * as path from 'node:path'
 export class PrivateDir {
   private constructor(readonly path: string) {}
 
-  static async create(prefix: string): Promise<PrivateDir> {
+  /**
+   * A new folder `<prefix>-<random>` under RUNNER_TEMP. `save` is told its path before it exists, so that
+   * post can remove it whenever main is killed (state first, then the thing it cleans).
+   */
+  static async create(prefix: string, save?: (dir: string) => void): Promise<PrivateDir> {
     const root = process.env.RUNNER_TEMP || os.tmpdir()
     await fs.mkdir(root, { recursive: true })
-    const dir = await fs.mkdtemp(path.join(root, `${prefix}-`))
-    await fs.chmod(dir, 0o700)
-    return new PrivateDir(dir)
+    for (;;) {
+      const dir = path.join(root, `${prefix}-${randomBytes(6).toString('hex')}`)
+      save?.(dir)
+      try {
+        await fs.mkdir(dir, { mode: 0o700 })
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue
+        throw err
+      }
+      await fs.chmod(dir, 0o700)
+      return new PrivateDir(dir)
+    }
   }
 
   /** Writes a file readable only by this user, creating it with that mode (never briefly wider). */

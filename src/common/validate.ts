@@ -1,5 +1,6 @@
 // Validation of the strings that end up as arguments of docker, git and helm. Each check throws an
 // InputError naming the input, so a bad value stops the stage before it changes anything.
+import { isDigest } from './tag.js'
 import * as path from 'node:path'
 import { InputError } from './inputs.js'
 
@@ -8,7 +9,6 @@ const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
 const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
 const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`
 const TAG = '[\\w][\\w.-]{0,127}'
-const DIGEST = 'sha256:[a-f0-9]{64}'
 const REPOSITORY_RE = new RegExp(`^(?:(${DOMAIN})/)?(${COMPONENT}(?:/${COMPONENT})*)$`)
 const TAG_RE = new RegExp(`^${TAG}$`)
 
@@ -32,7 +32,7 @@ export function parseImage(input: string, value: string, opts: { requireTag?: bo
   if (at >= 0) {
     digest = rest.slice(at + 1)
     rest = rest.slice(0, at)
-    if (!new RegExp(`^${DIGEST}$`).test(digest))
+    if (!isDigest(digest))
       throw new InputError(input, `has an invalid digest '${digest}' (expected sha256:<64 hex>)`)
   }
   let tag: string | undefined

@@ -30,6 +30,19 @@ export const appLabel = (a: ArgoApp) => (a.namespace ? `${a.namespace}/${a.name}
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
+/** An application name, or `<namespace>/<name>`. */
+export function parseApp(input: string, line: string): ArgoApp {
+  const [a, b] = line.split('/')
+  const app = b === undefined ? { name: a } : { namespace: a, name: b }
+  if (
+    !NAME.test(app.name) ||
+    (app.namespace !== undefined && !NAMESPACE.test(app.namespace)) ||
+    line.split('/').length > 2
+  )
+    throw new InputError(input, `lines must be application names (or <namespace>/<name>), got '${line}'`)
+  return app
+}
+
 /** undefined when argocd-server is empty: no waiting, as before. */
 export function parseArgoSettings(): ArgoSettings | undefined {
   const raw = inputs.str(Inputs.ArgocdServer)
@@ -61,20 +74,9 @@ export function parseArgoSettings(): ArgoSettings | undefined {
     throw new InputError(Inputs.ArgocdToken, 'is required with argocd-server (an Argo CD API token)')
   if (/\s/.test(token))
     throw new InputError(Inputs.ArgocdToken, 'must be one token, without spaces or line breaks')
-  const applications = inputs.lines(Inputs.ArgocdApplication).map(line => {
-    const [a, b] = line.split('/')
-    const app = b === undefined ? { name: a } : { namespace: a, name: b }
-    if (
-      !NAME.test(app.name) ||
-      (app.namespace !== undefined && !NAMESPACE.test(app.namespace)) ||
-      line.split('/').length > 2
-    )
-      throw new InputError(
-        Inputs.ArgocdApplication,
-        `lines must be application names (or <namespace>/<name>), got '${line}'`
-      )
-    return app
-  })
+  const applications = inputs
+    .lines(Inputs.ArgocdApplication)
+    .map(line => parseApp(Inputs.ArgocdApplication, line))
   if (applications.length === 0)
     throw new InputError(
       Inputs.ArgocdApplication,

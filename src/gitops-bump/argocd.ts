@@ -50,6 +50,20 @@ export interface AppStatus {
   conditions?: { type?: string; message?: string }[]
 }
 
+/** An object in an application's resource tree (Argo CD's ResourceNode: the fields read here). */
+export interface TreeNode {
+  kind: string
+  name: string
+  namespace?: string
+  group?: string
+  version?: string
+  uid?: string
+  parentRefs?: { kind?: string; name?: string; uid?: string }[]
+  health?: { status?: string; message?: string }
+  /** Pods: the images of their containers. */
+  images?: string[]
+}
+
 export interface AppResult {
   app: ArgoApp
   health: string
@@ -132,6 +146,34 @@ export class ArgoClient {
     } catch {
       return []
     }
+  }
+
+  /** The application's resource tree (every object Argo CD knows below it); [] when it does not answer. */
+  async resourceTree(app: ArgoApp): Promise<TreeNode[]> {
+    const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource-tree`, app)
+    const r = await this.request('GET', url, app)
+    if (r.status !== 200)
+      throw new Error(`Argo CD answered HTTP ${r.status} for the resources of ${appLabel(app)}`)
+    return ((JSON.parse(r.text) as { nodes?: TreeNode[] }).nodes ?? []).filter(
+      n => n && typeof n === 'object'
+    )
+  }
+
+  /** One live object of the application, as the cluster has it (Argo CD reads it from the cluster). */
+  async liveObject(app: ArgoApp, node: TreeNode): Promise<Record<string, unknown>> {
+    const url = this.url(`api/v1/applications/${encodeURIComponent(app.name)}/resource`, app)
+    url.searchParams.set('resourceName', node.name)
+    url.searchParams.set('namespace', node.namespace ?? '')
+    url.searchParams.set('kind', node.kind)
+    url.searchParams.set('version', node.version ?? 'v1')
+    url.searchParams.set('group', node.group ?? '')
+    const r = await this.request('GET', url, app)
+    if (r.status !== 200)
+      throw new Error(`Argo CD answered HTTP ${r.status} for ${node.kind}/${node.name} of ${appLabel(app)}`)
+    return JSON.parse((JSON.parse(r.text) as { manifest?: string }).manifest ?? '{}') as Record<
+      string,
+      unknown
+    >
   }
 
   /** POST a sync of the application to `revision` (the token needs 'applications, sync'). */

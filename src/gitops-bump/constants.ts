@@ -49,7 +49,10 @@ export const Inputs = {
   ProvenanceSourceRepository: 'provenance-source-repository',
   RegistryUsername: 'registry-username',
   RegistryPassword: 'registry-password',
-  PinDigest: 'pin-digest'
+  PinDigest: 'pin-digest',
+  PromoteFrom: 'promote-from',
+  PromoteFromApplication: 'promote-from-application',
+  PromoteAfter: 'promote-after'
 } as const
 
 export const PIN_MODES = ['false', 'tag', 'key'] as const
@@ -69,7 +72,10 @@ export const Outputs = {
   ArgocdRevision: 'argocd-revision',
   ArgocdHealth: 'argocd-health',
   Probe: 'probe',
-  VerifiedDigest: 'verified-digest'
+  VerifiedDigest: 'verified-digest',
+  PromotedTag: 'promoted-tag',
+  PromotedDigest: 'promoted-digest',
+  SourceRevision: 'source-revision'
 } as const
 
 export const State = {
@@ -79,7 +85,6 @@ export const State = {
 export const Defaults = {
   [Inputs.SshStrict]: 'true',
   [Inputs.Branch]: 'main',
-  [Inputs.ValuesFile]: 'helm/demo-flask-app/values.yaml',
   [Inputs.Validate]: 'true',
   [Inputs.AuthorName]: 'github-actions[bot]',
   [Inputs.AuthorEmail]: '41898282+github-actions[bot]@users.noreply.github.com',

@@ -3,24 +3,18 @@
 import * as core from '@actions/core'
 import type { PrivateDir } from '../common/temp.js'
 import { appLabel } from './argocd-settings.js'
-import { waitForDeploy, type AppResult, type ArgoClient } from './argocd.js'
+import { waitForDeploy, type ArgoClient } from './argocd.js'
 
 export type { Deploy }
 
 export { ArgoClient, checkApplications } from './argocd.js'
-import { Outputs } from './constants.js'
+export { checkSource } from './promote.js'
 import type { GitOpsRepo } from './git.js'
-import { describeProbe, type Deploy, type Outcome } from './outcome.js'
+import { describeProbe } from '../common/probe.js'
+import type { Deploy, Outcome } from './outcome.js'
 import { Probe, PROBE_TAIL_MS, type ProbeResult } from './probe.js'
 import { revertBump } from './revert.js'
 import type { Settings } from './settings.js'
-
-/** One value, or `<application>=<value>` lines when there are several applications. */
-function perApp(results: AppResult[], value: (r: AppResult) => string): string {
-  return results.length === 1
-    ? value(results[0])
-    : results.map(r => `${appLabel(r.app)}=${value(r)}`).join('\n')
-}
 
 export async function confirmDeploy(
   settings: Settings,
@@ -40,15 +34,6 @@ export async function confirmDeploy(
   )
   const probed = probe && (await stopProbe(probe))
   const deployed = results.every(r => !r.problem)
-  core.setOutput(Outputs.Deployed, String(deployed))
-  core.setOutput(
-    Outputs.ArgocdRevision,
-    perApp(results, r => r.revision)
-  )
-  core.setOutput(
-    Outputs.ArgocdHealth,
-    perApp(results, r => r.health)
-  )
   const deploy: Deploy = { results, deployed, probe: probed }
   const degraded = results.filter(r => r.degraded)
   if (!deployed && s.onDegraded === 'revert' && degraded.length && outcome.changed) {
@@ -88,7 +73,6 @@ export function deployError(deploy: Deploy, commit: string): Error {
 async function stopProbe(probe: Probe): Promise<ProbeResult> {
   await new Promise(r => setTimeout(r, PROBE_TAIL_MS))
   const r = await probe.stop()
-  core.setOutput(Outputs.Probe, JSON.stringify(r))
   if (r.failed) core.warning(`Not zero downtime: ${describeProbe(r)}; first: ${r.first.join('; ')}`)
   else core.info(describeProbe(r))
   return r

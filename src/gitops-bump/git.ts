@@ -231,23 +231,35 @@ export class GitOpsRepo {
   async contains(revision: string, commit: string): Promise<boolean> {
     if (!/^[0-9a-f]{40,64}$/.test(revision)) return false
     if (revision === commit) return true
-    const known = async () =>
-      (await this.git(['cat-file', '-e', `${revision}^{commit}`], { silent: true, ignoreReturnCode: true }))
-        .exitCode === 0
-    const ref = `+refs/heads/${this.settings.branch}:refs/remotes/origin/${this.settings.branch}`
-    for (const depth of ['--depth=200', '--unshallow']) {
-      if (await known()) break
-      await this.git(['fetch', depth, '--no-tags', this.settings.remote.url, ref], {
-        silent: true,
-        ignoreReturnCode: true
-      })
-    }
-    if (!(await known())) return false
+    if (!(await this.have(revision))) return false
     const r = await this.git(['merge-base', '--is-ancestor', commit, revision], {
       silent: true,
       ignoreReturnCode: true
     })
     return r.exitCode === 0
+  }
+
+  /** Whether a commit of the branch is here, fetching its recent history (200 commits, then all) if not. */
+  private async have(revision: string): Promise<boolean> {
+    const known = async () =>
+      (await this.git(['cat-file', '-e', `${revision}^{commit}`], { silent: true, ignoreReturnCode: true }))
+        .exitCode === 0
+    const ref = `+refs/heads/${this.settings.branch}:refs/remotes/origin/${this.settings.branch}`
+    for (const depth of ['--depth=200', '--unshallow']) {
+      if (await known()) return true
+      await this.git(['fetch', depth, '--no-tags', this.settings.remote.url, ref], {
+        silent: true,
+        ignoreReturnCode: true
+      })
+    }
+    return known()
+  }
+
+  /** A file's text at a commit of the branch; undefined when the commit or the file is not there. */
+  async fileAt(revision: string, file: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{40,64}$/.test(revision) || !(await this.have(revision))) return undefined
+    const r = await this.git(['show', `${revision}:${file}`], { silent: true, ignoreReturnCode: true })
+    return r.exitCode === 0 ? r.stdout : undefined
   }
 
   /**

@@ -1,5 +1,5 @@
-import { runStage } from '../common/stage.js'
-import { main } from './main.js'
+import { dispatch, runStage } from '../common/stage.js'
+import { gitopsBump } from './main.js'
 import { post } from './post.js'
 
-await runStage(main, post)
+await dispatch(() => runStage(gitopsBump).then(() => undefined), post)

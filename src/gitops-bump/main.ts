@@ -1,93 +1,126 @@
+// gitops-bump: fetch the GitOps repository, edit the targets, validate, push without force (retrying when
+// the branch moved), and with argocd-server confirm the deploy with Argo CD. With promote-from, the tag and
+// digest come from another environment's values, gated by what its application shows. The phases, in
+// order, are in `run`; the skeleton (common/stage.ts) writes outputs and summary and cleans up.
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { KUBECTL } from '../common/pinned.js'
-import { ensureTool } from '../common/tools.js'
 import { InputError } from '../common/inputs.js'
 import { checkInside, checkRegularFile } from '../common/paths.js'
 import { retry } from '../common/retry.js'
-import * as summary from '../common/summary.js'
+import type { Stage, Step } from '../common/stage.js'
 import { loadYaml } from '../common/yaml.js'
-import { PrivateDir } from '../common/temp.js'
+import { appLabel } from './argocd-settings.js'
 import { bumpOnce, type Validated } from './bump.js'
-import { Inputs, Outputs, State } from './constants.js'
+import { Inputs } from './constants.js'
+import { makeDeps, type Deps } from './deps.js'
 import { ValuesError } from './errors.js'
-import { closeSshMaster, GitOpsRepo, raceRetry, RaceError } from './git.js'
-import { Helm, ValidationError } from './helm.js'
+import { GitOpsRepo, raceRetry, RaceError } from './git.js'
+import { ValidationError } from './helm.js'
 import { HelmValuesTarget } from './helm-values.js'
-import { KustomizeTarget } from './kustomize.js'
-import { openPullRequest } from './pull-request.js'
-import { report, type Outcome } from './report.js'
-import { getSettings, type Settings } from './settings.js'
-import type { Verified } from './verify.js'
+import { outputs, report, type Outcome } from './report.js'
+import { sourceOf, PromotionRefused } from './promote.js'
+import { getSettings, withPromoted, type Settings } from './settings.js'
 import type { Target } from './target.js'
+import type { Verified } from './verify.js'
 
-// gitops-bump: fetch the GitOps repository, edit the targets, validate, push without force (retrying when
-// the branch moved), and with argocd-server confirm the deploy with Argo CD. Phases below, in order.
-export async function main(): Promise<void> {
-  let settings = getSettings()
-  // the YAML parser loads while git fetches (every target edit needs it; start-up does not)
-  const yamlLoaded = loadYaml()
-  yamlLoaded.catch(() => undefined)
-  const priv = await PrivateDir.create('gitops-bump')
-  core.saveState(State.PrivateDir, priv.path)
-  const argo = await argoFor(settings)
-  try {
+export const gitopsBump: Stage<Settings, Deps, Outcome> = {
+  settings: getSettings,
+  deps: makeDeps,
+  outcome: () => ({ changed: false, commit: '', results: [], attempts: 0 }),
+  async run(settings, d, o, step) {
+    // the YAML parser loads while git fetches (every target edit needs it; start-up does not)
+    const yamlLoaded = loadYaml()
+    yamlLoaded.catch(() => undefined)
     // a wrong token or application fails here, before anything is fetched or pushed
-    if (argo)
-      await core.group('Argo CD: read the applications', () =>
-        argo.mod.checkApplications(argo.client, settings.argocd!)
-      )
-    // the image's signature and attestations, before anything is fetched or pushed
-    const verified = settings.verify ? await verifyPhase(settings) : undefined
-    if (verified) settings = pinDigest(settings, verified)
-    const targets = await makeTargets(settings)
-    const repo = await GitOpsRepo.prepare(settings, priv)
-    const fetch = fetcher(settings, repo, targets)
-    const base = await core.group(`Fetch ${settings.branch} of ${settings.remote.url}`, fetch)
-    core.info(`${settings.branch} is at ${base}`)
+    if (d.argo) await step.phase('Argo CD: read the applications', () => d.argo!.check(settings))
+    let s = settings
+    // the image's signature and attestations, before anything is fetched (a promotion: once it is read)
+    if (s.verify && !s.promote) s = await verifyPhase(s, d, o, step)
+    const repo = await d.openRepo(s)
+    const fetch = fetcher(s, repo)
+    const base = await step.phase(`Fetch ${s.branch} of ${s.remote.url}`, fetch)
+    core.info(`${s.branch} is at ${base}`)
     await yamlLoaded
-    const names = await Promise.all(
-      targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
-    )
-    const outcome = await bumpWithRetries(settings, repo, targets, names, priv, fetch)
-    outcome.verified = verified
-    const pushedAt = Date.now()
-    if (settings.mode === 'pull-request' && outcome.changed && !settings.dryRun)
-      await pullRequest(settings, outcome)
-    setOutputs(outcome)
-    if (argo && !settings.dryRun)
-      outcome.deploy = await argo.mod.confirmDeploy(settings, argo.client, repo, priv, outcome, pushedAt)
-    summarize(settings, outcome, names)
-    if (argo && outcome.deploy && !outcome.deploy.deployed)
-      throw argo.mod.deployError(outcome.deploy, outcome.commit)
-  } catch (err) {
-    throw explain(err, settings)
-  } finally {
-    argo?.client.close()
-    await closeSshMaster(priv.path)
-    await summary.writeSummary().catch(e => core.warning(`Could not write the job summary: ${e}`))
-    await priv.remove()
+    if (s.promote) {
+      s = await promotePhase(s, d, o, step, repo, base)
+      if (s.verify) s = await verifyPhase(s, d, o, step)
+    }
+    const targets = await d.makeTargets(s)
+    const bumped = await bumpWithRetries(s, repo, targets, d, step, fetch)
+    Object.assign(o, bumped)
+    o.settings = s
+    const pushedAt = d.now()
+    if (s.mode === 'pull-request' && o.changed && !s.dryRun)
+      o.pullRequest = await step.phase('Open the pull request', () =>
+        d.openPullRequest(s, s.prBranch, o.message ?? '')
+      )
+    if (o.pullRequest)
+      core.notice(`${o.pullRequest.created ? 'Opened' : 'Updated'} pull request ${o.pullRequest.url}`)
+    if (d.argo && !s.dryRun) {
+      o.deploy = await d.argo.confirm(s, repo, o, pushedAt)
+      if (!o.deploy.deployed) throw d.argo.deployError(o.deploy, o.commit)
+    }
+  },
+  explain: async (err, s) => explain(err, s),
+  outputs,
+  summary: (o, s) => {
+    if (s.summary) report(o.settings ?? s, o)
+  },
+  async cleanup(_, d) {
+    d.argo?.close()
+    await d.closeRepo()
+    await d.priv.remove()
   }
 }
 
-/** verify-image: the tag's digest verified against the expected signer (verify.ts), or an error. */
-async function verifyPhase(settings: Settings): Promise<Verified> {
-  const v = settings.verify!
-  const { RegistryClient } = await import('../common/registry.js')
-  const { verifyImage } = await import('./verify.js')
-  const client = new RegistryClient(v.registry, v.username, v.password)
-  const verified = await core
-    .group(`Verify ${v.image}${settings.tag ? `:${settings.tag}` : ''}`, () =>
-      verifyImage(v, client, settings.tag, settings.digest)
-    )
+/** verify-image: the digest verified against the expected signer, then pinned (pin-digest); or an error. */
+async function verifyPhase(s: Settings, d: Deps, o: Outcome, step: Step): Promise<Settings> {
+  const v = s.verify!
+  o.verified = await step
+    .phase(`Verify ${v.image}${s.tag ? `:${s.tag}` : ''}`, () => d.verifyImage(s))
     .catch((err: Error) => {
       throw new Error(`Verification failed, nothing was pushed: ${err.message}`)
     })
   core.info(
-    `Verified ${verified.image}@${verified.digest}, signed by ${verified.signer} (${verified.predicates.join(', ')})`
+    `Verified ${o.verified.image}@${o.verified.digest}, signed by ${o.verified.signer} (${o.verified.predicates.join(', ')})`
   )
-  core.setOutput(Outputs.VerifiedDigest, verified.digest)
-  return verified
+  return pinDigest(s, o.verified)
+}
+
+/**
+ * promote-from: the source's tag and digest read at the fetched tip and, with promote-from-application,
+ * gated by what its application runs; the settings then become a bump with that tag and digest.
+ */
+async function promotePhase(
+  s: Settings,
+  d: Deps,
+  o: Outcome,
+  step: Step,
+  repo: GitOpsRepo,
+  base: string
+): Promise<Settings> {
+  const p = s.promote!
+  const text = await repo.fileAt(base, p.from)
+  if (text === undefined)
+    throw new InputError(
+      Inputs.PromoteFrom,
+      `names ${p.from}, which is not in ${s.branch} at ${base.slice(0, 12)}`
+    )
+  const source = await sourceOf(text, p.from, base)
+  o.promotion = { source }
+  if (s.verify && !source.digest)
+    throw new PromotionRefused(
+      `${p.from} names no image.digest, and verify-image needs the digest that was verified in the source environment`
+    )
+  if (p.application)
+    o.promotion.state = await step.phase(
+      `Promotion gate: ${appLabel(p.application)} runs ${source.tag}`,
+      () => d.argo!.gate(p.application!, source, (rev, file) => repo.fileAt(rev, file), p.afterMs, d.now())
+    )
+  core.info(
+    `Promoting ${source.tag}${source.digest ? `@${source.digest}` : ''} from ${p.from}${o.promotion.state ? ` (${appLabel(p.application!)}: ${o.promotion.state.sync}, ${o.promotion.state.health}, ${o.promotion.state.pods} pods on the digest for ${o.promotion.state.soakSeconds.toFixed(0)} s)` : ''}`
+  )
+  return withPromoted(s, source.tag, source.digest)
 }
 
 /**
@@ -109,24 +142,17 @@ export function pinDigest(settings: Settings, verified: Verified): Settings {
   }
 }
 
-/** Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small. */
-async function argoFor(settings: Settings) {
-  if (!settings.argocd) return undefined
-  const mod = await import('./deploy.js')
-  return { mod, client: new mod.ArgoClient(settings.argocd) }
-}
-
 /**
  * A fetch of the branch's tip. Every fetch brings content someone else wrote: its paths are checked
  * before anything reads them.
  */
-function fetcher(settings: Settings, repo: GitOpsRepo, targets: Target[]): () => Promise<string> {
-  const input = settings.targets.length > 1 ? Inputs.Targets : Inputs.ValuesFile
+function fetcher(settings: Settings, repo: GitOpsRepo): () => Promise<string> {
+  const several = settings.targets.length > 1
   return async () => {
     const tip = await repo.fetch()
-    for (const t of targets) {
-      await checkRegularFile(repo.dir, t.file, input)
-      await checkInside(repo.dir, t.dir, settings.targets.length > 1 ? Inputs.Targets : Inputs.Chart)
+    for (const t of settings.targets) {
+      await checkRegularFile(repo.dir, t.file, several ? Inputs.Targets : Inputs.ValuesFile)
+      await checkInside(repo.dir, t.dir, several ? Inputs.Targets : Inputs.Chart)
     }
     return tip
   }
@@ -137,67 +163,31 @@ async function bumpWithRetries(
   settings: Settings,
   repo: GitOpsRepo,
   targets: Target[],
-  names: string[],
-  priv: PrivateDir,
+  d: Deps,
+  step: Step,
   fetch: () => Promise<string>
-): Promise<Outcome> {
-  const started = Date.now()
+): Promise<Pick<Outcome, 'changed' | 'commit' | 'results' | 'message' | 'attempts' | 'names'>> {
+  const started = d.now()
   let attempts = 0
-  const ctx = { settings, repo, targets, names, priv, cache: new Map<Target, Validated>() }
+  const names = await Promise.all(
+    targets.map(t => (t instanceof HelmValuesTarget ? t.name(repo.dir) : path.posix.basename(t.dir)))
+  )
+  const context = { settings, repo, targets, names, priv: d.priv, cache: new Map<Target, Validated>() }
   const attempt = await retry(
     async n => {
       attempts = n
-      if (n > 1) await core.group(`Fetch the new tip of ${settings.branch}`, fetch)
-      return bumpOnce(ctx, n)
+      if (n > 1) await step.phase(`Fetch the new tip of ${settings.branch}`, fetch)
+      return bumpOnce(context, n)
     },
     raceRetry(settings, repo, 'Attempt')
   ).catch(err => {
     if (err instanceof RaceError)
       throw new Error(
-        `${settings.branch} kept moving: ${attempts} pushes were rejected in ${((Date.now() - started) / 1000).toFixed(0)} s (timeout: ${settings.timeoutMs / 1000} s${settings.maxAttempts ? `, max-attempts: ${settings.maxAttempts}` : ''}). Last: ${err.message}`
+        `${settings.branch} kept moving: ${attempts} pushes were rejected in ${((d.now() - started) / 1000).toFixed(0)} s (timeout: ${settings.timeoutMs / 1000} s${settings.maxAttempts ? `, max-attempts: ${settings.maxAttempts}` : ''}). Last: ${err.message}`
       )
     throw err
   })
-  return { ...attempt, attempts }
-}
-
-async function pullRequest(settings: Settings, outcome: Outcome): Promise<void> {
-  outcome.pullRequest = await core.group('Open the pull request', () =>
-    openPullRequest(settings, settings.prBranch, outcome.message ?? '')
-  )
-  core.notice(`${outcome.pullRequest.created ? 'Opened' : 'Updated'} pull request ${outcome.pullRequest.url}`)
-}
-
-function setOutputs(outcome: Outcome): void {
-  core.setOutput(Outputs.Changed, String(outcome.changed))
-  core.setOutput(Outputs.Commit, outcome.commit)
-  core.setOutput(Outputs.PreviousTag, outcome.results[0]?.previous ?? '')
-  core.setOutput(Outputs.PullRequest, outcome.pullRequest?.url ?? '')
-  core.setOutput(Outputs.PullRequestNumber, outcome.pullRequest ? String(outcome.pullRequest.number) : '')
-  core.setOutput(
-    Outputs.Result,
-    JSON.stringify({
-      changed: outcome.changed,
-      commit: outcome.commit,
-      attempts: outcome.attempts,
-      pullRequest: outcome.pullRequest ?? null,
-      targets: outcome.results.map(r => ({
-        file: r.target.file,
-        kind: r.target.kind,
-        previous: r.previous,
-        changes: r.changes,
-        skipped: r.skipped ?? null
-      }))
-    })
-  )
-}
-
-function summarize(settings: Settings, outcome: Outcome, names: string[]): void {
-  try {
-    if (settings.summary) report(settings, outcome, names)
-  } catch (err) {
-    core.warning(`The job summary could not be made: ${err}`)
-  }
+  return { ...attempt, attempts, names }
 }
 
 /** A validation failure is annotated; a values file that cannot be edited names its input. */
@@ -207,40 +197,4 @@ function explain(err: unknown, settings: Settings): unknown {
   if (err instanceof ValuesError)
     return new InputError(settings.targetsInput, `cannot be updated: ${err.message}`)
   return err
-}
-
-/** The targets of the step, with the tools that validate them (found once). */
-async function makeTargets(settings: Settings): Promise<Target[]> {
-  const needs = (kind: string) => settings.validate && settings.targets.some(t => t.kind === kind)
-  const helm = needs('helm') ? await Helm.find() : undefined
-  let kubectl: string | undefined
-  if (needs('kustomize')) {
-    kubectl = await ensureTool(KUBECTL).catch((err: Error) => {
-      throw new Error(
-        `kubectl is needed to validate the kustomization (kubectl kustomize): it is not on PATH and kubectl ${KUBECTL.version} could not be installed (${err.message}); install it or set 'validate: false'`
-      )
-    })
-  }
-  const assignments =
-    settings.digest && settings.verify?.pin !== 'tag'
-      ? [
-          ...settings.set.filter(a => a.path !== 'image.digest'),
-          { path: 'image.digest', value: settings.digest, type: 'str' as const }
-        ]
-      : settings.set
-  return settings.targets.map(t =>
-    t.kind === 'helm'
-      ? new HelmValuesTarget(t.file, t.dir, assignments, helm)
-      : new KustomizeTarget(
-          t.file,
-          t.dir,
-          {
-            name: settings.image,
-            tag: settings.tag ?? settings.set.find(a => a.path === 'image.tag')?.value,
-            newName: settings.newName || undefined,
-            digest: settings.digest || undefined
-          },
-          kubectl
-        )
-  )
 }

@@ -1,8 +1,10 @@
 // What a bump produced, as the summary, the outputs and the errors read it.
 import type { AppResult } from './argocd.js'
 import type { TargetResult } from './bump.js'
-import type { ProbeResult } from './probe.js'
+import type { ProbeResult } from '../common/probe.js'
+import type { Source, SourceState } from './promote.js'
 import type { PullRequest } from './pull-request.js'
+import type { Settings } from './settings.js'
 import type { Verified } from './verify.js'
 
 export interface Deploy {
@@ -26,11 +28,10 @@ export interface Outcome {
   deploy?: Deploy
   /** verify-image: what was verified before the bump. */
   verified?: Verified
-}
-
-export function describeProbe(r: ProbeResult): string {
-  const kinds = Object.entries(r.errors)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ')
-  return `${r.sent} requests to ${r.url} in ${r.seconds.toFixed(0)} s (${r.rate}/s) during the rollout: ${r.failed} failed${kinds ? ` (${kinds})` : ''}`
+  /** promote-from: what the source environment's values hold, and what its application showed. */
+  promotion?: { source: Source; state?: SourceState }
+  /** The images' names of the targets (the summary's title). */
+  names?: string[]
+  /** The settings the bump ran with (a promotion's or a pinned digest's: the tag and digest filled in). */
+  settings?: Settings
 }

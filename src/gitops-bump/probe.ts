@@ -5,21 +5,12 @@
 // they stop a little later, and requests meeting them then count too).
 import * as http from 'node:http'
 import * as https from 'node:https'
+import { Tally, type ProbeResult } from '../common/probe.js'
+
+export type { ProbeResult }
 
 export const PROBE_REQUEST_MS = 2000
 export const PROBE_TAIL_MS = 10_000
-
-export interface ProbeResult {
-  url: string
-  rate: number
-  seconds: number
-  sent: number
-  failed: number
-  /** Failures by kind: an HTTP status, or the connection error's code (ECONNREFUSED, timeout ...). */
-  errors: Record<string, number>
-  /** The first few failures, with the second of the probe they came at. */
-  first: string[]
-}
 
 /** One request: '' when it got a 2xx or 3xx, else what it got. */
 export function get(url: URL, timeoutMs = PROBE_REQUEST_MS): Promise<string> {
@@ -43,14 +34,14 @@ export class Probe {
   private timer?: NodeJS.Timeout
   private readonly inflight = new Set<Promise<void>>()
   private started = 0
-  private readonly result: ProbeResult
+  private readonly tally: Tally
 
   constructor(
     private readonly url: URL,
     private readonly rate: number,
     private readonly request: (url: URL) => Promise<string> = get
   ) {
-    this.result = { url: url.href, rate, seconds: 0, sent: 0, failed: 0, errors: {}, first: [] }
+    this.tally = new Tally(url.href, rate)
   }
 
   start(): void {
@@ -60,13 +51,10 @@ export class Probe {
 
   private tick(): void {
     if (this.inflight.size >= this.rate * 2) return
-    this.result.sent++
+    this.tally.sent()
     const at = (Date.now() - this.started) / 1000
     const p = this.request(this.url).then(problem => {
-      if (!problem) return
-      this.result.failed++
-      this.result.errors[problem] = (this.result.errors[problem] ?? 0) + 1
-      if (this.result.first.length < 5) this.result.first.push(`${at.toFixed(1)} s: ${problem}`)
+      if (problem) this.tally.failed(at, problem)
     })
     this.inflight.add(p)
     void p.finally(() => this.inflight.delete(p))
@@ -76,7 +64,6 @@ export class Probe {
   async stop(): Promise<ProbeResult> {
     clearInterval(this.timer)
     await Promise.all(this.inflight)
-    this.result.seconds = (Date.now() - this.started) / 1000
-    return this.result
+    return this.tally.result((Date.now() - this.started) / 1000)
   }
 }

@@ -1,17 +1,62 @@
 // The step summary of a bump: what changed in each target, the commit or pull request, and the diffs of
 // the files and of the rendered manifests.
+import { describeProbe } from '../common/probe.js'
+import type { OutputValue } from '../common/stage.js'
 import * as summary from '../common/summary.js'
+import type { AppResult } from './argocd.js'
 import { appLabel } from './argocd-settings.js'
-import { describeProbe, type Outcome } from './outcome.js'
+import { Outputs } from './constants.js'
+import type { Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
 
 export type { Outcome }
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v))
 
-export function report(settings: Settings, o: Outcome, names: string[]): void {
+/** One value, or `<application>=<value>` lines when there are several applications. */
+function perApp(results: AppResult[], value: (r: AppResult) => string): string {
+  return results.length === 1
+    ? value(results[0])
+    : results.map(r => `${appLabel(r.app)}=${value(r)}`).join('\n')
+}
+
+export function outputs(o: Outcome): Record<string, OutputValue> {
+  const source = o.promotion?.source
+  return {
+    [Outputs.Changed]: String(o.changed),
+    [Outputs.Commit]: o.commit,
+    [Outputs.PreviousTag]: o.results[0]?.previous ?? '',
+    [Outputs.PullRequest]: o.pullRequest?.url ?? '',
+    [Outputs.PullRequestNumber]: o.pullRequest ? String(o.pullRequest.number) : '',
+    [Outputs.Result]: JSON.stringify({
+      changed: o.changed,
+      commit: o.commit,
+      attempts: o.attempts,
+      pullRequest: o.pullRequest ?? null,
+      targets: o.results.map(r => ({
+        file: r.target.file,
+        kind: r.target.kind,
+        previous: r.previous,
+        changes: r.changes,
+        skipped: r.skipped ?? null
+      })),
+      promotion: o.promotion ?? null
+    }),
+    [Outputs.VerifiedDigest]: o.verified?.digest,
+    [Outputs.Deployed]: o.deploy ? String(o.deploy.deployed) : undefined,
+    [Outputs.ArgocdRevision]: o.deploy ? perApp(o.deploy.results, r => r.revision) : undefined,
+    [Outputs.ArgocdHealth]: o.deploy ? perApp(o.deploy.results, r => r.health) : undefined,
+    [Outputs.Probe]: o.deploy?.probe ? JSON.stringify(o.deploy.probe) : undefined,
+    [Outputs.PromotedTag]: source?.tag,
+    [Outputs.PromotedDigest]: source?.digest,
+    [Outputs.SourceRevision]: o.promotion ? (o.promotion.state?.revision ?? source!.revision) : undefined
+  }
+}
+
+export function report(settings: Settings, o: Outcome): void {
+  const names = o.names ?? []
   const newTag = settings.tag ?? text(o.results.find(r => r.changes.length)?.changes[0]?.after)
-  const name = [...new Set(names)].join(', ')
+  const name = [...new Set(names)].join(', ') || settings.targets.map(t => t.file).join(', ')
   const previous = o.results[0]?.previous ?? ''
   const allSkipped = o.results.length > 0 && o.results.every(r => r.skipped)
   const title = allSkipped
@@ -27,6 +72,7 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
       ? `❌ ${name}: ${previous} → ${newTag} pushed, not deployed${o.deploy!.reverted ? '; reverted' : ''}`
       : title
   )
+  if (o.promotion) promotionTable(o)
   summary.table(
     ['Repository', 'Branch', 'Commit', 'Attempts'],
     [[settings.remote.url, settings.branch, o.commit.slice(0, 12), o.attempts]]
@@ -86,4 +132,25 @@ export function report(settings: Settings, o: Outcome, names: string[]): void {
         'diff'
       )
   }
+}
+
+/** Source → target: both environments' health, what was promoted and how long the source ran it. */
+function promotionTable(o: Outcome): void {
+  const { source, state } = o.promotion!
+  const target = o.deploy?.results
+  summary.table(
+    ['Promoted', 'From', 'Source health', 'Soak seen', 'To', 'Target health'],
+    [
+      [
+        `${source.tag}${source.digest ? `@${source.digest.slice(0, 19)}…` : ''}`,
+        `${source.file} at ${(state?.revision ?? source.revision).slice(0, 12)}${state ? ` (${appLabel(state.app)})` : ''}`,
+        state
+          ? `${state.health}, ${state.sync}, ${state.pods} pod(s) on the digest`
+          : 'not checked (no promote-from-application)',
+        state ? `${state.soakSeconds.toFixed(0)} s` : '—',
+        o.results.map(r => r.target.file).join(', '),
+        target ? target.map(r => `${appLabel(r.app)}: ${r.health}`).join(', ') : '—'
+      ]
+    ]
+  )
 }

@@ -1,9 +1,11 @@
+import { isDigest } from '../common/tag.js'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { checkGitRef, checkRelativePath, checkTag, parseImage } from '../common/validate.js'
 import { parseArgoSettings, type ArgoSettings } from './argocd-settings.js'
 import { parseVerifySettings, type VerifySettings } from './verify-settings.js'
+import { parsePromoteSettings, type PromoteSettings } from './promote.js'
 import { Defaults, Inputs, MERGE_METHODS, MODES } from './constants.js'
 import type { Assignment, ValueType } from './values.js'
 
@@ -44,6 +46,8 @@ export interface Settings {
   digest: string
   tag?: string
   set: Assignment[]
+  /** The set input as given (promote-from fills the default assignments once the tag is read). */
+  setLines: [string, string][]
   validate: boolean
   commitMessage: string
   authorName: string
@@ -73,6 +77,8 @@ export interface Settings {
   argocd?: ArgoSettings
   /** Verify the image's signature before the bump (verify-image given). */
   verify?: VerifySettings
+  /** promote-from: the tag and digest come from another environment's values, gated by its application. */
+  promote?: PromoteSettings
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -177,7 +183,10 @@ export function getSettings(): Settings {
   const image = readImage(where.targets)
   const tagInput = inputs.str(Inputs.Tag)
   const tag = tagInput ? checkTag(Inputs.Tag, tagInput) : undefined
-  const set = parseSet(inputs.keyValues(Inputs.Set, SET_KEY), tag)
+  const promote = parsePromoteSettings()
+  const setLines = inputs.keyValues(Inputs.Set, SET_KEY)
+  // promote-from: the assignments are made once the source's tag is read (withPromoted)
+  const set = promote && !setLines.length ? [] : parseSet(setLines, tag)
   if (remote.transport === 'ssh' && !sshKey && !process.env.SSH_AUTH_SOCK)
     throw new InputError(
       Inputs.SshKey,
@@ -194,7 +203,7 @@ export function getSettings(): Settings {
     )
   return {
     remote,
-    prBranch: prBranchOf(tag ?? set[0].value),
+    prBranch: prBranchOf(tag ?? set[0]?.value ?? 'promotion'),
     apiRepo: apiRepoOf(remote),
     sshKey,
     sshKnownHosts: inputs.lines(Inputs.SshKnownHosts),
@@ -205,6 +214,7 @@ export function getSettings(): Settings {
     ...image,
     tag,
     set,
+    setLines,
     validate: inputs.bool(Inputs.Validate, true),
     commitMessage: inputs.str(Inputs.CommitMessage),
     authorName: inputs.str(Inputs.AuthorName, Defaults[Inputs.AuthorName]),
@@ -219,8 +229,15 @@ export function getSettings(): Settings {
     ...pullRequest,
     summary: inputs.bool(Inputs.Summary, true),
     argocd,
-    verify: parseVerifySettings()
+    verify: parseVerifySettings(),
+    promote
   }
+}
+
+/** The settings of a promotion once the source's tag and digest are read: a bump with that tag and digest. */
+export function withPromoted(s: Settings, tag: string, digest: string): Settings {
+  const set = parseSet(s.setLines, tag)
+  return { ...s, tag, digest, set, prBranch: prBranchOf(tag) }
 }
 
 /** The secrets: the deploy key, the token, the signing key (an SSH private key). */
@@ -239,11 +256,13 @@ function readCredentials(): Pick<Settings, 'sshKey' | 'token' | 'signingKey'> {
 /** What is bumped: `targets`, else values-file with chart. */
 function readTargets(): Pick<Settings, 'targets' | 'targetsInput' | 'valuesFile' | 'chart'> {
   const lines = inputs.lines(Inputs.Targets)
-  const targets = parseTargets(
-    lines,
-    inputs.str(Inputs.ValuesFile, Defaults[Inputs.ValuesFile]),
-    inputs.str(Inputs.Chart)
-  )
+  const valuesFile = inputs.str(Inputs.ValuesFile)
+  if (!lines.length && !valuesFile)
+    throw new InputError(
+      Inputs.ValuesFile,
+      "is required (the values file to bump, such as helm/my-app/values.yaml), or give 'targets'"
+    )
+  const targets = parseTargets(lines, valuesFile, inputs.str(Inputs.Chart))
   return {
     targets,
     targetsInput: lines.length ? Inputs.Targets : Inputs.ValuesFile,
@@ -255,7 +274,7 @@ function readTargets(): Pick<Settings, 'targets' | 'targetsInput' | 'valuesFile'
 /** kustomize's images entry: its name (required for a kustomization), newName and digest. */
 function readImage(targets: TargetSpec[]): Pick<Settings, 'image' | 'newName' | 'digest'> {
   const digest = inputs.str(Inputs.Digest)
-  if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+  if (digest && !isDigest(digest))
     throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
   const image = inputs.str(Inputs.Image)
   if (image) parseImage(Inputs.Image, image)

@@ -28,7 +28,13 @@ export const Inputs = {
   Kubeconfig: 'kubeconfig',
   ImageSource: 'image-source',
   RegistryEndpoint: 'registry-endpoint',
-  RegistryCa: 'registry-ca'
+  RegistryCa: 'registry-ca',
+  UpgradeFrom: 'upgrade-from',
+  UpgradeFromChart: 'upgrade-from-chart',
+  ProbeRate: 'probe-rate',
+  ProbePath: 'probe-path',
+  MaxFailedRequests: 'max-failed-requests',
+  Rollback: 'rollback'
 } as const
 
 export const Outputs = {
@@ -36,7 +42,12 @@ export const Outputs = {
   Result: 'result',
   Kubeconfig: 'kubeconfig',
   Report: 'report',
-  LogsDir: 'logs-dir'
+  LogsDir: 'logs-dir',
+  RolloutSeconds: 'rollout-seconds',
+  Requests: 'requests',
+  FailedRequests: 'failed-requests',
+  RollbackRequests: 'rollback-requests',
+  RollbackFailedRequests: 'rollback-failed-requests'
 } as const
 
 export const State = {
@@ -55,15 +66,20 @@ export const State = {
 
 export const Defaults = {
   [Inputs.KindVersion]: 'v0.30.0',
-  [Inputs.Namespace]: 'demo-app',
+  [Inputs.Namespace]: 'e2e',
   [Inputs.WaitTimeout]: '180s',
   [Inputs.Port]: '80',
   [Inputs.SmokeTests]: '/healthz 200 ok\n/ 200',
   [Inputs.KeepCluster]: 'false',
   [Inputs.IgnoreFailedClean]: 'false',
   [Inputs.ImageKeys]: 'repository=image.repository\ntag=image.tag\npullPolicy=image.pullPolicy',
-  [Inputs.ImageSource]: 'load'
+  [Inputs.ImageSource]: 'load',
+  [Inputs.ProbeRate]: '20',
+  [Inputs.MaxFailedRequests]: '0'
 } as const
+
+/** The highest probe-rate: every request is a process on the node (curl), and kind runs on the runner. */
+export const MAX_PROBE_RATE = 200
 
 /** How the image gets into a kind cluster: `kind load` from the local store, or a pull by the nodes. */
 export const IMAGE_SOURCES = ['load', 'registry'] as const

@@ -8,24 +8,41 @@ import type { Kube } from './kube.js'
 import { substituteImage } from './manifests.js'
 import type { Settings } from './settings.js'
 
-/** `pulled`: the nodes pull the image (registry or a cluster of your own), so no pull policy is forced. */
+/** How a deploy differs from the candidate's: the values file of another release (upgrade-from). */
+export interface DeployValues {
+  /** The chart that runs now (upgrade-from-chart), else the chart under test. */
+  chart?: string
+  /** A values file given before the image values (the current release's). */
+  valuesFile?: string
+  /** The image's digest for the chart's digest key, where the nodes pull by digest. */
+  digest?: string
+}
+
+/**
+ * `pulled`: the nodes pull the image (registry or a cluster of your own), so no pull policy is forced.
+ * `values.valuesFile` (the release that runs now, upgrade-from) goes before the step's own values files.
+ */
 export async function deploy(
   k: Kube,
   s: Settings,
   loaded: Loaded,
   pulled: boolean,
-  privDir: string
+  privDir: string,
+  values: DeployValues = {}
 ): Promise<void> {
   if (s.chart) {
-    await k.helm!(helmUpgradeArgs(s, imageValues(loaded, s.ref, s.imageKeys, pulled)), {
-      label: 'helm upgrade --install'
-    })
+    const chart = values.chart ?? s.chart
+    const valuesFiles = values.valuesFile ? [values.valuesFile, ...s.valuesFiles] : s.valuesFiles
+    await k.helm!(
+      helmUpgradeArgs({ ...s, chart, valuesFiles }, imageValues(loaded, s.imageKeys, pulled, values.digest)),
+      { label: `helm upgrade --install ${s.release}` }
+    )
     return
   }
   const ns = await k.kubectl(['create', 'namespace', s.namespace], { ignoreReturnCode: true, silent: true })
   if (ns.exitCode !== 0 && !/already exists/.test(ns.stderr))
     throw new Error(`kubectl create namespace failed: ${ns.stderr.trim()}`)
-  const out = path.join(privDir, 'manifests')
+  const out = path.join(privDir, `manifests-${loaded.tag.replace(/[^\w.-]/g, '-') || 'image'}`)
   const n = await substituteImage(s.manifests, s.ref.repository, loaded, out, pulled)
   if (n === 0)
     core.warning(

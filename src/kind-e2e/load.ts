@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import * as core from '@actions/core'
 import { dockerLogin } from '../common/docker.js'
 import type { Tool } from '../common/exec.js'
+import { parseImage } from '../common/validate.js'
 import type { Loaded } from './image.js'
 import type { KindCluster } from './lifecycle.js'
 import type { Settings } from './settings.js'
@@ -19,26 +20,28 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' }
 export async function loadImage(
   docker: Tool,
   cluster: Pick<KindCluster, 'loadArchive'>,
-  s: Settings,
+  s: Pick<Settings, 'username' | 'password'>,
+  image: string,
   loaded: Loaded,
   privDir: string
 ): Promise<void> {
+  const ref = parseImage('image', image)
   const inspect = () =>
-    docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', s.image], {
+    docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
       silent: true,
       ignoreReturnCode: true
     })
   let present = await inspect()
   if (present.exitCode !== 0) {
-    if (s.password) await dockerLogin(docker, s.ref.registry || 'docker.io', s.username, s.password)
-    await docker(['pull', s.image], { label: `docker pull ${s.image}` })
+    if (s.password) await dockerLogin(docker, ref.registry || 'docker.io', s.username, s.password)
+    await docker(['pull', image], { label: `docker pull ${image}` })
     present = await inspect()
   }
-  if (s.ref.digest) {
+  if (ref.digest) {
     // the local image must be the digest asked for; then it gets the tag it is loaded under
-    if (!present.stdout.includes(`@${s.ref.digest}`))
-      throw new Error(`The local image ${s.image} is not ${s.ref.digest} (it has ${present.stdout.trim()})`)
-    await docker(['tag', s.image, loaded.ref], { silent: true })
+    if (!present.stdout.includes(`@${ref.digest}`))
+      throw new Error(`The local image ${image} is not ${ref.digest} (it has ${present.stdout.trim()})`)
+    await docker(['tag', image, loaded.ref], { silent: true })
   }
   const archive = path.join(privDir, 'image.tar')
   const platform = `linux/${ARCH[process.arch] ?? process.arch}`

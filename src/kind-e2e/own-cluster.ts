@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { run, tool } from '../common/exec.js'
 import { InputError } from '../common/inputs.js'
+import type { Step } from '../common/stage.js'
 import { Inputs, State } from './constants.js'
 
 export class OwnCluster {
@@ -27,7 +28,7 @@ export class OwnCluster {
   }
 
   /** Creates the namespace; one that exists already is refused, and left alone. */
-  async claimNamespace(): Promise<void> {
+  async claimNamespace(step: Pick<Step, 'save'>): Promise<void> {
     const got = await this.kubectl(['get', 'namespace', this.namespace, '-o', 'name'], {
       silent: true,
       ignoreReturnCode: true
@@ -41,7 +42,7 @@ export class OwnCluster {
       throw new Error(
         `The cluster of 'kubeconfig' cannot be reached: kubectl get namespace said: ${got.stderr.trim()}`
       )
-    core.saveState(State.OwnNamespace, this.namespace)
+    step.save(State.OwnNamespace, this.namespace)
     await this.kubectl(['create', 'namespace', this.namespace], {
       label: `kubectl create namespace ${this.namespace}`
     })

@@ -1,3 +1,4 @@
+import { isDigest } from '../common/tag.js'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -6,7 +7,14 @@ import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
 import { parseImage, type ImageRef } from '../common/validate.js'
 import { KIND_RELEASES } from '../common/pinned.js'
-import { Defaults, IMAGE_SOURCES, Inputs, MAX_WAIT_MS, type ImageSource } from './constants.js'
+import {
+  Defaults,
+  IMAGE_SOURCES,
+  Inputs,
+  MAX_PROBE_RATE,
+  MAX_WAIT_MS,
+  type ImageSource
+} from './constants.js'
 
 export interface SmokeTest {
   path: string
@@ -53,6 +61,21 @@ export interface Settings {
   registryEndpoint: string
   /** A PEM CA the nodes trust for the image's registry (a private CA). */
   registryCa: string
+  /** upgrade-from: the values file of what runs now; the rollout from it to the candidate is rehearsed. */
+  upgradeFrom?: UpgradeFrom
+}
+
+export interface UpgradeFrom {
+  /** The input as given (for messages) and the file (absolute). */
+  given: string
+  valuesFile: string
+  /** The chart that runs now (upgrade-from-chart, absolute), else the chart under test. */
+  chart?: string
+  /** Requests a second, from inside the cluster, during the upgrade (and the rollback). */
+  probeRate: number
+  probePath: string
+  maxFailedRequests: number
+  rollback: boolean
 }
 
 export interface ImageKeys {
@@ -123,11 +146,51 @@ export function getSettings(): Settings {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   const image = imageSettings()
   const deploy = deploySettings(workspace)
+  const checks = checkSettings(deploy.release)
   return {
     ...image,
     ...deploy,
     ...clusterSettings(workspace, image.ref, !!deploy.chart),
-    ...checkSettings(deploy.release)
+    ...checks,
+    upgradeFrom: upgradeSettings(workspace, !!deploy.chart, checks.smokeTests)
+  }
+}
+
+/** upgrade-from and the probe's inputs (the values file is read later, by the rehearsal). */
+function upgradeSettings(workspace: string, chart: boolean, smoke: SmokeTest[]): UpgradeFrom | undefined {
+  const given = inputs.str(Inputs.UpgradeFrom)
+  const rehearsalOnly = [Inputs.UpgradeFromChart, Inputs.ProbePath, Inputs.Rollback] as const
+  if (!given) {
+    const stray = rehearsalOnly.find(
+      i => inputs.str(i) && !(i === Inputs.Rollback && inputs.str(i) === 'false')
+    )
+    if (stray) throw new InputError(stray, 'applies only with upgrade-from (the rehearsed upgrade)')
+    return undefined
+  }
+  if (inputs.str(Inputs.Kubeconfig))
+    throw new InputError(
+      Inputs.UpgradeFrom,
+      "rehearses the upgrade in a kind cluster of this step's (its probe runs on a node); with kubeconfig, deploy the current release yourself and use this step for the candidate"
+    )
+  const chartGiven = inputs.str(Inputs.UpgradeFromChart)
+  const chartPath = chartGiven ? path.resolve(workspace, chartGiven) : undefined
+  if (chartPath && !chart) throw new InputError(Inputs.UpgradeFromChart, 'applies to a chart only')
+  if (chartPath && !fs.existsSync(path.join(chartPath, 'Chart.yaml')))
+    throw new InputError(
+      Inputs.UpgradeFromChart,
+      `must be a chart folder with a Chart.yaml, got '${chartGiven}'`
+    )
+  const probePath = inputs.str(Inputs.ProbePath) || smoke[0]?.path || '/'
+  if (!/^\/\S*$/.test(probePath))
+    throw new InputError(Inputs.ProbePath, `must be a path starting with '/', got '${probePath}'`)
+  return {
+    given,
+    valuesFile: path.resolve(workspace, given),
+    chart: chartPath,
+    probeRate: inputs.int(Inputs.ProbeRate, Number(Defaults[Inputs.ProbeRate]), 1, MAX_PROBE_RATE),
+    probePath,
+    maxFailedRequests: inputs.int(Inputs.MaxFailedRequests, 0, 0),
+    rollback: inputs.bool(Inputs.Rollback, false)
   }
 }
 
@@ -139,7 +202,7 @@ function imageWithDigest(): string {
   const image = inputs.required(Inputs.Image)
   const digest = inputs.str(Inputs.Digest)
   if (!digest) return image
-  if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+  if (!isDigest(digest))
     throw new InputError(Inputs.Digest, `must be sha256:<64 hex digits>, got '${digest}'`)
   const named = parseImage(Inputs.Image, image).digest
   if (named && named !== digest)

@@ -80,3 +80,28 @@ export async function whyNotReady(kubectl: Tool, namespace: string): Promise<str
     return ''
   }
 }
+
+/** How often the pods are listed while old ones terminate. */
+const TERMINATING_POLL_MS = 500
+
+/** The pods still terminating (with a deletion time), from the pods' JSON (pure). */
+export function terminatingPods(pods: {
+  items: { metadata: { name: string; deletionTimestamp?: string } }[]
+}): string[] {
+  return pods.items.filter(p => p.metadata.deletionTimestamp).map(p => p.metadata.name)
+}
+
+/**
+ * Until no pod of the namespace is terminating: a rollout is complete once the old pods are told to stop,
+ * but they serve (or refuse) until they have stopped, and requests meeting them then count too.
+ */
+export async function waitForTerminated(kubectl: Tool, namespace: string, deadline: number): Promise<void> {
+  let left: string[] = []
+  do {
+    const r = await kubectl(['get', 'pods', '--namespace', namespace, '-o', 'json'], { silent: true })
+    left = terminatingPods(JSON.parse(r.stdout) as Parameters<typeof terminatingPods>[0])
+    if (left.length === 0) return
+    await new Promise(resolve => setTimeout(resolve, TERMINATING_POLL_MS))
+  } while (Date.now() < deadline)
+  throw new Error(`The old pods did not stop within the wait-timeout: ${left.join(', ')} still terminating`)
+}

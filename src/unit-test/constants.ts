@@ -44,3 +44,7 @@ export const Defaults = {
 
 /** GitHub shows at most this many error (and as many warning and notice) annotations of one step. */
 export const ANNOTATIONS_PER_STEP = 10
+
+export const State = {
+  PrivateDir: 'privateDir'
+} as const

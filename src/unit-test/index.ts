@@ -1,4 +1,5 @@
-import { runStage } from '../common/stage.js'
-import { main } from './main.js'
+import { dispatch, runStage } from '../common/stage.js'
+import { unitTest } from './main.js'
+import { post } from './post.js'
 
-await runStage(main)
+await dispatch(() => runStage(unitTest).then(() => undefined), post)

@@ -1,16 +1,19 @@
+// unit-test: run pytest (or any command writing JUnit XML), read its report and any others, annotate the
+// failures, and fail on failures. The phases, in order, are in `run`; the skeleton (common/stage.ts) writes
+// the outputs and the summary and cleans up, on failure too.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { run, tail, ToolError, type RunResult } from '../common/exec.js'
+import { run as runTool, tail, ToolError, type RunOptions, type RunResult } from '../common/exec.js'
 import { InputError } from '../common/inputs.js'
+import type { OutputValue, Stage, Step } from '../common/stage.js'
 import { PrivateDir } from '../common/temp.js'
-import * as summary from '../common/summary.js'
-import { Inputs, Outputs } from './constants.js'
+import { Inputs, Outputs, State } from './constants.js'
 import { loadParser, parseJunit, type TestCase } from './junit.js'
 import { Workspace } from './locate.js'
-import { annotate, failures, resultsJson, writeReport } from './report.js'
-import { readReports, reportFiles } from './reports.js'
-import { foldRetries, totals } from './results.js'
+import { annotate, failures, resultsJson, writeReport, type Failure } from './report.js'
+import { readReports, reportFiles } from './report-files.js'
+import { foldRetries, totals, type Totals } from './results.js'
 import { getSettings, type Settings } from './settings.js'
 import { durationsOf, prepareShard } from './shard.js'
 
@@ -24,58 +27,110 @@ interface Ran {
   wrote: boolean
 }
 
-export async function main(): Promise<void> {
-  const settings = getSettings()
-  const ran = settings.command.length ? await runTests(settings) : undefined
+export interface Deps {
+  /** The step's private folder, made on first use (its path saved for post first). */
+  priv(): Promise<PrivateDir>
+  /** Runs a program (the test command, pip). */
+  exec(program: string, args: string[], opts: RunOptions): Promise<RunResult>
+  now(): number
+  /** Removes the private folder, if one was made. */
+  removePriv(): Promise<void>
+}
 
-  if (ran && settings.isPytest && ran.result.exitCode === PYTEST_NO_TESTS && !settings.reports.length) {
-    setOutputs(ran.junitFile, [], '', ran.seconds)
-    if (settings.allowEmpty) {
+export interface Outcome {
+  ran?: Ran
+  cases: TestCase[]
+  failures: Failure[]
+  totals: Totals
+  /** The JUnit file the outputs name: the command's, else the first report. */
+  junitFile: string
+}
+
+export function makeDeps(_: Settings, step: Step): Promise<Deps> {
+  let priv: Promise<PrivateDir> | undefined
+  return Promise.resolve({
+    priv: () => (priv ??= PrivateDir.create('unit-test', dir => step.save(State.PrivateDir, dir))),
+    exec: runTool,
+    now: Date.now,
+    removePriv: async () => (priv ? (await priv).remove() : undefined)
+  })
+}
+
+export const unitTest: Stage<Settings, Deps, Outcome> = {
+  settings: getSettings,
+  deps: makeDeps,
+  outcome: () => ({ cases: [], failures: [], totals: totals([]), junitFile: '' }),
+  async run(s, d, o, step) {
+    if (s.command.length) o.ran = await runTests(s, d, step)
+    if (o.ran && s.isPytest && o.ran.result.exitCode === PYTEST_NO_TESTS && !s.reports.length) {
+      o.junitFile = o.ran.junitFile
+      if (!s.allowEmpty)
+        throw new Error(
+          `pytest collected no tests in ${s.workingDirectory}; set allow-empty: true if that is expected`
+        )
       core.notice('pytest collected no tests (allow-empty: true)')
       return
     }
-    throw new Error(
-      `pytest collected no tests in ${settings.workingDirectory}; set allow-empty: true if that is expected`
-    )
-  }
+    await readResults(s, o)
+    // the step's closing error ("N of M tests failed") is an error annotation too: it keeps a place
+    annotate(o.failures, s.maxAnnotations, o.totals.failed + o.totals.errors > 0 && s.failOnFailure)
+    verdict(s, o)
+  },
+  outputs,
+  summary: (o, s) => {
+    if (s.summary && !(o.ran?.result.exitCode === PYTEST_NO_TESTS && !o.cases.length))
+      writeReport(o.cases, o.failures, o.totals, o.ran?.seconds)
+  },
+  cleanup: (_, d) => d.removePriv()
+}
 
-  // The command's own report, and any the `reports` globs name (several files, merged into one result).
-  const files = settings.reports.length ? await reportFiles(settings.workingDirectory, settings.reports) : []
-  if (ran && !settings.reports.length && !ran.wrote)
+/** The command's own report and any the `reports` globs name (several files, merged into one result). */
+async function readResults(s: Settings, o: Outcome): Promise<void> {
+  const files = s.reports.length ? await reportFiles(s.workingDirectory, s.reports) : []
+  const ran = o.ran
+  if (ran && !s.reports.length && !ran.wrote)
     throw new Error(
       `The test command exited with code ${ran.result.exitCode} and did not write the JUnit report '${ran.junitFile}' (input '${Inputs.JunitFile}'):\n${tail(ran.result)}`
     )
   const raw: TestCase[] = []
   // (never push(...cases): a large report's cases overflow the stack as arguments)
   if (ran?.wrote && !files.includes(ran.junitFile))
-    for (const c of await parseJunit(
-      await fs.readFile(ran.junitFile, 'utf8'),
-      relative(settings, ran.junitFile)
-    ))
+    for (const c of await parseJunit(await fs.readFile(ran.junitFile, 'utf8'), relative(s, ran.junitFile)))
       raw.push(c)
-  for (const c of await readReports(files, settings.workspace)) raw.push(c)
-  const cases = foldRetries(raw)
+  for (const c of await readReports(files, s.workspace)) raw.push(c)
+  o.cases = foldRetries(raw)
+  o.totals = totals(o.cases)
+  o.failures = failures(o.cases, new Workspace(s.workspace, s.workingDirectory, s.sourcePrefix))
+  o.junitFile = ran?.junitFile ?? files[0] ?? ''
+}
 
-  const t = totals(cases)
-  const ws = new Workspace(settings.workspace, settings.workingDirectory, settings.sourcePrefix)
-  const list = failures(cases, ws)
-  setOutputs(ran?.junitFile ?? files[0] ?? '', cases, resultsJson(cases, list, t), ran?.seconds ?? t.time)
-  // the step's closing error ("N of M tests failed") is an error annotation too: it keeps a place
-  annotate(list, settings.maxAnnotations, t.failed + t.errors > 0 && settings.failOnFailure)
-  if (settings.summary) {
-    writeReport(cases, list, t, ran?.seconds)
-    await summary.writeSummary()
-  }
-
+/** Whether the step fails: failures, flaky tests (fail-on-flaky), the command's own exit, no tests. */
+function verdict(s: Settings, o: Outcome): void {
+  const t = o.totals
   const bad = t.failed + t.errors
-  if (bad > 0 && settings.failOnFailure) throw new Error(`${bad} of ${t.total} tests failed`)
-  if (t.flaky > 0 && settings.failOnFlaky)
+  if (bad > 0 && s.failOnFailure) throw new Error(`${bad} of ${t.total} tests failed`)
+  if (t.flaky > 0 && s.failOnFlaky)
     throw new Error(`${t.flaky} tests were flaky (failed, then passed on a retry) and fail-on-flaky is true`)
-  if (ran && ran.result.exitCode !== 0 && bad === 0)
-    throw new Error(`The test command exited with code ${ran.result.exitCode}:\n${tail(ran.result)}`)
-  if (t.total === 0 && !settings.allowEmpty)
+  if (o.ran && o.ran.result.exitCode !== 0 && bad === 0)
+    throw new Error(`The test command exited with code ${o.ran.result.exitCode}:\n${tail(o.ran.result)}`)
+  if (t.total === 0 && !s.allowEmpty)
     throw new Error('The JUnit reports hold no tests; set allow-empty: true if that is expected')
   core.info(`${t.passed} passed, ${t.skipped} skipped, ${t.flaky} flaky, ${bad} failed`)
+}
+
+function outputs(o: Outcome): Record<string, OutputValue> {
+  const t = o.totals
+  return {
+    [Outputs.Total]: t.total,
+    [Outputs.Passed]: t.passed,
+    [Outputs.Failed]: t.failed,
+    [Outputs.Skipped]: t.skipped,
+    [Outputs.Errors]: t.errors,
+    [Outputs.Flaky]: t.flaky,
+    [Outputs.Duration]: (o.ran?.seconds ?? t.time).toFixed(3),
+    [Outputs.JunitFile]: o.junitFile,
+    [Outputs.Results]: resultsJson(o.cases, o.failures, t)
+  }
 }
 
 function relative(settings: Settings, file: string): string {
@@ -83,46 +138,37 @@ function relative(settings: Settings, file: string): string {
   return rel.startsWith('..') ? file : rel.split(path.sep).join('/')
 }
 
-async function runTests(settings: Settings): Promise<Ran> {
-  const priv = await PrivateDir.create('unit-test')
-  const junitFile = settings.junitFile ?? path.join(priv.path, 'junit.xml')
+async function runTests(s: Settings, d: Deps, step: Step): Promise<Ran> {
+  const priv = await d.priv()
+  const junitFile = s.junitFile ?? path.join(priv.path, 'junit.xml')
   await fs.mkdir(path.dirname(junitFile), { recursive: true })
   const before = await mtime(junitFile)
-  if (settings.install) await install(settings)
-
-  const args = [...settings.command.slice(1)]
+  if (s.install) await install(s, d, step)
+  const args = [...s.command.slice(1)]
   let env: Record<string, string> = { JUNIT_FILE: junitFile, PYTHONDONTWRITEBYTECODE: '1' }
-  if (settings.isPytest) args.push(`--junitxml=${junitFile}`, '-o', 'junit_family=xunit1')
-  if (settings.shard) {
-    const durations = settings.durationsReport
+  if (s.isPytest) args.push(`--junitxml=${junitFile}`, '-o', 'junit_family=xunit1')
+  if (s.shard) {
+    const durations = s.durationsReport
       ? durationsOf(
-          await parseJunit(
-            await fs.readFile(settings.durationsReport, 'utf8'),
-            relative(settings, settings.durationsReport)
-          )
+          await parseJunit(await fs.readFile(s.durationsReport, 'utf8'), relative(s, s.durationsReport))
         )
       : undefined
-    const shard = await prepareShard(priv, settings.shard, durations)
+    const shard = await prepareShard(priv, s.shard, durations)
     args.push(...shard.args)
     env = { ...env, ...shard.env }
     core.info(
-      `Shard ${settings.shard.index} of ${settings.shard.count}, balanced by ${durations ? `the durations in ${settings.durationsReport}` : 'test files'}`
+      `Shard ${s.shard.index} of ${s.shard.count}, balanced by ${durations ? `the durations in ${s.durationsReport}` : 'test files'}`
     )
   }
   // the report parser loads while the tests run
   loadParser().catch(() => undefined)
-  const started = Date.now()
-  const result = await core.group(`Run ${settings.command.join(' ')}`, () =>
-    run(settings.command[0], args, { cwd: settings.workingDirectory, env, ignoreReturnCode: true }).catch(
-      err => {
-        throw (
-          notRunnable(err, settings.customCommand ? Inputs.Command : Inputs.Python, settings.command[0]) ??
-          err
-        )
-      }
-    )
+  const started = d.now()
+  const result = await step.phase(`Run ${s.command.join(' ')}`, () =>
+    d.exec(s.command[0], args, { cwd: s.workingDirectory, env, ignoreReturnCode: true }).catch(err => {
+      throw notRunnable(err, s.customCommand ? Inputs.Command : Inputs.Python, s.command[0]) ?? err
+    })
   )
-  const seconds = (Date.now() - started) / 1000
+  const seconds = (d.now() - started) / 1000
   return { result, seconds, junitFile, wrote: (await mtime(junitFile)) !== before }
 }
 
@@ -137,35 +183,21 @@ async function mtime(file: string): Promise<number | undefined> {
   return (await fs.stat(file).catch(() => undefined))?.mtimeMs
 }
 
-async function install(settings: Settings): Promise<void> {
+async function install(s: Settings, d: Deps, step: Step): Promise<void> {
   const files: string[] = []
-  for (const f of settings.requirements) {
-    const p = path.resolve(settings.workingDirectory, f)
+  for (const f of s.requirements) {
+    const p = path.resolve(s.workingDirectory, f)
     if (await fs.stat(p).catch(() => undefined)) files.push(p)
   }
   if (files.length === 0) return
-  await core.group('Install requirements', () =>
-    run(settings.python, ['-m', 'pip', 'install', ...files.flatMap(f => ['-r', f]), ...settings.pipArgs], {
-      cwd: settings.workingDirectory,
-      label: `pip install of ${files.map(f => path.relative(settings.workingDirectory, f)).join(', ')}`
-    }).catch(err => {
-      throw notRunnable(err, Inputs.Python, settings.python) ?? err
-    })
-  )
-}
-
-function setOutputs(junitFile: string, cases: TestCase[], results: string, seconds: number) {
-  const t = totals(cases)
-  core.setOutput(Outputs.Total, t.total)
-  core.setOutput(Outputs.Passed, t.passed)
-  core.setOutput(Outputs.Failed, t.failed)
-  core.setOutput(Outputs.Skipped, t.skipped)
-  core.setOutput(Outputs.Errors, t.errors)
-  core.setOutput(Outputs.Flaky, t.flaky)
-  core.setOutput(Outputs.Duration, seconds.toFixed(3))
-  core.setOutput(Outputs.JunitFile, junitFile)
-  core.setOutput(
-    Outputs.Results,
-    results || JSON.stringify({ totals: t, failures: [], flaky: [], truncated: false })
+  await step.phase('Install requirements', () =>
+    d
+      .exec(s.python, ['-m', 'pip', 'install', ...files.flatMap(f => ['-r', f]), ...s.pipArgs], {
+        cwd: s.workingDirectory,
+        label: `pip install of ${files.map(f => path.relative(s.workingDirectory, f)).join(', ')}`
+      })
+      .catch(err => {
+        throw notRunnable(err, Inputs.Python, s.python) ?? err
+      })
   )
 }

@@ -1,10 +1,10 @@
-// The message a person reads first, for an annotation and the summary. The failure element's `message`
-// attribute and the text inside it are both kept when the text does not repeat the attribute (the
-// attribute first: mikepenz/action-junit-report's `Assertion failed` over `AssertionError: assertion
-// failed`); the attribute alone when the text repeats it. An attribute that says only that the test
-// failed (gotestsum's "Failed") or only where (nextest's "thread 'x' panicked at tests/live.rs:18:5") gives
-// way to the text: what the test printed (go test's t.Error lines, a panic's message), up to the first
-// stack frame.
+// The message a person reads first, for an annotation and the summary: the failure element's `message`
+// attribute as the writer put it, as mikepenz/action-junit-report shows it (its tests state the message of
+// each of its fixtures, and ours are checked against them); the text inside stays the details, shown below
+// it in the summary. An attribute that says only that the test failed (gotestsum's "Failed") or only where
+// (nextest's "thread 'x' panicked at tests/live.rs:18:5") gives way to the text: what the test printed (go
+// test's t.Error lines, a panic's message), up to the first stack frame. Without an attribute, the text up
+// to its stack (an unindented Java frame, as Marathon writes them, is kept as the line that says where).
 import type { Problem } from './junit.js'
 
 /** An attribute that says only that the test failed. */
@@ -42,11 +42,16 @@ function rustPanic(text: string): string | undefined {
   return (end < 0 ? rest : rest.slice(0, end)).slice(0, MAX_LINES).join('\n').trim() || undefined
 }
 
-/** The first lines of a text, up to its stack. */
+/** A Java frame written without its indentation (Marathon): `at a.B.c(B.java:12)`. */
+const BARE_JAVA_FRAME = /^at \S+\(\S+:\d+\)$/
+
+/** The first lines of a text, up to its stack (through the first frame, when the frames are not indented). */
 function head(text: string): string {
   const lines = text.trim().split('\n')
   const end = lines.findIndex((l, i) => i > 0 && FRAME.test(l))
-  return (end < 0 ? lines : lines.slice(0, end)).slice(0, MAX_LINES).join('\n').trimEnd()
+  const bare = lines.findIndex((l, i) => i > 0 && BARE_JAVA_FRAME.test(l.trim()))
+  const cut = end >= 0 ? end : bare >= 0 ? bare + 1 : lines.length
+  return lines.slice(0, cut).slice(0, MAX_LINES).join('\n').trimEnd()
 }
 
 export function messageOf(p: Problem | undefined): string | undefined {
@@ -55,7 +60,6 @@ export function messageOf(p: Problem | undefined): string | undefined {
   const message = p.message?.trim()
   const fromText = text ? (goOutput(text) ?? rustPanic(text) ?? head(text)) : ''
   if (!message || SAYS_NOTHING.test(message) || RUST_PANIC.test(message))
-    return fromText || p.message || p.type
-  if (!fromText || text.includes(message)) return p.message
-  return `${message}\n${fromText}`
+    return fromText || message || p.type
+  return message
 }

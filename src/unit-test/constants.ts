@@ -15,7 +15,12 @@ export const Inputs = {
   FailOnFailure: 'fail-on-failure',
   FailOnFlaky: 'fail-on-flaky',
   MaxAnnotations: 'max-annotations',
-  Summary: 'summary'
+  Summary: 'summary',
+  Baseline: 'baseline',
+  History: 'history',
+  FailOn: 'fail-on',
+  Comment: 'comment',
+  Token: 'token'
 } as const
 
 export const Outputs = {
@@ -27,7 +32,13 @@ export const Outputs = {
   Flaky: 'flaky',
   Duration: 'duration',
   JunitFile: 'junit-file',
-  Results: 'results'
+  Results: 'results',
+  NewFailures: 'new-failures',
+  StillFailing: 'still-failing',
+  Fixed: 'fixed',
+  Flipped: 'flipped',
+  Comparison: 'comparison',
+  BaselineFile: 'baseline-file'
 } as const
 
 export const Defaults = {
@@ -39,12 +50,19 @@ export const Defaults = {
   [Inputs.FailOnFailure]: 'true',
   [Inputs.FailOnFlaky]: 'false',
   [Inputs.MaxAnnotations]: '10',
-  [Inputs.Summary]: 'true'
+  [Inputs.Summary]: 'true',
+  [Inputs.Baseline]: 'none',
+  [Inputs.History]: '10',
+  [Inputs.FailOn]: 'failures'
 } as const
+
+export const FAIL_ON = ['failures', 'regressions'] as const
 
 /** GitHub shows at most this many error (and as many warning and notice) annotations of one step. */
 export const ANNOTATIONS_PER_STEP = 10
 
 export const State = {
-  PrivateDir: 'privateDir'
+  PrivateDir: 'privateDir',
+  /** baseline: cache — the folder the record is restored into and saved from (stable across runs). */
+  BaselineDir: 'baselineDir'
 } as const

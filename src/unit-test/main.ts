@@ -11,7 +11,10 @@ import { PrivateDir } from '../common/temp.js'
 import { Inputs, Outputs, State } from './constants.js'
 import { loadParser, parseJunit, type TestCase } from './junit.js'
 import { Workspace } from './locate.js'
-import { annotate, failures, resultsJson, writeReport, type Failure } from './report.js'
+import { comparisonJson, type Comparison } from './baseline.js'
+import { annotate, comparisonMarkdown, failures, resultsJson, writeReport, type Failure } from './report.js'
+import { commentPhase, withBaseline, type BaselineDeps, type Regressions } from './regressions.js'
+import { githubContext } from '../common/github.js'
 import { readReports, reportFiles } from './report-files.js'
 import { foldRetries, totals, type Totals } from './results.js'
 import { getSettings, type Settings } from './settings.js'
@@ -35,6 +38,8 @@ export interface Deps {
   now(): number
   /** Removes the private folder, if one was made. */
   removePriv(): Promise<void>
+  /** The previous run's record (the Actions cache, GitHub's API for the comment, the run's context). */
+  baseline: BaselineDeps
 }
 
 export interface Outcome {
@@ -44,6 +49,8 @@ export interface Outcome {
   totals: Totals
   /** The JUnit file the outputs name: the command's, else the first report. */
   junitFile: string
+  /** This run's record and its comparison with the previous one. */
+  regressions?: Regressions
 }
 
 export function makeDeps(_: Settings, step: Step): Promise<Deps> {
@@ -52,7 +59,13 @@ export function makeDeps(_: Settings, step: Step): Promise<Deps> {
     priv: () => (priv ??= PrivateDir.create('unit-test', dir => step.save(State.PrivateDir, dir))),
     exec: runTool,
     now: Date.now,
-    removePriv: async () => (priv ? (await priv).remove() : undefined)
+    removePriv: async () => (priv ? (await priv).remove() : undefined),
+    baseline: {
+      ctx: githubContext(),
+      restore: (dir, keys) => import('./baseline-store.js').then(m => m.restore(dir, keys)),
+      save: (dir, key) => import('./baseline-store.js').then(m => m.save(dir, key)),
+      comment: (...a) => import('./comment.js').then(m => m.commentOnPullRequest(...a))
+    }
   })
 }
 
@@ -72,14 +85,23 @@ export const unitTest: Stage<Settings, Deps, Outcome> = {
       return
     }
     await readResults(s, o)
+    o.regressions = await withBaseline(s, d.baseline, o.cases, (await d.priv()).path, step)
+    const fresh = o.regressions.comparison && new Set(o.regressions.comparison.newFailures)
     // the step's closing error ("N of M tests failed") is an error annotation too: it keeps a place
-    annotate(o.failures, s.maxAnnotations, o.totals.failed + o.totals.errors > 0 && s.failOnFailure)
+    annotate(o.failures, s.maxAnnotations, failsOn(s, o) > 0 && s.failOnFailure, fresh)
+    if (o.regressions.comparison) await commentPhase(s, d.baseline, commentBody(o), step)
     verdict(s, o)
   },
   outputs,
   summary: (o, s) => {
     if (s.summary && !(o.ran?.result.exitCode === PYTEST_NO_TESTS && !o.cases.length))
-      writeReport(o.cases, o.failures, o.totals, o.ran?.seconds)
+      writeReport(
+        o.cases,
+        o.failures,
+        o.totals,
+        o.ran?.seconds,
+        o.regressions && { ...o.regressions, failOn: s.failOn }
+      )
   },
   cleanup: (_, d) => d.removePriv()
 }
@@ -104,11 +126,27 @@ async function readResults(s: Settings, o: Outcome): Promise<void> {
   o.junitFile = ran?.junitFile ?? files[0] ?? ''
 }
 
-/** Whether the step fails: failures, flaky tests (fail-on-flaky), the command's own exit, no tests. */
+/** How many failures fail the step: all of them, or with fail-on: regressions and a baseline, the new ones. */
+function failsOn(s: Settings, o: Outcome): number {
+  const c = o.regressions?.comparison
+  return s.failOn === 'regressions' && c ? c.newFailures.length : o.totals.failed + o.totals.errors
+}
+
+/** Whether the step fails: failures (or new ones), flaky tests (fail-on-flaky), the command's exit, no tests. */
 function verdict(s: Settings, o: Outcome): void {
   const t = o.totals
   const bad = t.failed + t.errors
-  if (bad > 0 && s.failOnFailure) throw new Error(`${bad} of ${t.total} tests failed`)
+  const c = o.regressions?.comparison
+  if (s.failOn === 'regressions' && c && bad > 0) {
+    const known = c.stillFailing.length
+    if (c.newFailures.length && s.failOnFailure)
+      throw new Error(
+        `${c.newFailures.length} new of ${bad} failing tests (${known} known, failing in the baseline of ${c.baseline.commit.slice(0, 12)} too)`
+      )
+    core.notice(
+      `fail-on: regressions: ${known} known failure${known === 1 ? '' : 's'} let through, failing in the baseline of ${c.baseline.commit.slice(0, 12)} (${c.baseline.ref}) too; no new failures`
+    )
+  } else if (bad > 0 && s.failOnFailure) throw new Error(`${bad} of ${t.total} tests failed`)
   if (t.flaky > 0 && s.failOnFlaky)
     throw new Error(`${t.flaky} tests were flaky (failed, then passed on a retry) and fail-on-flaky is true`)
   if (o.ran && o.ran.result.exitCode !== 0 && bad === 0)
@@ -129,8 +167,27 @@ function outputs(o: Outcome): Record<string, OutputValue> {
     [Outputs.Flaky]: t.flaky,
     [Outputs.Duration]: (o.ran?.seconds ?? t.time).toFixed(3),
     [Outputs.JunitFile]: o.junitFile,
-    [Outputs.Results]: resultsJson(o.cases, o.failures, t)
+    [Outputs.Results]: resultsJson(o.cases, o.failures, t),
+    [Outputs.BaselineFile]: o.regressions?.file,
+    ...comparisonOutputs(o.regressions?.comparison)
   }
+}
+
+function comparisonOutputs(c: Comparison | undefined): Record<string, OutputValue> {
+  if (!c) return {}
+  return {
+    [Outputs.NewFailures]: c.newFailures.length,
+    [Outputs.StillFailing]: c.stillFailing.length,
+    [Outputs.Fixed]: c.fixed.length,
+    [Outputs.Flipped]: c.flipped.length,
+    [Outputs.Comparison]: comparisonJson(c)
+  }
+}
+
+/** The pull request comment: the totals and the comparison. */
+function commentBody(o: Outcome): string {
+  const t = o.totals
+  return `### Unit tests: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped\n\n${comparisonMarkdown(o.regressions!.comparison!, '')}`
 }
 
 function relative(settings: Settings, file: string): string {

@@ -59,7 +59,6 @@ export function messageOf(p: Problem | undefined): string | undefined {
   const text = p.details ?? ''
   const message = p.message?.trim()
   const fromText = text ? (goOutput(text) ?? rustPanic(text) ?? head(text)) : ''
-  if (!message || SAYS_NOTHING.test(message) || RUST_PANIC.test(message))
-    return fromText || message || p.type
+  if (!message || SAYS_NOTHING.test(message) || RUST_PANIC.test(message)) return fromText || message || p.type
   return message
 }

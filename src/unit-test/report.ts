@@ -9,8 +9,11 @@ import type { Problem, TestCase } from './junit.js'
 import { goPackage, problemLocation, type Workspace } from './locate.js'
 import { messageOf } from './message.js'
 import { fullName, type Totals } from './results.js'
+import { idName, testId, type Comparison } from './baseline.js'
 
 export interface Failure {
+  /** The test's id in the baseline (file, class, name). */
+  id: string
   test: string
   status: 'failed' | 'error' | 'flaky'
   file?: string
@@ -46,6 +49,7 @@ export function failures(cases: TestCase[], ws: Workspace): Failure[] {
       if (seen.has(once)) continue
       seen.add(once)
       out.push({
+        id: testId(tc),
         test: fullName(tc),
         status: tc.status,
         file,
@@ -63,8 +67,11 @@ export function failures(cases: TestCase[], ws: Workspace): Failure[] {
  * At most `max` error annotations, `closing` (the step's own error, written after these) among them:
  * GitHub shows 10 a step, and the one that says the step failed must not be the one dropped.
  */
-export function annotate(list: Failure[], max: number, closing = false): void {
-  const errors = list.filter(f => f.status !== 'flaky')
+export function annotate(list: Failure[], max: number, closing = false, fresh?: Set<string>): void {
+  // with a baseline, the new failures take the places first (a stable sort keeps the report's order)
+  const errors = list
+    .filter(f => f.status !== 'flaky')
+    .sort((a, b) => (fresh ? Number(fresh.has(b.id)) - Number(fresh.has(a.id)) : 0))
   const flaky = list.filter(f => f.status === 'flaky')
   const shown = Math.max(0, max - (closing ? 1 : 0))
   for (const f of errors.slice(0, shown))
@@ -107,7 +114,8 @@ export function writeReport(
   cases: TestCase[],
   list: Failure[],
   t: Totals,
-  seconds: number | undefined
+  seconds: number | undefined,
+  compared?: { comparison?: Comparison; none?: string; failOn: string }
 ): void {
   const bad = t.failed + t.errors
   summary.heading(
@@ -117,6 +125,8 @@ export function writeReport(
     ['Total', 'Passed', 'Failed', 'Errors', 'Skipped', 'Flaky', 'Duration'],
     [[t.total, t.passed, t.failed, t.errors, t.skipped, t.flaky, `${(seconds ?? t.time).toFixed(2)}s`]]
   )
+  if (compared?.comparison) summary.paragraph(comparisonMarkdown(compared.comparison, compared.failOn))
+  else if (compared?.none) summary.paragraph(`⚠️ No comparison: ${summary.escapeHtml(compared.none)}`)
   const errors = list.filter(f => f.status !== 'flaky')
   if (errors.length) {
     summary.heading('Failures', 4)
@@ -169,4 +179,25 @@ export function resultsJson(cases: TestCase[], list: Failure[], t: Totals): stri
     json = JSON.stringify(doc)
   }
   return json
+}
+
+/** The comparison with the baseline, new failures first, then fixed, then known; as Markdown. */
+export function comparisonMarkdown(c: Comparison, failOn: string): string {
+  const n = (ids: string[]) => ids.length
+  const lines = [
+    `Compared with the baseline of ${c.baseline.commit.slice(0, 12) || 'an unknown commit'} (${c.baseline.ref || 'unknown ref'}): ` +
+      `**${n(c.newFailures)} new failure${n(c.newFailures) === 1 ? '' : 's'}**, ${n(c.fixed)} fixed, ${n(c.stillFailing)} known (failing there too), ` +
+      `${n(c.flipped)} flipped, ${n(c.newTests)} new tests, ${n(c.removed)} removed${failOn === 'regressions' ? ' (fail-on: regressions)' : ''}`
+  ]
+  const section = (title: string, ids: string[], max = 50) => {
+    if (!ids.length) return
+    lines.push('', `**${title}**`)
+    for (const id of ids.slice(0, max)) lines.push(`- ${summary.code(idName(id))}`)
+    if (ids.length > max) lines.push(`- … ${ids.length - max} more (the comparison output lists up to 1000)`)
+  }
+  section('New failures', c.newFailures)
+  section('Fixed', c.fixed)
+  section('Known failures (failing in the baseline too)', c.stillFailing)
+  section('Flipped (passed and failed within the kept history)', c.flipped, 20)
+  return lines.join('\n')
 }

@@ -4,7 +4,7 @@ import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
 import { checkRelativePath } from '../common/validate.js'
-import { Defaults, Inputs } from './constants.js'
+import { Defaults, FAIL_ON, Inputs } from './constants.js'
 
 export interface Shard {
   /** 1-based. */
@@ -37,6 +37,14 @@ export interface Settings {
   failOnFlaky: boolean
   maxAnnotations: number
   summary: boolean
+  /** Where the previous run's record comes from: none, the Actions cache, or a file. */
+  baseline: { kind: 'none' } | { kind: 'cache' } | { kind: 'file'; path: string }
+  /** How many runs each test's outcomes are kept for (flipped tests). */
+  history: number
+  failOn: (typeof FAIL_ON)[number]
+  /** A pull request comment with the comparison, updated in place (needs pull-requests: write). */
+  comment: boolean
+  token: string
 }
 
 export function parseShard(value: string): Shard | undefined {
@@ -101,6 +109,35 @@ export function getSettings(): Settings {
     failOnFailure: inputs.bool(Inputs.FailOnFailure, true),
     failOnFlaky: inputs.bool(Inputs.FailOnFlaky, false),
     maxAnnotations: inputs.int(Inputs.MaxAnnotations, 10, 0, 50),
-    summary: inputs.bool(Inputs.Summary, true)
+    summary: inputs.bool(Inputs.Summary, true),
+    ...baselineSettings(workspace)
+  }
+}
+
+/** baseline, history, fail-on, comment: where the previous record comes from and what it decides. */
+function baselineSettings(
+  workspace: string
+): Pick<Settings, 'baseline' | 'history' | 'failOn' | 'comment' | 'token'> {
+  const given = inputs.str(Inputs.Baseline, Defaults[Inputs.Baseline])
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f]/.test(given))
+    throw new InputError(Inputs.Baseline, `must be none, cache or a file's path, got '${given}'`)
+  const baseline: Settings['baseline'] =
+    given === 'none' || given === 'cache'
+      ? { kind: given }
+      : { kind: 'file', path: path.resolve(workspace, given) }
+  const comment = inputs.bool(Inputs.Comment, false)
+  const token = inputs.secret(Inputs.Token)
+  if (comment && !token)
+    throw new InputError(
+      Inputs.Token,
+      'is needed with comment: true (the default, github.token, with pull-requests: write)'
+    )
+  return {
+    baseline,
+    history: inputs.int(Inputs.History, Number(Defaults[Inputs.History]), 1, 100),
+    failOn: inputs.oneOf(Inputs.FailOn, FAIL_ON, Defaults[Inputs.FailOn]),
+    comment,
+    token
   }
 }

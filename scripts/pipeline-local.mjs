@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { infraEnv, parseFileCommands, ROOT, runMain, runPost } from './lib/runner.mjs'
+import { infraEnv, parseFileCommands, ROOT, runMain, runPost, tempDir } from './lib/runner.mjs'
 import { renderSummary } from './lib/terminal.mjs'
 
 const args = process.argv.slice(2)
@@ -155,46 +155,82 @@ function finish(code) {
   process.exit(code)
 }
 
-/** What runs in the seed's cluster now, read from the cluster and Argo CD themselves. */
-function whatRuns(bump, tag) {
-  const app =
-    JSON.parse(kubectl('-n', 'argocd', 'get', 'application', seed.ARGOCD_APPLICATION, '-o', 'json')).status ??
-    {}
+/** The two environments: staging in the seed's cluster, production in its own, one Argo CD for both. */
+const ENVIRONMENTS = {
+  staging: {
+    app: seed.ARGOCD_APPLICATION,
+    kubeconfig: seed.KUBECONFIG,
+    node: `${seed.CLUSTER}-control-plane`,
+    url: seed.APP_URL
+  },
+  production: {
+    app: seed.PROD_ARGOCD_APPLICATION,
+    kubeconfig: seed.PROD_KUBECONFIG,
+    node: `${seed.PROD_CLUSTER}-control-plane`,
+    url: seed.PROD_APP_URL
+  }
+}
+const PROD_VALUES = 'helm/demo-flask-app/values-production.yaml'
+
+/** What runs in one environment now, read from its cluster and from Argo CD themselves. */
+function whatRuns(name, step, tag) {
+  const env = ENVIRONMENTS[name]
+  const k = (...a) =>
+    execFileSync(infra.KUBECTL, ['--kubeconfig', env.kubeconfig, ...a], { encoding: 'utf8' })
+  const app = JSON.parse(kubectl('-n', 'argocd', 'get', 'application', env.app, '-o', 'json')).status ?? {}
   const pods = JSON.parse(
-    kubectl('-n', 'demo-app', 'get', 'pods', '-l', 'app.kubernetes.io/instance=demo-flask-app', '-o', 'json')
+    k('-n', 'demo-app', 'get', 'pods', '-l', 'app.kubernetes.io/instance=demo-flask-app', '-o', 'json')
   ).items
   const running = pods.filter(p => !p.metadata.deletionTimestamp)
   const ready = running.filter(p => p.status.containerStatuses?.every(c => c.ready))
-  const images = [...new Set(running.map(p => p.spec.containers[0].image))]
+  const digests = [
+    ...new Set(running.map(p => p.status.containerStatuses?.[0]?.imageID?.split('@')[1] ?? '?'))
+  ]
   // the app's own Service, from inside the cluster (its ClusterIP, through kube-proxy)
-  const ip = kubectl('-n', 'demo-app', 'get', 'service', 'demo-flask-app', '-o', 'jsonpath={.spec.clusterIP}')
-  const page = execFileSync(
-    'docker',
-    ['exec', `${seed.CLUSTER}-control-plane`, 'curl', '-s', '-m', '5', `http://${ip}/`],
-    { encoding: 'utf8' }
-  )
+  const ip = k('-n', 'demo-app', 'get', 'service', 'demo-flask-app', '-o', 'jsonpath={.spec.clusterIP}')
+  const page = execFileSync('docker', ['exec', env.node, 'curl', '-s', '-m', '5', `http://${ip}/`], {
+    encoding: 'utf8'
+  })
   const version = /Version: <code>([^<]+)<\/code>/.exec(page)?.[1] ?? '(no version on the page)'
-  const seconds = /Synced at \S+ and Healthy, ([\d.]+) s after the push/.exec(bump.stdout)?.[1]
-  const probe = bump.outputs.probe ? JSON.parse(bump.outputs.probe) : undefined
+  const seconds = /Synced at \S+ and Healthy, ([\d.]+) s after the push/.exec(step.stdout)?.[1]
+  const probe = step.outputs.probe ? JSON.parse(step.outputs.probe) : undefined
   closing.push(
-    `Argo CD     application ${seed.ARGOCD_APPLICATION}: ${app.sync?.status} at ${app.sync?.revision?.slice(0, 12)}, ${app.health?.status}${seconds ? `, ${seconds} s from the push to Healthy` : ''}`,
-    `Kubernetes  deployment demo-flask-app in demo-app: ${ready.length}/${running.length} Ready, ${images.join(', ')}`,
-    `The app     http://${ip}/ (its Service, from the cluster) says version ${version}${version === tag ? '' : paint('31', ` (expected ${tag})`)}`,
+    paint('1', `${name[0].toUpperCase()}${name.slice(1)}`),
+    `  Argo CD     application ${env.app}: ${app.sync?.status} at ${app.sync?.revision?.slice(0, 12)}, ${app.health?.status}${seconds ? `, ${seconds} s from the push to Healthy` : ''}`,
+    `  Kubernetes  deployment demo-flask-app in demo-app: ${ready.length}/${running.length} Ready, running ${digests.join(', ')}`,
+    `  The app     http://${ip}/ (its Service, from the cluster) says version ${version}${version === tag ? '' : paint('31', ` (expected ${tag})`)}`,
     probe
-      ? `Downtime    ${probe.sent} requests to ${probe.url} (its public Service, ${probe.rate}/s) during the rollout: ${probe.failed === 0 ? paint('32', '0 failed') : paint('31', `${probe.failed} failed`)}`
+      ? `  Downtime    ${probe.sent} requests to ${probe.url} (its public Service, ${probe.rate}/s) during the rollout: ${probe.failed === 0 ? paint('32', '0 failed') : paint('31', `${probe.failed} failed`)}`
       : '',
-    '',
-    'Open them:',
-    `  the app      ${seed.APP_URL}/  (or: kubectl --kubeconfig ${seed.KUBECONFIG} -n demo-app port-forward svc/demo-flask-app 8080:80, then http://127.0.0.1:8080/)`,
-    `  Argo CD      ${seed.ARGOCD_SERVER}/  user admin, password in ${seed.ARGOCD_ADMIN_PASSWORD_FILE} (CA: ${seed.ARGOCD_CA}); the API and the argocd CLI (the web UI's pages are not built here)`,
-    `  the cluster  kubectl --kubeconfig ${seed.KUBECONFIG} get pods -A`,
-    `  GitOps       git --git-dir=${seed.GITOPS_BARE} log --stat -1 main`
+    `  Open it     ${env.url}/  (or: kubectl --kubeconfig ${env.kubeconfig} -n demo-app port-forward svc/demo-flask-app 8080:80)`,
+    ''
   )
   return {
     synced: app.sync?.status === 'Synced' && app.health?.status === 'Healthy',
     ready: ready.length,
-    version
+    version,
+    digests
   }
+}
+
+/** The end of the run: how to open what is shared, then the verdict. */
+function openShared() {
+  closing.push(
+    'Open the rest:',
+    `  Argo CD      ${seed.ARGOCD_SERVER}/  user admin, password in ${seed.ARGOCD_ADMIN_PASSWORD_FILE} (CA: ${seed.ARGOCD_CA}); the API and the argocd CLI (the web UI's pages are not built here)`,
+    `  the clusters kubectl --kubeconfig ${seed.KUBECONFIG} get pods -A; kubectl --kubeconfig ${seed.PROD_KUBECONFIG} get pods -A`,
+    `  GitOps       git --git-dir=${seed.GITOPS_BARE} log --stat -2 main`
+  )
+}
+
+function failed(step, what, tag) {
+  closing.push(
+    '',
+    paint('1;31', `${what}: ${tag}`) +
+      ` — ${(step.commands.filter(c => c.command === 'error').at(-1)?.message ?? 'the stage failed').split('\n').join('\n  ')}`
+  )
+  openShared()
+  finish(1)
 }
 
 try {
@@ -234,19 +270,38 @@ try {
     say('\n' + paint('1;33', '== 3. E2E test (kind-e2e): SKIPPED — --skip-e2e'))
     results.push({ title: '3. E2E test', status: 'skipped', why: 'skipped with --skip-e2e' })
   } else {
+    // what production runs now, from the GitOps repository (as the reference workflow checks it out)
+    const current = path.join(tempDir('pipeline'), 'production-values.yaml')
+    fs.writeFileSync(
+      current,
+      execFileSync('git', ['--git-dir', seed.GITOPS_BARE, 'show', `main:${PROD_VALUES}`])
+    )
     const e2e = await stage('3. E2E test', 'kind-e2e', {
       image,
       digest,
       chart: 'example/gitops/helm/demo-flask-app',
-      'node-image': kind.KIND_NODE_IMAGE
+      'node-image': kind.KIND_NODE_IMAGE,
+      // the rollout production will see, rehearsed: from what it runs now, every request counted
+      'upgrade-from': current,
+      'image-keys':
+        'repository=image.repository\ntag=image.tag\npullPolicy=image.pullPolicy\ndigest=image.digest',
+      'probe-rate': '50',
+      username: infra.REGISTRY_USER,
+      password: infra.REGISTRY_PASSWORD
     })
+    fs.rmSync(current, { force: true })
+    if (e2e.outputs.requests)
+      closing.push(
+        `Rehearsal   upgrade from production's ${JSON.parse(e2e.outputs.report).rehearsal?.from ?? ''} on a temporary cluster: ${e2e.outputs['failed-requests']} of ${e2e.outputs.requests} requests failed (50/s, in the cluster), rollout ${e2e.outputs['rollout-seconds']} s`,
+        ''
+      )
     // (the cluster it made, and deleted: a real kind cluster on the node image built here)
     const created = e2e.stdout.split('\n').find(l => /^\[command\]\S*kind create cluster /.test(l))
     if (created) say(`  ran: ${created.replace(/^\[command\]/, '')}`)
     if (e2e.exitCode !== 0) finish(1)
   }
 
-  const bump = await stage('4. Update GitOps', 'gitops-bump', {
+  const bump = await stage('4. Deploy to staging', 'gitops-bump', {
     repository: seed.GITOPS_URL,
     'values-file': 'helm/demo-flask-app/values.yaml',
     tag,
@@ -268,29 +323,56 @@ try {
     'argocd-ca': fs.readFileSync(seed.ARGOCD_CA, 'utf8'),
     'probe-url': `${seed.APP_URL}/healthz`
   })
-  let seen = { synced: false, ready: 0, version: '' }
-  try {
-    seen = whatRuns(bump, tag)
-  } catch (err) {
-    closing.push(`What runs in the cluster could not be read: ${err.message.split('\n')[0]}`)
-  }
-  if (bump.exitCode !== 0) {
-    closing.push(
-      '',
-      paint('1;31', `Not deployed: ${tag}`) +
-        ` — ${(bump.commands.filter(c => c.command === 'error').at(-1)?.message ?? 'gitops-bump failed').split('\n').join('\n  ')}`
-    )
-    finish(1)
-  }
+  const staging = readSafely('staging', bump, tag)
+  if (bump.exitCode !== 0) failed(bump, 'Not deployed to staging', tag)
+
+  // production: exactly what staging runs, promoted once Argo CD shows staging Synced and Healthy on it
+  const promote = await stage('5. Promote to production', 'gitops-bump', {
+    repository: seed.GITOPS_URL,
+    'values-file': PROD_VALUES,
+    'promote-from': 'helm/demo-flask-app/values.yaml',
+    'promote-from-application': seed.ARGOCD_APPLICATION,
+    'verify-image': seed.REPOSITORY,
+    'certificate-identity': WORKFLOW,
+    'certificate-oidc-issuer': sigstore.OIDC_ISSUER,
+    'trusted-root': sigstore.TRUSTED_ROOT,
+    'provenance-builder': WORKFLOW,
+    'registry-username': infra.REGISTRY_USER,
+    'registry-password': infra.REGISTRY_PASSWORD,
+    'pin-digest': 'key',
+    'ssh-key': fs.readFileSync(infra.SSH_KEY, 'utf8'),
+    'ssh-known-hosts': fs.readFileSync(infra.SSH_KNOWN_HOSTS, 'utf8'),
+    'argocd-server': seed.ARGOCD_SERVER,
+    'argocd-token': fs.readFileSync(seed.ARGOCD_TOKEN_FILE, 'utf8').trim(),
+    'argocd-application': seed.PROD_ARGOCD_APPLICATION,
+    'argocd-ca': fs.readFileSync(seed.ARGOCD_CA, 'utf8'),
+    'probe-url': `${seed.PROD_APP_URL}/healthz`
+  })
+  const production = readSafely('production', promote, tag)
+  if (promote.exitCode !== 0) failed(promote, 'Not promoted to production', tag)
+  openShared()
+  const same =
+    staging.digests.length === 1 &&
+    production.digests.join() === staging.digests.join() &&
+    staging.digests[0] === digest
   closing.push(
     '',
-    bump.outputs.deployed === 'true' && seen.synced && seen.version === tag
-      ? paint('1;32', `Deployed ${tag}`) +
-          ` — ${image} (${digest}: signed, attested, tested and verified), commit ${bump.outputs.commit.slice(0, 12)} of the GitOps repository`
-      : paint('1;33', `Built and tested ${tag}, not deployed`) +
-          ` — the GitOps repository stays at ${bump.outputs['previous-tag']}`
+    same && staging.synced && production.synced && production.version === tag
+      ? paint('1;32', `Deployed ${tag} to staging and production`) +
+          ` — ${image} (${digest}: signed, attested, tested, rehearsed and verified), both Healthy on that digest`
+      : paint('1;33', `Built and tested ${tag}; staging ${staging.version}, production ${production.version}`)
   )
 } finally {
   for (const [name, main] of posts.reverse()) await runPost(name, main, opts)
 }
 finish(0)
+
+/** What runs in an environment, or a line saying why it could not be read. */
+function readSafely(name, step, tag) {
+  try {
+    return whatRuns(name, step, tag)
+  } catch (err) {
+    closing.push(`What runs in ${name} could not be read: ${err.message.split('\n')[0]}`, '')
+    return { synced: false, ready: 0, version: '', digests: [] }
+  }
+}

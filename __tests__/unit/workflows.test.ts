@@ -99,16 +99,28 @@ test('the reusable workflow declares its interface and runs the stages of the re
       'image',
       'skip-e2e',
       'values-file',
+      'production-values-file',
+      'production-application',
+      'promote-after',
       'version'
     ].sort()
   )
   expect(Object.keys(call.secrets).sort()).toEqual(['argocd-token', 'gitops-deploy-key', 'gitops-token'])
-  expect(Object.keys(call.outputs).sort()).toEqual(['deployed', 'digest', 'gitops-commit', 'tag'])
+  expect(Object.keys(call.outputs).sort()).toEqual([
+    'deployed',
+    'digest',
+    'gitops-commit',
+    'production-commit',
+    'production-deployed',
+    'tag'
+  ])
   expect(doc.on.push).toEqual({ branches: ['main'] })
   const uses = steps('.github/workflows/pipeline.yml')
     .map(s => s.uses)
     .filter(u => u && ourStage(u))
-  expect(uses).toEqual(STAGES.map(s => `./.demo-actions/${s}`))
+  // the four stages, then gitops-bump again: the promotion to production
+  expect(uses).toEqual([...STAGES.map(s => `./.demo-actions/${s}`), './.demo-actions/gitops-bump'])
+  expect(doc.jobs.promote.environment).toBe('production')
 })
 
 describe.each(actionFiles)('%s', file => {
@@ -161,7 +173,7 @@ test('the root action runs the four stages in order, each with the inputs it dec
     steps('action.yml')
       .map(s => s.uses)
       .filter(Boolean)
-  ).toEqual(STAGES.map(s => `banicr/demo-actions/${s}@v1`))
+  ).toEqual([...STAGES.map(s => `banicr/demo-actions/${s}@v1`), 'banicr/demo-actions/gitops-bump@v1'])
 })
 
 test('the parser does catch mistakes (so the checks above mean something)', () => {
@@ -222,5 +234,58 @@ describe('repository hygiene', () => {
     })
     expect(notes.trim().length).toBeGreaterThan(50)
     expect(notes).not.toMatch(/^## v/m)
+  })
+})
+
+/** The first major of each action we name that runs on Node 24 (each action's release notes). */
+const NODE24_MAJOR: Record<string, number> = {
+  'actions/checkout': 5,
+  'actions/setup-python': 6,
+  'actions/setup-node': 5,
+  'actions/upload-artifact': 5,
+  'actions/download-artifact': 6,
+  'actions/cache': 5,
+  'docker/setup-buildx-action': 4
+}
+
+describe('Marketplace and the policies organisations apply before they allow an action', () => {
+  const actions = ['action.yml', ...STAGES.map(s => `${s}/action.yml`)]
+  test.each(actions)('%s: a description the Marketplace takes (under 125 characters), Node 24', file => {
+    const doc = YAML.parse(read(file))
+    expect(doc.description.length).toBeLessThan(125)
+    if (doc.runs.using !== 'composite') expect(doc.runs.using).toBe('node24')
+  })
+
+  test('no generic input defaults to the demo’s own paths or names', () => {
+    const demo = /demo-app|demo-flask-app|demo_gitops|banicr/
+    const found = actions.flatMap(file =>
+      Object.entries(YAML.parse(read(file)).inputs ?? {})
+        .filter(([, spec]) => demo.test(String((spec as { default?: unknown }).default ?? '')))
+        .map(([name]) => `${file}: ${name}`)
+    )
+    expect(found).toEqual([])
+  })
+
+  /** Every `uses:` of a workflow, example or document users copy from. */
+  const copied = [
+    ...workflows.map(w => `.github/workflows/${w}`),
+    'README.md',
+    ...STAGES.map(s => `${s}/README.md`),
+    ...fs
+      .readdirSync(path.join(ROOT, 'docs'))
+      .filter(f => f.endsWith('.md'))
+      .map(f => `docs/${f}`)
+  ]
+  test.each(copied)('%s: other actions pinned by full SHA, with the Node 24 major in a comment', file => {
+    const uses = [...read(file).matchAll(/uses: ([\w.-]+\/[\w./-]+)@(\S+)(.*)$/gm)].filter(
+      m => !m[1].startsWith('banicr/demo-actions') && !m[1].startsWith('./')
+    )
+    for (const [line, , ref, rest] of uses) {
+      expect({ line, pinned: /^[0-9a-f]{40}$/.test(ref) }).toEqual({ line, pinned: true })
+      // the majors that run on Node 24 (GitHub's runners removed Node 20 in September 2026)
+      const major = Number(/# v(\d+)/.exec(rest)?.[1])
+      const name = /uses: ([\w.-]+\/[\w.-]+)/.exec(line)![1]
+      expect({ line, node24: major >= (NODE24_MAJOR[name] ?? Infinity) }).toEqual({ line, node24: true })
+    }
   })
 })

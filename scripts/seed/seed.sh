@@ -17,6 +17,10 @@ KIND_HOME=${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}
 SEED=${DEMO_ACTIONS_SEED:-/tmp/demo-actions-seed}
 CLUSTER=demo-actions
 APP_PORT=${DEMO_ACTIONS_APP_PORT:-18090}
+# production: a second kind cluster, managed by the seed cluster's Argo CD (a cluster Secret, as
+# `argocd cluster add` makes it), where the GitOps repository's production values are deployed
+PROD_CLUSTER=demo-actions-prod
+PROD_APP_PORT=${DEMO_ACTIONS_PROD_APP_PORT:-18091}
 ARGOCD_PORT=${DEMO_ACTIONS_ARGOCD_PORT:-18443}
 GIT_NAME=git.demo-actions.test
 GITOPS=demo_gitops
@@ -64,31 +68,88 @@ CFG
     -v "$SEED/sshd_config:/etc/demo-actions/sshd_config:ro" "$image" -f /etc/demo-actions/sshd_config >/dev/null
 }
 
-healthy() { k get --raw /readyz >/dev/null 2>&1; }
+kp() { "$KUBECTL" --kubeconfig "$SEED/prod.kubeconfig" "$@"; }
+healthy() { "$KUBECTL" --kubeconfig "$1" get --raw /readyz >/dev/null 2>&1; }
 
-# The cluster, with the app's public Service and Argo CD's API on loopback ports (extraPortMappings).
-cluster() {
-  if "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
-    healthy && return
-    log "cluster $CLUSTER does not answer: starting its node again"
-    docker start "$CLUSTER-control-plane" >/dev/null 2>&1 || true
-    for _ in $(seq 60); do healthy && return; sleep 1; done
-    log "cluster $CLUSTER is not usable: making it anew"
-    bash "$here/../kind/kind.sh" delete "$CLUSTER"
-    rm -f "$SEED/argocd-token"
+# A kind cluster of the system (kept between runs, started again or made anew when it does not answer),
+# with the app's public Service (and more) on loopback ports: kind_cluster NAME KUBECONFIG PORT-MAPPINGS
+kind_cluster() {
+  local name=$1 kubeconfig=$2 ports=$3
+  if "$KIND" get clusters 2>/dev/null | grep -qx "$name"; then
+    healthy "$kubeconfig" && return 0
+    log "cluster $name does not answer: starting its node again"
+    docker start "$name-control-plane" >/dev/null 2>&1 || true
+    for _ in $(seq 60); do healthy "$kubeconfig" && return 0; sleep 1; done
+    log "cluster $name is not usable: making it anew"
+    bash "$here/../kind/kind.sh" delete "$name"
   fi
-  log "creating the kind cluster $CLUSTER"
-  cat >"$SEED/kind.yaml" <<YAML
-kind: Cluster
-apiVersion: kind.x-k8s.io/v1alpha4
-nodes:
-  - role: control-plane
-    extraPortMappings:
-      - { containerPort: 30080, hostPort: $APP_PORT, listenAddress: 127.0.0.1 }
-      - { containerPort: 30443, hostPort: $ARGOCD_PORT, listenAddress: 127.0.0.1 }
+  log "creating the kind cluster $name"
+  printf 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n    extraPortMappings:\n%s\n' "$ports" >"$SEED/kind-$name.yaml"
+  bash "$here/../kind/kind.sh" create "$name" "$kubeconfig" "$SEED/kind-$name.yaml"
+  return 1
+}
+
+# The seed's cluster, with the app's public Service and Argo CD's API on loopback ports (extraPortMappings).
+cluster() {
+  kind_cluster "$CLUSTER" "$SEED/kubeconfig" "      - { containerPort: 30080, hostPort: $APP_PORT, listenAddress: 127.0.0.1 }
+      - { containerPort: 30443, hostPort: $ARGOCD_PORT, listenAddress: 127.0.0.1 }" || rm -f "$SEED/argocd-token"
+}
+
+# Production: its own cluster, registered in the seed's Argo CD as `argocd cluster add` registers one — a
+# ServiceAccount argocd-manager with cluster-admin in the managed cluster, and in Argo CD's namespace a
+# cluster Secret with its bearer token and the cluster's CA. Argo CD reaches the API server at the node's
+# address on kind's network (kubeadm's certificate names it).
+prod() {
+  kind_cluster "$PROD_CLUSTER" "$SEED/prod.kubeconfig" "      - { containerPort: 30080, hostPort: $PROD_APP_PORT, listenAddress: 127.0.0.1 }" || true
+  kp apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: argocd-manager, namespace: kube-system }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: argocd-manager-role }
+rules:
+  - { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }
+  - { nonResourceURLs: ['*'], verbs: ['*'] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: argocd-manager-role-binding }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: argocd-manager-role }
+subjects: [{ kind: ServiceAccount, name: argocd-manager, namespace: kube-system }]
+---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: argocd-manager-long-lived-token
+  namespace: kube-system
+  annotations: { kubernetes.io/service-account.name: argocd-manager }
 YAML
-  bash "$here/../kind/kind.sh" create "$CLUSTER" "$SEED/kubeconfig" "$SEED/kind.yaml"
-  rm -f "$SEED/argocd-token"
+  local token="" ip ca
+  for _ in $(seq 60); do
+    token=$(kp -n kube-system get secret argocd-manager-long-lived-token -o 'jsonpath={.data.token}' 2>/dev/null | base64 -d)
+    [ -n "$token" ] && break
+    sleep 0.5
+  done
+  [ -n "$token" ] || die "the production cluster did not issue argocd-manager's token"
+  ip=$(docker inspect -f '{{with index .NetworkSettings.Networks "kind"}}{{.IPAddress}}{{end}}' "$PROD_CLUSTER-control-plane")
+  ca=$(kp config view --raw --minify -o 'jsonpath={.clusters[0].cluster.certificate-authority-data}')
+  (umask 077; cat >"$SEED/prod-cluster.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-$PROD_CLUSTER
+  namespace: argocd
+  labels: { argocd.argoproj.io/secret-type: cluster }
+stringData:
+  name: production
+  server: https://$ip:6443
+  config: '{"bearerToken": "$token", "tlsClientConfig": {"insecure": false, "caData": "$ca"}}'
+YAML
+  )
+  PROD_SERVER=https://$ip:6443
 }
 
 # A CA of the seed's own, and argocd-server's certificate (gitops-bump gives the CA as argocd-ca)
@@ -196,7 +257,7 @@ gitops() {
     local seed
     seed=$(mktemp -d)
     cp -r "$here/../../example/gitops/." "$seed/"
-    sed -i "s#repository: $GHCR_REPOSITORY#repository: $REPOSITORY#" "$seed/helm/demo-flask-app/values.yaml"
+    sed -i "s#repository: $GHCR_REPOSITORY#repository: $REPOSITORY#" "$seed/helm/demo-flask-app/values.yaml" "$seed/helm/demo-flask-app/values-production.yaml"
     (
       cd "$seed"
       export GIT_AUTHOR_NAME=seed GIT_AUTHOR_EMAIL=seed@localhost GIT_COMMITTER_NAME=seed GIT_COMMITTER_EMAIL=seed@localhost
@@ -206,6 +267,7 @@ gitops() {
     )
     rm -rf "$seed"
   fi
+  production_values
   if ! registry_has "$SEED_TAG"; then
     log "building the app's first release, $REPOSITORY:$SEED_TAG"
     local cfg
@@ -218,17 +280,32 @@ gitops() {
   fi
 }
 
+# A GitOps repository seeded before production existed gets the production values file (once)
+production_values() {
+  git --git-dir "$BARE" cat-file -e main:helm/demo-flask-app/values-production.yaml 2>/dev/null && return
+  log "adding the production values to the GitOps repository"
+  local work
+  work=$(mktemp -d)
+  (
+    export GIT_AUTHOR_NAME=seed GIT_AUTHOR_EMAIL=seed@localhost GIT_COMMITTER_NAME=seed GIT_COMMITTER_EMAIL=seed@localhost
+    git clone -q "$BARE" "$work"
+    sed "s#repository: $GHCR_REPOSITORY#repository: $REPOSITORY#" "$here/../../example/gitops/helm/demo-flask-app/values-production.yaml" \
+      >"$work/helm/demo-flask-app/values-production.yaml"
+    cd "$work" && git add -A && git commit -qm "Production: its own values" && git push -q origin main
+  )
+  rm -rf "$work"
+}
+
 registry_has() {
   curl -sf -o /dev/null --cacert "$(env_of REGISTRY_CA "$INFRA/env")" -u "$(env_of REGISTRY_USER "$INFRA/env"):$(env_of REGISTRY_PASSWORD "$INFRA/env")" \
     -H 'accept: application/vnd.docker.distribution.manifest.v2+json' "https://$REGISTRY/v2/banicr/demo-flask-app/manifests/$1"
 }
 
-# The seed's application (its repoURL pointed at the git host), and the app's public Service: a NodePort
-# on 127.0.0.1:$APP_PORT (kind's extraPortMappings), as a load balancer or an ingress would expose it
-application() {
-  sed "s#repoURL: .*#repoURL: ssh://root@$GIT_NAME$BARE#" "$here/../../example/gitops/argocd-application.yaml" | k apply -f - >/dev/null
-  k create namespace demo-app --dry-run=client -o yaml | k apply -f - >/dev/null
-  k apply -f - >/dev/null <<YAML
+# The app's public Service in a cluster: a NodePort on 127.0.0.1:<port> (kind's extraPortMappings), as a
+# load balancer or an ingress would expose it. public_service KUBECTL-FUNCTION
+public_service() {
+  "$1" create namespace demo-app --dry-run=client -o yaml | "$1" apply -f - >/dev/null
+  "$1" apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Service
 metadata:
@@ -242,6 +319,17 @@ spec:
 YAML
 }
 
+# The seed's application (its repoURL pointed at the git host) and production's (the production values,
+# deployed to the production cluster), and the app's public Service in each cluster
+application() {
+  k apply -f "$SEED/prod-cluster.yaml" >/dev/null
+  sed "s#repoURL: .*#repoURL: ssh://root@$GIT_NAME$BARE#" "$here/../../example/gitops/argocd-application.yaml" | k apply -f - >/dev/null
+  sed -e "s#repoURL: .*#repoURL: ssh://root@$GIT_NAME$BARE#" -e "s#server: .*#server: $PROD_SERVER#" \
+    "$here/../../example/gitops/argocd-application-production.yaml" | k apply -f - >/dev/null
+  public_service k
+  public_service kp
+}
+
 write_env() {
   (umask 077; cat >"$SEED/env.tmp" <<ENV
 KUBECONFIG=$SEED/kubeconfig
@@ -253,6 +341,11 @@ ARGOCD_SYNC_TOKEN_FILE=$SEED/argocd-sync-token
 ARGOCD_ADMIN_PASSWORD_FILE=$SEED/admin-password
 ARGOCD_APPLICATION=demo-flask-app
 APP_URL=http://127.0.0.1:$APP_PORT
+PROD_KUBECONFIG=$SEED/prod.kubeconfig
+PROD_CLUSTER=$PROD_CLUSTER
+PROD_ARGOCD_APPLICATION=demo-flask-app-production
+PROD_APP_URL=http://127.0.0.1:$PROD_APP_PORT
+PROD_SERVER=$PROD_SERVER
 GITOPS_BARE=$BARE
 GITOPS_URL=ssh://$(id -un)@127.0.0.1:$SSH_PORT$BARE
 GITOPS_URL_IN_CLUSTER=ssh://root@$GIT_NAME$BARE
@@ -273,6 +366,7 @@ up() {
   git_image=$(echo "$images" | env_of GIT_IMAGE /dev/stdin)
   git_host "$git_image"
   cluster
+  prod
   # the images Argo CD runs are in the node's containerd (nothing is pulled); kind skips what is there
   "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 ||
     { cat "$SEED/load.log" >&2; die "kind load of Argo CD's images failed"; }
@@ -288,8 +382,9 @@ up() {
 
 down() {
   load_env
-  log "deleting the cluster $CLUSTER and the git host's container"
+  log "deleting the clusters $CLUSTER and $PROD_CLUSTER and the git host's container"
   bash "$here/../kind/kind.sh" delete "$CLUSTER" || true
+  bash "$here/../kind/kind.sh" delete "$PROD_CLUSTER" || true
   docker rm -f demo-actions-git >/dev/null 2>&1 || true
   rm -rf "$SEED"
 }

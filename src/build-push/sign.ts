@@ -230,7 +230,10 @@ export function baseImages(dockerfile: string): string[] {
   return out
 }
 
-/** A signer with the user's key (PEM: EC P-256/P-384, Ed25519 or RSA), named in bundles by its key id. */
+/**
+ * A signer with the user's key (PEM: EC P-256/P-384, Ed25519 or RSA), named in bundles by its hint as
+ * sigstore-go writes it (cosign's bundles): base64 of the SHA-256 of its DER SubjectPublicKeyInfo.
+ */
 function keySigner(pem: string): { sign(data: Buffer): Promise<import('@sigstore/sign').Signature> } {
   let key: crypto.KeyObject
   try {
@@ -249,10 +252,22 @@ function keySigner(pem: string): { sign(data: Buffer): Promise<import('@sigstore
   }
 }
 
-/** A public key's id in bundles: the hex SHA-256 of its DER SubjectPublicKeyInfo. */
+/** A public key's hint in bundles: the base64 SHA-256 of its DER SubjectPublicKeyInfo (sigstore-go's). */
 export function keyHint(publicKeyPem: string): string {
   const der = crypto.createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' })
-  return crypto.createHash('sha256').update(der).digest('hex')
+  return crypto.createHash('sha256').update(der).digest('base64')
+}
+
+/**
+ * The DSSE envelope's signature names no key id. sigstore-js copies the key's hint there, and DSSE
+ * verifiers (go-securesystemslib's, which cosign and gh use) skip a signature whose key id is not their
+ * key's own (an SSH-style fingerprint): "accepted signatures do not match threshold". A Sigstore bundle
+ * has one signature, and names its key in the verification material; sigstore-go writes no key id either.
+ */
+export function withoutKeyId<B extends { content: { $case: string } }>(bundle: B): B {
+  const content = bundle.content as { $case: string; dsseEnvelope?: { signatures: { keyid: string }[] } }
+  if (content.$case === 'dsseEnvelope') for (const sig of content.dsseEnvelope!.signatures) sig.keyid = ''
+  return bundle
 }
 
 /** Signs and attests each subject, attaching every bundle in its registry. */
@@ -296,7 +311,7 @@ export async function signDigests(
         subject.client,
         subject.repository,
         { mediaType: manifest.mediaType, digest: subject.digest, size: manifest.size },
-        bundleToJSON(bundle),
+        bundleToJSON(withoutKeyId(bundle)),
         p.predicateType
       )
       attached.push({ predicateType: p.predicateType, artifact })

@@ -70,8 +70,18 @@ afterAll(() => {
   for (const [k, n] of namespaces) k('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
 })
 
+/** Staging's values: the example's, one replica, a 10 s progress deadline, the image given. */
 const values = (tag: string, digest = digests[tag] ?? '') =>
-  `replicaCount: 1\nprogressDeadlineSeconds: 10\nimage:\n  repository: ${REPOSITORY}\n  tag: "${tag}"\n  digest: "${digest}"\n  pullPolicy: IfNotPresent\nenv:\n  appName: demo-flask-app\n  appVersion: "${tag}"\n`
+  fs
+    .readFileSync(path.join(ROOT, 'example/gitops/helm/demo-flask-app/values.yaml'), 'utf8')
+    .replace('replicaCount: 2', 'replicaCount: 1\nprogressDeadlineSeconds: 10')
+    .replace('repository: ghcr.io/banicr/demo-flask-app', `repository: ${REPOSITORY}`)
+    .replace(/tag: "[^"]*"/, `tag: "${tag}"`)
+    .replace(/digest: "[^"]*"/, `digest: "${digest}"`)
+    .replace(/appVersion: "[^"]*"/, `appVersion: "${tag}"`)
+/** Production's values: over staging's, the image only (as the example's values-production.yaml). */
+const overrides = (tag: string, digest = digests[tag] ?? '') =>
+  `image:\n  repository: ${REPOSITORY}\n  tag: "${tag}"\n  digest: "${digest}"\nenv:\n  appVersion: "${tag}"\n`
 
 interface Lab {
   repo: HostedRepo
@@ -106,7 +116,7 @@ async function lab(
   if (o.chart) template = o.chart(template)
   fs.writeFileSync(deployment, template)
   fs.writeFileSync(path.join(chart, 'values.yaml'), values(o.staging ?? GOOD, o.stagingDigest))
-  fs.writeFileSync(path.join(chart, 'values-production.yaml'), values(o.production || OLD))
+  fs.writeFileSync(path.join(chart, 'values-production.yaml'), overrides(o.production || OLD))
   const repo = hostedRepo({ helm: path.join(dir, 'helm') })
   const staging = await application(repo, 'in-cluster', ['values.yaml'])
   const production =
@@ -127,6 +137,8 @@ async function application(repo: HostedRepo, where: 'in-cluster' | 'production',
   manifest.metadata.name = app
   manifest.spec.source.repoURL = `ssh://root@${seed.GIT_IN_CLUSTER}${repo.bare}`
   manifest.spec.source.helm.valueFiles = valueFiles
+  // one release name in every namespace, as the example's production application has it
+  manifest.spec.source.helm.releaseName = 'demo-flask-app'
   manifest.spec.destination = {
     server: where === 'production' ? seed.PROD_SERVER : 'https://kubernetes.default.svc',
     namespace
@@ -227,7 +239,9 @@ test('a promotion lands: production runs exactly the digest staging ran, Synced 
     { encoding: 'utf8' }
   ).trim()
   const before = l.repo.head()
-  const main = await promote(l, { 'probe-url': `http://${node}:${nodePort}/healthz`, 'promote-after': '5s' })
+  // staging's pods have been Ready for at least the soak time asked for
+  await new Promise(r => setTimeout(r, 3000))
+  const main = await promote(l, { 'probe-url': `http://${node}:${nodePort}/healthz`, 'promote-after': '3s' })
   expect(errors(main)).toEqual([])
   expect(main.exitCode).toBe(0)
   expect(main.outputs).toMatchObject({
@@ -348,7 +362,7 @@ test('no downgrade: production already at a newer run is left alone, with a warn
   const l = await lab({ production: false })
   const work = tempDir('promote-work')
   git(['clone', '-q', l.repo.bare, work])
-  fs.writeFileSync(path.join(work, PRODUCTION), values('v2.0.0-ffff000-99', digests[OTHER]))
+  fs.writeFileSync(path.join(work, PRODUCTION), overrides('v2.0.0-ffff000-99', digests[OTHER]))
   git(['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'production ahead'], work)
   git(['push', '-q', 'origin', 'main'], work)
   const before = l.repo.head()

@@ -17,80 +17,6 @@ const digestOf = (data) => `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__
 
 /***/ }),
 
-/***/ 6788:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   z: () => (/* binding */ HttpsClient)
-/* harmony export */ });
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4708);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1692);
-/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_tls__WEBPACK_IMPORTED_MODULE_1__);
-// The one HTTPS client of the stages (the registry API for build-push, Argo CD's API for gitops-bump): TLS
-// always verified, against Node's roots plus the CAs the caller trusts (a private CA); keep-alive; each
-// request ends within its deadline, as an error naming who did not answer; bodies are streamed. Headers
-// (where the credentials are) never appear in an error.
-
-
-class HttpsClient {
-    opts;
-    agent;
-    constructor(opts) {
-        this.opts = opts;
-        this.agent = new node_https__WEBPACK_IMPORTED_MODULE_0__.Agent({
-            keepAlive: true,
-            ...(opts.ca?.length ? { ca: [...node_tls__WEBPACK_IMPORTED_MODULE_1__.rootCertificates, ...opts.ca] } : {})
-        });
-    }
-    request(method, url, headers = {}, body) {
-        const max = this.opts.maxBody ?? 64 << 20;
-        return new Promise((resolve, reject) => {
-            const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
-            const req = node_https__WEBPACK_IMPORTED_MODULE_0__.request(url, {
-                method,
-                agent: this.agent,
-                headers: { ...headers, ...(body !== undefined ? { 'content-length': String(size) } : {}) }
-            }, res => {
-                const chunks = [];
-                let got = 0;
-                res.on('data', (d) => {
-                    got += d.length;
-                    if (got <= max)
-                        chunks.push(d);
-                });
-                res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-                res.on('error', reject);
-            });
-            const late = () => new Error(`${url.host} did not answer within ${this.opts.timeoutMs / 1000} s`);
-            if (this.opts.idle)
-                req.setTimeout(this.opts.timeoutMs, () => req.destroy(late()));
-            else {
-                // a deadline for the whole request that holds the process open (an unref'd timer would let Node
-                // end the step with exit code 13 while it waits)
-                const timer = setTimeout(() => req.destroy(late()), this.opts.timeoutMs);
-                req.on('close', () => clearTimeout(timer));
-            }
-            req.on('error', reject);
-            if (body === undefined)
-                req.end();
-            else if (Buffer.isBuffer(body))
-                req.end(body);
-            else {
-                const stream = body.open();
-                stream.on('error', err => req.destroy(err));
-                stream.pipe(req);
-            }
-        });
-    }
-    close() {
-        this.agent.destroy();
-    }
-}
-
-
-/***/ }),
-
 /***/ 9634:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -103,7 +29,7 @@ class HttpsClient {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _https_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6788);
+/* harmony import */ var _https_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(286);
 /* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1987);
 /* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1573);
 // The few calls of the OCI distribution API that build-push (the matrix, signatures) and gitops-bump (verification) need: read a manifest or a blob, upload a blob,

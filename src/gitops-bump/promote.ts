@@ -9,7 +9,7 @@ import { DIGEST_RE } from '../common/tag.js'
 import { checkRelativePath, parseImage } from '../common/validate.js'
 import { loadYaml } from '../common/yaml.js'
 import { appLabel, parseApp, type ArgoApp } from './argocd-settings.js'
-import type { ArgoClient, TreeNode } from './argocd.js'
+import { unhealthy, type ArgoClient, type TreeNode } from './argocd.js'
 import { Inputs } from './constants.js'
 
 export interface PromoteSettings {
@@ -214,10 +214,10 @@ export async function checkSource(
     throw new PromotionRefused(
       `${label} is ${sync} (at ${revision.slice(0, 12) || 'no revision'}), not Synced`
     )
-  if (health !== 'Healthy')
-    throw new PromotionRefused(
-      `${label} is ${health}${st.health?.message ? ` (${st.health.message})` : ''}, not Healthy`
-    )
+  if (health !== 'Healthy') {
+    const why = [st.health?.message, ...unhealthy(st)].filter(Boolean).join('; ')
+    throw new PromotionRefused(`${label} is ${health}${why ? ` (${why})` : ''}, not Healthy`)
+  }
   if (revision !== source.revision) {
     const text = await readAt(revision, source.file)
     const there =
@@ -231,7 +231,7 @@ export async function checkSource(
   const soakMs = now - readySince
   if (soakMs < afterMs)
     throw new PromotionRefused(
-      `${label} has run ${source.digest} for ${fmt(soakMs)}, promote-after is ${fmt(afterMs)}: ${fmt(afterMs - soakMs)} left`
+      `${label} has run ${source.digest} for ${fmt(soakMs, Math.floor)}, promote-after is ${fmt(afterMs)}: ${fmt(afterMs - soakMs, Math.ceil)} left`
     )
   return { app, health, sync, revision, pods, soakSeconds: soakMs / 1000 }
 }
@@ -263,8 +263,8 @@ async function podsOnDigest(
   return { pods: matched, readySince }
 }
 
-function fmt(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000))
+function fmt(ms: number, round: (x: number) => number = Math.round): string {
+  const s = Math.max(0, round(ms / 1000))
   return s >= 3600
     ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
     : s >= 60

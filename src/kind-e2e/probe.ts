@@ -39,29 +39,46 @@ export interface RunningProbe {
   stop(): Promise<ProbeResult>
 }
 
-/** Starts the probe on `node` (a kind node container) against `url`, `rate` requests a second. */
-export function startProbe(
+/** How long the Service may take to answer from the node before the probe starts counting. */
+export const PROBE_READY_MS = 30_000
+
+/**
+ * Starts the probe on `node` (a kind node container) against `url`, `rate` requests a second. Counting
+ * starts once the Service answers from the node: a workload that just became ready is in kube-proxy's
+ * rules a moment later, and requests before that would be counted against the rollout.
+ */
+export async function startProbe(
   docker: string,
   env: Record<string, string>,
   node: string,
   url: string,
   rate: number
-): RunningProbe {
+): Promise<RunningProbe> {
   const child = spawn(docker, ['exec', '-i', node, 'bash', '-c', SCRIPT, 'probe', url], {
     env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe']
   })
-  return new InNodeProbe(child, url, rate)
+  const probe = new InNodeProbe(child, url, rate)
+  try {
+    await probe.ready(PROBE_READY_MS)
+  } catch (err) {
+    await probe.stop().catch(() => undefined)
+    throw err
+  }
+  probe.begin()
+  return probe
 }
 
 class InNodeProbe implements RunningProbe {
   private readonly tally: Tally
   private readonly sentAt = new Map<number, number>()
-  private readonly started = Date.now()
-  private readonly timer: NodeJS.Timeout
+  private started = Date.now()
+  private timer?: NodeJS.Timeout
   private readonly closed: Promise<void>
   private next = 0
   private stderr = ''
+  /** The warm-up's requests (negative ids, never counted): what the last one got. */
+  private warm?: (problem: string) => void
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -74,7 +91,36 @@ class InNodeProbe implements RunningProbe {
     child.stdin.on('error', () => undefined)
     this.closed = new Promise(resolve => child.on('close', () => resolve()))
     child.on('error', err => (this.stderr += err.message))
-    this.timer = setInterval(() => this.send(), 1000 / rate)
+    this.rate = rate
+  }
+
+  private readonly rate: number
+
+  /** Until one request gets a 2xx/3xx from the node (a request every 200 ms), or the limit. */
+  async ready(withinMs: number): Promise<void> {
+    const end = Date.now() + withinMs
+    let last = 'no answer'
+    for (let id = -1; Date.now() < end; id--) {
+      if (this.child.exitCode !== null) break
+      const answer = new Promise<string>(resolve => (this.warm = resolve))
+      this.child.stdin.write(`${id}\n`)
+      last = await Promise.race([
+        answer,
+        new Promise<string>(r => setTimeout(() => r('no answer yet'), PROBE_REQUEST_S * 1000 + 500))
+      ])
+      if (!last) return
+      await new Promise(r => setTimeout(r, 200))
+    }
+    throw new Error(
+      `The probe's Service address ${this.tally.result(0).url} does not answer from inside the cluster within ${withinMs / 1000} s (last: ${last}${this.stderr ? `; ${this.stderr.trim()}` : ''})`
+    )
+  }
+
+  /** Counting starts now. */
+  begin(): void {
+    this.warm = undefined
+    this.started = Date.now()
+    this.timer = setInterval(() => this.send(), 1000 / this.rate)
   }
 
   private send(): void {
@@ -87,6 +133,7 @@ class InNodeProbe implements RunningProbe {
 
   private answer(line: string): void {
     const [id, exitCode, status = ''] = line.trim().split(/\s+/)
+    if (Number(id) < 0) return this.warm?.(probeProblem(exitCode, status))
     const at = this.sentAt.get(Number(id))
     if (at === undefined) return
     this.sentAt.delete(Number(id))

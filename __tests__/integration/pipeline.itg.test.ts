@@ -21,49 +21,67 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
     stderr: []
   })
   const out = r.stdout
-  for (const stage of ['1\\. Test', '2\\. Build', '3\\. E2E test', '4\\. Update GitOps'])
+  for (const stage of [
+    '1\\. Test',
+    '2\\. Build',
+    '3\\. E2E test',
+    '4\\. Deploy to staging',
+    '5\\. Promote to production'
+  ])
     expect(out).toMatch(new RegExp(`passed {3}${stage}`))
   // E2E on a real kind cluster of its own, on the node image built here, deleted after
   expect(out).toMatch(
     /ran: \S*kind create cluster --name e2e-local-\S+ .*--image demo-actions\/kind-node:v1\.34\.0-/
   )
-  const tag = /Deployed (v2\.0\.0-[0-9a-f]{7}-\d+)/.exec(out)![1]
-  // the chain: the digest built and signed is the one tested, verified and pinned in the GitOps repository
+  const tag = /Deployed (v2\.0\.0-[0-9a-f]{7}-\d+) to staging and production/.exec(out)![1]
+  // the chain: the digest built and signed is the one tested, rehearsed, verified and pinned in both environments
   const digest = new RegExp(
-    `Deployed ${tag} — \\S+ \\((sha256:[0-9a-f]{64}): signed, attested, tested and verified\\)`
+    `Deployed ${tag} to staging and production — \\S+ \\((sha256:[0-9a-f]{64}): signed, attested, tested, rehearsed and verified\\), both Healthy on that digest`
   ).exec(out)![1]
   expect(out).toContain(
     `Verified ${infra.REGISTRY}/banicr/demo-flask-app@${digest}, signed by https://github.com/`
   )
+  // the upgrade from what production ran, rehearsed on a temporary cluster: nothing lost
+  const rehearsal =
+    /Rehearsal {3}upgrade from production's \S+ on a temporary cluster: (\d+) of (\d+) requests failed/.exec(
+      out
+    )!
+  expect(rehearsal[1]).toBe('0')
+  expect(Number(rehearsal[2])).toBeGreaterThanOrEqual(300)
   const seed = parseFileCommands(fs.readFileSync(path.join(SEED, 'env'), 'utf8'))
   const commit = git(['rev-parse', 'main'], seed.GITOPS_BARE)
-  expect(git(['show', 'main:helm/demo-flask-app/values.yaml'], seed.GITOPS_BARE)).toContain(
-    `tag: "${tag}"\n  # Set by CI with the tag: the verified digest, so the cluster runs exactly the image that was verified\n  # (the tag stays readable, and stays a valid label value).\n  digest: "${digest}"`
-  )
-  // what Argo CD, the cluster and the app say
-  expect(out).toMatch(
-    new RegExp(
-      `Argo CD {5}application demo-flask-app: Synced at ${commit.slice(0, 12)}, Healthy, [\\d.]+ s from the push to Healthy`
+  for (const file of ['values.yaml', 'values-production.yaml']) {
+    const values = git(['show', `main:helm/demo-flask-app/${file}`], seed.GITOPS_BARE)
+    expect(values).toContain(`tag: "${tag}"`)
+    expect(values).toContain(`digest: "${digest}"`)
+  }
+  // what Argo CD, each cluster and the app say
+  for (const [app, at] of [
+    ['demo-flask-app', git(['rev-parse', 'main~1'], seed.GITOPS_BARE)],
+    ['demo-flask-app-production', commit]
+  ])
+    expect(out).toMatch(
+      new RegExp(
+        `Argo CD {5}application ${app}: Synced at (${at.slice(0, 12)}|${commit.slice(0, 12)}), Healthy, [\\d.]+ s from the push to Healthy`
+      )
     )
-  )
-  expect(out).toMatch(
-    new RegExp(
-      `deployment demo-flask-app in demo-app: 2/2 Ready, ${infra.REGISTRY.replace(/\./g, '\\.')}/banicr/demo-flask-app:${tag}@${digest}\n`
-    )
-  )
-  expect(out).toMatch(new RegExp(`says version ${tag}\n`))
-  const probe = /Downtime {4}(\d+) requests to .* during the rollout: (\d+) failed/.exec(out)!
-  expect(Number(probe[1])).toBeGreaterThan(40)
+  expect(
+    out.match(new RegExp(`deployment demo-flask-app in demo-app: 2/2 Ready, running ${digest}\n`, 'g'))
+  ).toHaveLength(2)
+  expect(out.match(new RegExp(`says version ${tag}\n`, 'g'))).toHaveLength(2)
+  const probes = [...out.matchAll(/Downtime {4}(\d+) requests to .* during the rollout: (\d+) failed/g)]
+  expect(probes).toHaveLength(2)
+  for (const p of probes) expect(Number(p[1])).toBeGreaterThan(40)
   expect(out).not.toContain(infra.REGISTRY_PASSWORD)
   expect(out).not.toContain(fs.readFileSync(seed.ARGOCD_TOKEN_FILE, 'utf8').trim())
   return {
     tag,
-    failed: Number(probe[2]),
-    seconds: Number(/([\d.]+) s from the push to Healthy/.exec(out)![1])
+    failed: probes.reduce((n, p) => n + Number(p[2]), 0),
+    seconds: Math.max(...[...out.matchAll(/([\d.]+) s from the push to Healthy/g)].map(m => Number(m[1])))
   }
 }
 
-test('npm run pipeline, twice: test, build, e2e on real kind, bump; Argo CD Synced and Healthy, the new version rolled out with no request lost; a run started meanwhile is refused', async () => {
+test('npm run pipeline, twice: test, build, e2e rehearsing the upgrade from production on real kind, staging, promotion to production in its own cluster; both Synced and Healthy on the same digest, no request lost; a run started meanwhile is refused', async () => {
   const first = check(run())
   // the second run rolls v(n) to v(n+1); a third started meanwhile is refused at once
   const second = spawn('bash', [PIPELINE], { env: process.env })

@@ -174,3 +174,75 @@ test("kind-e2e in a container on another network than kind's: it reaches the clu
     execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' })
   }
 }, 900_000)
+
+describe('unit-test’s baseline in the Actions cache, under act with its own cache server', () => {
+  const suite = `s${process.pid}${Date.now()}`
+  const run = async (event: 'push' | 'pull_request', failing: string) => {
+    const dir = tempDir('act-regressions')
+    const vars = path.join(dir, 'vars')
+    fs.writeFileSync(vars, `FAILING=${failing}\nSUITE=${suite}\n`)
+    const payload = path.join(dir, 'event.json')
+    fs.writeFileSync(
+      payload,
+      JSON.stringify(
+        event === 'push'
+          ? {
+              ref: 'refs/heads/main',
+              repository: { full_name: 'banicr/demo-actions', default_branch: 'main' }
+            }
+          : {
+              pull_request: {
+                number: 7,
+                base: { ref: 'main', repo: { full_name: 'banicr/demo-actions' } },
+                head: { ref: 'feature', repo: { full_name: 'banicr/demo-actions' } }
+              },
+              repository: { full_name: 'banicr/demo-actions', default_branch: 'main' }
+            }
+      )
+    )
+    const r = await act(
+      '--event',
+      event,
+      payload,
+      '-W',
+      '__tests__/fixtures/act/regressions.yml',
+      '--var-file',
+      vars
+    )
+    const counts = /new=(\d*) still=(\d*) fixed=(\d*) flipped=(\d*)/.exec(r.out)
+    return { ...r, counts: counts?.slice(1).join(' ') }
+  }
+
+  test('main saves a record; a pull request restores it: a known failure passes, a new one fails naming only it; flips are remembered', async () => {
+    // main, with test_a failing and no record yet: fails as fail-on: failures would, and saves its record
+    const first = await run('push', 'a')
+    expect(first.code).not.toBe(0)
+    expect(first.out).toMatch(
+      /no baseline found in the Actions cache under demo-actions-unit-test-baseline-v1-test-[0-9a-f]{12}-main-/
+    )
+    expect(first.out).toMatch(/Cache saved successfully|Cache Size/)
+    // a pull request into main with the same failure: restored from main's record, let through
+    const known = await run('pull_request', 'a')
+    expect(exited(known)).toEqual({ code: 0 })
+    expect(known.out).toMatch(
+      /Cache restored from key: demo-actions-unit-test-baseline-v1-test-[0-9a-f]{12}-main-/
+    )
+    expect(known.out).toMatch(/fail-on: regressions: 1 known failure let through, failing in the baseline of/)
+    expect(known.counts).toBe('0 1 0 0')
+    // a new failure in the pull request: fails, naming it alone
+    const fresh = await run('pull_request', 'a,b')
+    expect(fresh.code).not.toBe(0)
+    expect(fresh.out).toMatch(
+      /1 new of 2 failing tests \(1 known, failing in the baseline of [0-9a-f]{12} too\)/
+    )
+    // the new failure is the error; the known one a warning
+    expect(fresh.out).toMatch(/::error title=tests\.test_regress\.test_b failed/)
+    expect(fresh.out).not.toMatch(/::error title=tests\.test_regress\.test_a failed/)
+    expect(fresh.out).toMatch(/::warning title=tests\.test_regress\.test_a failed \(known\)/)
+    expect(fresh.counts).toBe('1 1 0 0')
+    // main again, test_a fixed: its record remembers it failed before (flipped)
+    const fixed = await run('push', '')
+    expect(exited(fixed)).toEqual({ code: 0 })
+    expect(fixed.counts).toBe('0 0 1 1')
+  }, 900_000)
+})

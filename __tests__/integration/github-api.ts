@@ -17,6 +17,13 @@
 //   POST /repos/{o}/{r}/pulls/{n}/requested_reviewers  reviewers[] and/or team_reviewers[] -> 201
 //   POST /graphql enablePullRequestAutoMerge(pullRequestId: the PR's node_id, mergeMethod MERGE|SQUASH|REBASE)
 // (variables: id, mergeMethod)
+//   GET  /repos/{o}/{r}/issues/{n}/comments   per_page, page                            -> 200 [{id, body}]
+//   POST /repos/{o}/{r}/issues/{n}/comments   body (required)                           -> 201 {id, body}
+//   PATCH /repos/{o}/{r}/issues/comments/{id} body (required)                           -> 200 {id, body}
+//   POST /repos/{o}/{r}/attestations          bundle (required: a Sigstore bundle, mediaType
+//                                             application/vnd.dev.sigstore.bundle.v0.3+json) -> 201 {id}
+// A token the test names read-only (`readOnly`) gets 403 "Resource not accessible by integration" on
+// every write, as a fork's pull request or a job without the permission does.
 // Anything else, or a request missing what the docs require, gets 404 or 422 and is recorded as such.
 import { execFileSync } from 'node:child_process'
 import * as http from 'node:http'
@@ -53,12 +60,24 @@ export interface GitHubApi {
   pulls: Pull[]
   /** Commits created through the API, with the verification GitHub would give them. */
   commits: Map<string, { verified: boolean }>
+  /** Issue and pull request comments, by number. */
+  comments: Map<number, { id: number; body: string }[]>
+  /** Attestations recorded (their bundles). */
+  attestations: unknown[]
   close(): Promise<void>
 }
 
 const MODES = new Set(['100644', '100755', '040000', '160000', '120000'])
 
-export async function githubApi(owner: string, repo: string, bare?: string): Promise<GitHubApi> {
+export async function githubApi(
+  owner: string,
+  repo: string,
+  bare?: string,
+  opts: { readOnly?: boolean } = {}
+): Promise<GitHubApi> {
+  const comments = new Map<number, { id: number; body: string }[]>()
+  const attestations: unknown[] = []
+  let nextComment = 1000
   const requests: ApiRequest[] = []
   const pulls: Pull[] = []
   const commits = new Map<string, { verified: boolean }>()
@@ -210,6 +229,37 @@ export async function githubApi(owner: string, repo: string, bare?: string): Pro
       pr.team_reviewers.push(...((body.team_reviewers as string[]) ?? []))
       return [201, pr]
     }
+    if (method !== 'GET' && opts.readOnly) return [403, { message: 'Resource not accessible by integration' }]
+    if ((m = /^\/issues\/(\d+)\/comments$/.exec(p))) {
+      const list = comments.get(Number(m[1])) ?? []
+      comments.set(Number(m[1]), list)
+      if (method === 'GET') {
+        const per = Number(url.searchParams.get('per_page') ?? 30)
+        const page = Number(url.searchParams.get('page') ?? 1)
+        return [200, list.slice((page - 1) * per, page * per)]
+      }
+      if (method === 'POST') {
+        if (typeof body?.body !== 'string') return unprocessable('body is required')
+        const c = { id: nextComment++, body: body.body }
+        list.push(c)
+        return [201, c]
+      }
+    }
+    if ((m = /^\/issues\/comments\/(\d+)$/.exec(p)) && method === 'PATCH') {
+      if (typeof body?.body !== 'string') return unprocessable('body is required')
+      const c = [...comments.values()].flat().find(x => x.id === Number(m![1]))
+      if (!c) return [404, { message: 'Not Found' }]
+      c.body = body.body
+      return [200, c]
+    }
+    if (p === '/attestations' && method === 'POST') {
+      const bundle = body?.bundle as { mediaType?: string } | undefined
+      if (!bundle || typeof bundle !== 'object') return unprocessable('bundle is required')
+      if (!/^application\/vnd\.dev\.sigstore\.bundle/.test(bundle.mediaType ?? ''))
+        return unprocessable('bundle must be a Sigstore bundle')
+      attestations.push(bundle)
+      return [201, { id: attestations.length }]
+    }
     return [404, { message: 'Not Found' }]
   }
 
@@ -244,6 +294,8 @@ export async function githubApi(owner: string, repo: string, bare?: string): Pro
     requests,
     pulls,
     commits,
+    comments,
+    attestations,
     close: () => new Promise(resolve => server.close(() => resolve()))
   }
 }

@@ -60,7 +60,9 @@ const settings: Settings = {
     sbomFile: '',
     fulcioUrl: 'https://fulcio.sigstore.dev',
     rekorUrl: '',
-    tsaUrl: ''
+    rekorApiVersion: 1,
+    tsaUrl: '',
+    githubToken: ''
   }
 }
 
@@ -376,4 +378,26 @@ test('merge: OCI legs make an OCI index, Docker-typed legs a Docker manifest lis
   await mergeDigests(client('application/vnd.docker.distribution.manifest.v2+json'), 'o/app', legs, ['1'])
   expect(put[1].type).toBe('application/vnd.docker.distribution.manifest.list.v2+json')
   expect(JSON.parse(put[1].body).mediaType).toBe(put[1].type)
+})
+
+describe('a bundle signed with image-signing-key, as DSSE verifiers read it', () => {
+  test('the envelope names no key id (cosign and gh skip a signature whose key id is not their fingerprint); the hint is sigstore-go’s', async () => {
+    const crypto = await import('node:crypto')
+    const { keySigner, keyHint, withoutKeyId } = await import('../../src/build-push/sign.js')
+    const { DSSEBundleBuilder } = await import('@sigstore/sign')
+    const { bundleToJSON } = await import('@sigstore/bundle')
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    const builder = new DSSEBundleBuilder({ signer: keySigner(pem), witnesses: [] })
+    const bundle = await builder.create({ data: Buffer.from('{}'), type: 'application/vnd.in-toto+json' })
+    const json = bundleToJSON(withoutKeyId(bundle)) as {
+      dsseEnvelope: { signatures: { keyid: string; sig: string }[] }
+      verificationMaterial: { publicKey: { hint: string } }
+    }
+    expect(json.dsseEnvelope.signatures.map(s => s.keyid ?? '')).toEqual([''])
+    const der = publicKey.export({ type: 'spki', format: 'der' })
+    const hint = crypto.createHash('sha256').update(der).digest('base64')
+    expect(json.verificationMaterial.publicKey.hint).toBe(hint)
+    expect(keyHint(publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(hint)
+  })
 })

@@ -105,7 +105,24 @@ table('build-push', () => buildPush(), [
         sbomFile: '',
         fulcioUrl: 'https://fulcio.sigstore.dev',
         rekorUrl: 'https://rekor.sigstore.dev',
-        tsaUrl: ''
+        rekorApiVersion: 1,
+        tsaUrl: '',
+        // the runner's github.token, which the unit layer leaves empty
+        githubToken: ''
+      })
+  ],
+  [
+    'signing: Rekor v2 (rekor-tiles)',
+    {
+      image: 'ghcr.io/o/app',
+      context: 'example/demo-app',
+      'rekor-api-version': '2',
+      'rekor-url': 'https://log2025-1.rekor.sigstore.dev'
+    },
+    s =>
+      expect(s.signing).toMatchObject({
+        rekorApiVersion: 2,
+        rekorUrl: 'https://log2025-1.rekor.sigstore.dev'
       })
   ],
   [

@@ -21,10 +21,14 @@
 #   npm run act                              container mode: each job in the runner image (runner-image.sh)
 #   npm run act -- --host                    host mode (-P ubuntu-latest=-self-hosted): steps on this machine
 #   npm run act -- [--host] -W FILE ...      another workflow; other arguments go to act
+#   npm run act -- --event NAME FILE ...     another event (pull_request ...) with its payload
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=container
 if [ "${1:-}" = --host ]; then mode=host; shift; fi
+event=push
+event_file=
+if [ "${1:-}" = --event ]; then event=$2; event_file=$3; shift 3; fi
 bash scripts/infra.sh up >&2
 bash scripts/kind/kind.sh up >&2
 bash scripts/sigstore/sigstore.sh up >&2
@@ -62,6 +66,10 @@ cp -R __tests__/fixtures/act/checkout __tests__/fixtures/act/setup-python "$acti
 mkdir -p "$actions/checkout/repos/banicr/demo-actions"
 git ls-files -z --cached --others --exclude-standard | grep -zv '^__tests__/fixtures/act/' |
   tar --null -T - -c 2>/dev/null | tar -x -C "$actions/checkout/repos/banicr/demo-actions"
+# ... and the example's GitOps repository as banicr/demo_gitops, which a caller's e2e job checks out (the
+# workflow's default) to rehearse the upgrade from its production values
+mkdir -p "$actions/checkout/repos/banicr/demo_gitops"
+cp -R example/gitops/. "$actions/checkout/repos/banicr/demo_gitops/"
 pin() { grep -o "uses: $1@[0-9a-f]\{40\}" .github/workflows/pipeline.yml | head -1 | cut -d' ' -f2; }
 
 # act reads both files as dotenv: a double-quoted value keeps its newlines written as \n.
@@ -83,7 +91,9 @@ quoted() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'; }
     echo "SIGSTORE_OIDC_ISSUER=$OIDC_ISSUER"
     echo "SIGSTORE_TRUSTED_ROOT=$(quoted <"$TRUSTED_ROOT")"
   } >"$private/vars"
-  printf '{"ref": "refs/heads/main", "repository": {"full_name": "banicr/demo-actions", "default_branch": "main"}}\n' >"$private/event.json"
+  if [ -n "$event_file" ]; then cp "$event_file" "$private/event.json"; else
+    printf '{"ref": "refs/heads/main", "repository": {"full_name": "banicr/demo-actions", "default_branch": "main"}}\n' >"$private/event.json"
+  fi
 )
 if [ "$mode" = container ]; then
   platform=$(bash scripts/act/runner-image.sh)
@@ -95,7 +105,7 @@ fi
 echo "act $("$act_bin" --version | awk '{print $3}') ($mode mode, -P ubuntu-latest=$platform), GitOps repository $repo" >&2
 set -x
 # --rm: a failed job's container is removed too (act keeps it by default, for a look inside)
-"$act_bin" push -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false --rm \
+"$act_bin" "$event" -W .github/workflows/pipeline.yml -P "ubuntu-latest=$platform" --pull=false --rm \
   -e "$private/event.json" --env GITHUB_REPOSITORY=banicr/demo-actions --actor "$REGISTRY_USER" \
   --secret-file "$private/secrets" --var-file "$private/vars" \
   --container-options "--volume /etc/docker/certs.d:/etc/docker/certs.d:ro" \

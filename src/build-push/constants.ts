@@ -38,7 +38,9 @@ export const Inputs = {
   SbomFile: 'sbom-file',
   FulcioUrl: 'fulcio-url',
   RekorUrl: 'rekor-url',
-  TsaUrl: 'tsa-url'
+  RekorApiVersion: 'rekor-api-version',
+  TsaUrl: 'tsa-url',
+  GithubToken: 'github-token'
 } as const
 
 export const MODES = ['build', 'push-by-digest', 'merge'] as const

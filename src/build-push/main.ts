@@ -131,8 +131,17 @@ async function signPushed(s: Settings, identity: Identity, digest: string): Prom
     return { client, name: image, repository, digest, tag: s.mode === 'push-by-digest' ? undefined : s.tag }
   })
   const dockerfile = s.mode === 'merge' ? '' : fs.readFileSync(s.file, 'utf8')
-  return core.group(
+  const { signed, bundles } = await core.group(
     `Sign and attest ${digest} (${identity.kind === 'key' ? 'with image-signing-key' : 'keyless'})`,
     () => signDigests(s.signing, identity, subjects, baseImages(dockerfile))
   )
+  // GitHub's attestations name a workflow's identity: keyless bundles only (a key's would be refused)
+  if (identity.kind === 'keyless' && s.signing.githubToken) {
+    const { recordAttestations } = await import('./attest-api.js')
+    const { githubContext } = await import('../common/github.js')
+    await core.group("Record the attestations in GitHub's attestations API", () =>
+      recordAttestations(s.signing.githubToken, githubContext(), bundles)
+    )
+  }
+  return signed
 }

@@ -61,6 +61,10 @@ export interface Signing {
   fulcioUrl: string
   /** '' for no transparency log (the input says none). */
   rekorUrl: string
+  /** Rekor's API: 1 (rekor.sigstore.dev, Trillian), or 2 (rekor-tiles, on Tessera). */
+  rekorApiVersion: 1 | 2
+  /** The token that records attestations through GitHub's API ('' to not record them). */
+  githubToken: string
   /** '' for no timestamp authority. */
   tsaUrl: string
 }
@@ -101,7 +105,9 @@ export function readSigning(mode: Settings['mode']): Signing {
     sbomFile,
     fulcioUrl: serviceUrl(Inputs.FulcioUrl, Defaults[Inputs.FulcioUrl], false),
     rekorUrl: serviceUrl(Inputs.RekorUrl, Defaults[Inputs.RekorUrl], true),
-    tsaUrl: serviceUrl(Inputs.TsaUrl, '', true)
+    rekorApiVersion: inputs.oneOf(Inputs.RekorApiVersion, ['1', '2'] as const, '1') === '2' ? 2 : 1,
+    tsaUrl: serviceUrl(Inputs.TsaUrl, '', true),
+    githubToken: inputs.secret(Inputs.GithubToken)
   }
   if (signing.mode !== 'false' && !key && !signing.rekorUrl && !signing.tsaUrl)
     throw new InputError(

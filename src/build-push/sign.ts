@@ -21,6 +21,13 @@ export interface Signed {
   attached: { predicateType: string; artifact: string }[]
 }
 
+/** A bundle made for a digest (its JSON), to be recorded in GitHub's attestations too. */
+export interface MadeBundle {
+  digest: string
+  predicateType: string
+  bundle: unknown
+}
+
 /** The subject of the signatures: one repository's manifest (or index) by digest. */
 export interface Subject {
   client: RegistryClient
@@ -234,7 +241,7 @@ export function baseImages(dockerfile: string): string[] {
  * A signer with the user's key (PEM: EC P-256/P-384, Ed25519 or RSA), named in bundles by its hint as
  * sigstore-go writes it (cosign's bundles): base64 of the SHA-256 of its DER SubjectPublicKeyInfo.
  */
-function keySigner(pem: string): { sign(data: Buffer): Promise<import('@sigstore/sign').Signature> } {
+export function keySigner(pem: string): { sign(data: Buffer): Promise<import('@sigstore/sign').Signature> } {
   let key: crypto.KeyObject
   try {
     key = crypto.createPrivateKey(pem)
@@ -276,7 +283,7 @@ export async function signDigests(
   identity: Identity,
   subjects: Subject[],
   bases: string[]
-): Promise<Signed[]> {
+): Promise<{ signed: Signed[]; bundles: MadeBundle[] }> {
   const { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } = await import('@sigstore/sign')
   const { bundleToJSON } = await import('@sigstore/bundle')
   const signer =
@@ -284,12 +291,21 @@ export async function signDigests(
       ? keySigner(identity.pem)
       : new FulcioSigner({ fulcioBaseURL: s.fulcioUrl, identityProvider: { getToken: idToken } })
   const witnesses = [
-    ...(s.rekorUrl ? [new RekorWitness({ rekorBaseURL: s.rekorUrl, entryType: 'dsse' })] : []),
+    ...(s.rekorUrl
+      ? [
+          new RekorWitness({
+            rekorBaseURL: s.rekorUrl,
+            entryType: 'dsse',
+            majorApiVersion: s.rekorApiVersion
+          })
+        ]
+      : []),
     ...(s.tsaUrl ? [new TSAWitness({ tsaBaseURL: s.tsaUrl })] : [])
   ]
   const builder = new DSSEBundleBuilder({ signer, witnesses })
   const claims = identity.kind === 'keyless' ? identity.claims : envClaims()
   const out: Signed[] = []
+  const bundles: MadeBundle[] = []
   for (const subject of subjects) {
     const predicates: { predicateType: string; predicate: unknown }[] = [
       { predicateType: Predicate.Signature, predicate: {} },
@@ -307,13 +323,17 @@ export async function signDigests(
       const bundle = await builder.create({ data, type: IN_TOTO_PAYLOAD }).catch((err: Error) => {
         throw new Error(`Signing ${subject.name}@${subject.digest} failed: ${err.message}`)
       })
+      const json = bundleToJSON(withoutKeyId(bundle))
       const artifact = await attachBundle(
         subject.client,
         subject.repository,
         { mediaType: manifest.mediaType, digest: subject.digest, size: manifest.size },
-        bundleToJSON(withoutKeyId(bundle)),
+        json,
         p.predicateType
       )
+      // one record in GitHub per digest and predicate (several repositories of one digest share it)
+      if (!bundles.some(b => b.digest === subject.digest && b.predicateType === p.predicateType))
+        bundles.push({ digest: subject.digest, predicateType: p.predicateType, bundle: json })
       attached.push({ predicateType: p.predicateType, artifact })
     }
     core.info(
@@ -321,5 +341,5 @@ export async function signDigests(
     )
     out.push({ image: subject.name, digest: subject.digest, attached })
   }
-  return out
+  return { signed: out, bundles }
 }

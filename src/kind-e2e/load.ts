@@ -2,7 +2,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { dockerLogin } from '../common/docker.js'
+import { writeDockerAuths } from '../common/docker.js'
 import type { Tool } from '../common/exec.js'
 import { parseImage } from '../common/validate.js'
 import type { Loaded } from './image.js'
@@ -33,7 +33,11 @@ export async function loadImage(
     })
   let present = await inspect()
   if (present.exitCode !== 0) {
-    if (s.password) await dockerLogin(docker, ref.registry || 'docker.io', s.username, s.password)
+    // the credentials go into the step's own docker config (its DOCKER_CONFIG is the private folder)
+    if (s.password)
+      await writeDockerAuths(privDir, [
+        { registry: ref.registry || 'docker.io', username: s.username, password: s.password }
+      ])
     await docker(['pull', image], { label: `docker pull ${image}` })
     present = await inspect()
   }

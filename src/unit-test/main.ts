@@ -36,8 +36,6 @@ export interface Deps {
   /** Runs a program (the test command, pip). */
   exec(program: string, args: string[], opts: RunOptions): Promise<RunResult>
   now(): number
-  /** Removes the private folder, if one was made. */
-  removePriv(): Promise<void>
   /** The previous run's record (the Actions cache, GitHub's API for the comment, the run's context). */
   baseline: BaselineDeps
 }
@@ -51,6 +49,8 @@ export interface Outcome {
   junitFile: string
   /** This run's record and its comparison with the previous one. */
   regressions?: Regressions
+  /** Whether there are results to tell (the tests ran, or reports were read): no outputs otherwise. */
+  reported: boolean
 }
 
 export function makeDeps(_: Settings, step: Step): Promise<Deps> {
@@ -59,7 +59,6 @@ export function makeDeps(_: Settings, step: Step): Promise<Deps> {
     priv: () => (priv ??= PrivateDir.create('unit-test', dir => step.save(State.PrivateDir, dir))),
     exec: runTool,
     now: Date.now,
-    removePriv: async () => (priv ? (await priv).remove() : undefined),
     baseline: {
       ctx: githubContext(),
       restore: (dir, keys) => import('./baseline-store.js').then(m => m.restore(dir, keys)),
@@ -72,11 +71,12 @@ export function makeDeps(_: Settings, step: Step): Promise<Deps> {
 export const unitTest: Stage<Settings, Deps, Outcome> = {
   settings: getSettings,
   deps: makeDeps,
-  outcome: () => ({ cases: [], failures: [], totals: totals([]), junitFile: '' }),
+  outcome: () => ({ cases: [], failures: [], totals: totals([]), junitFile: '', reported: false }),
   async run(s, d, o, step) {
     if (s.command.length) o.ran = await runTests(s, d, step)
     if (o.ran && s.isPytest && o.ran.result.exitCode === PYTEST_NO_TESTS && !s.reports.length) {
       o.junitFile = o.ran.junitFile
+      o.reported = true
       if (!s.allowEmpty)
         throw new Error(
           `pytest collected no tests in ${s.workingDirectory}; set allow-empty: true if that is expected`
@@ -88,7 +88,13 @@ export const unitTest: Stage<Settings, Deps, Outcome> = {
     o.regressions = await withBaseline(s, d.baseline, o.cases, (await d.priv()).path, step)
     const fresh = o.regressions.comparison && new Set(o.regressions.comparison.newFailures)
     // the step's closing error ("N of M tests failed") is an error annotation too: it keeps a place
-    annotate(o.failures, s.maxAnnotations, failsOn(s, o) > 0 && s.failOnFailure, fresh)
+    annotate(
+      o.failures,
+      s.maxAnnotations,
+      failsOn(s, o) > 0 && s.failOnFailure,
+      fresh,
+      s.failOn === 'regressions' ? 'warnings' : 'errors'
+    )
     if (o.regressions.comparison) await commentPhase(s, d.baseline, commentBody(o), step)
     verdict(s, o)
   },
@@ -103,7 +109,9 @@ export const unitTest: Stage<Settings, Deps, Outcome> = {
         o.regressions && { ...o.regressions, failOn: s.failOn }
       )
   },
-  cleanup: (_, d) => d.removePriv()
+  // the private folder holds the default JUnit report and this run's record, outputs that later steps of the
+  // job may upload: post removes it at the end of the job
+  cleanup: async () => undefined
 }
 
 /** The command's own report and any the `reports` globs name (several files, merged into one result). */
@@ -124,6 +132,7 @@ async function readResults(s: Settings, o: Outcome): Promise<void> {
   o.totals = totals(o.cases)
   o.failures = failures(o.cases, new Workspace(s.workspace, s.workingDirectory, s.sourcePrefix))
   o.junitFile = ran?.junitFile ?? files[0] ?? ''
+  o.reported = true
 }
 
 /** How many failures fail the step: all of them, or with fail-on: regressions and a baseline, the new ones. */
@@ -157,6 +166,7 @@ function verdict(s: Settings, o: Outcome): void {
 }
 
 function outputs(o: Outcome): Record<string, OutputValue> {
+  if (!o.reported) return {}
   const t = o.totals
   return {
     [Outputs.Total]: t.total,

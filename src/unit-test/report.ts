@@ -65,14 +65,22 @@ export function failures(cases: TestCase[], ws: Workspace): Failure[] {
 
 /**
  * At most `max` error annotations, `closing` (the step's own error, written after these) among them:
- * GitHub shows 10 a step, and the one that says the step failed must not be the one dropped.
+ * GitHub shows 10 a step, and the one that says the step failed must not be the one dropped. With a
+ * baseline (`fresh`: the new failures) new failures take the places first; with fail-on: regressions
+ * (`known`: warnings) a failure the baseline had too is a warning, as it does not fail the step.
  */
-export function annotate(list: Failure[], max: number, closing = false, fresh?: Set<string>): void {
-  // with a baseline, the new failures take the places first (a stable sort keeps the report's order)
-  const errors = list
+export function annotate(
+  list: Failure[],
+  max: number,
+  closing = false,
+  fresh?: Set<string>,
+  known: 'errors' | 'warnings' = 'errors'
+): void {
+  const failed = list
     .filter(f => f.status !== 'flaky')
     .sort((a, b) => (fresh ? Number(fresh.has(b.id)) - Number(fresh.has(a.id)) : 0))
-  const flaky = list.filter(f => f.status === 'flaky')
+  const warnKnown = !!fresh && known === 'warnings'
+  const errors = warnKnown ? failed.filter(f => fresh.has(f.id)) : failed
   const shown = Math.max(0, max - (closing ? 1 : 0))
   for (const f of errors.slice(0, shown))
     core.error(f.message, {
@@ -85,12 +93,24 @@ export function annotate(list: Failure[], max: number, closing = false, fresh?: 
     core.notice(
       `${more} more ${more === 1 ? 'failure is' : 'failures are'} not annotated (max-annotations: ${max}, the step's own error included; GitHub shows ${ANNOTATIONS_PER_STEP} per step): the job summary lists every failure with its file and line`
     )
-  for (const f of flaky.slice(0, max))
-    core.warning(`Flaky: failed, then passed on a retry: ${f.message}`, {
-      title: `${f.test} is flaky`,
-      file: f.file,
-      startLine: f.file ? f.line : undefined
-    })
+  const warnings = [
+    ...(warnKnown ? failed.filter(f => !fresh.has(f.id)) : []),
+    ...list.filter(f => f.status === 'flaky')
+  ]
+  for (const f of warnings.slice(0, max))
+    core.warning(
+      f.status === 'flaky'
+        ? `Flaky: failed, then passed on a retry: ${f.message}`
+        : `Known failure (failing in the baseline too): ${f.message}`,
+      {
+        title:
+          f.status === 'flaky'
+            ? `${f.test} is flaky`
+            : `${f.test} ${f.status === 'error' ? 'errored' : 'failed'} (known)`,
+        file: f.file,
+        startLine: f.file ? f.line : undefined
+      }
+    )
 }
 
 function link(f: Failure): string {

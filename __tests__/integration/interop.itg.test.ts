@@ -157,7 +157,9 @@ describe('gitops-bump reads what cosign signs', () => {
   }
 
   test('cosign sign --key: verified with verify-key', async () => {
-    const keys = keyPair()
+    // cosign's own key pair (its encrypted PEM, an empty password)
+    const dir = tempDir('cosign-keys')
+    execFileSync(sigstore.COSIGN, ['generate-key-pair'], { cwd: dir, env: cosignEnv(), stdio: 'ignore' })
     const repository = `interop/${uniqueName('cosign-key')}`
     const r = await build(repository, { sign: 'false' })
     const ref = `${infra.REGISTRY}/${repository}@${r.outputs.digest}`
@@ -165,12 +167,15 @@ describe('gitops-bump reads what cosign signs', () => {
       'sign',
       '--yes',
       '--key',
-      path.join(keys.dir, 'key.pem'),
+      path.join(dir, 'cosign.key'),
+      '--use-signing-config=false',
       '--tlog-upload=false',
       '--new-bundle-format',
       ref
     )
-    const { main } = await bump(repository, r.outputs.digest, { 'verify-key': keys.pub })
+    const { main } = await bump(repository, r.outputs.digest, {
+      'verify-key': fs.readFileSync(path.join(dir, 'cosign.pub'), 'utf8')
+    })
     expect(main.exitCode).toBe(0)
     expect(main.outputs['verified-digest']).toBe(r.outputs.digest)
     // and refused with another key
@@ -192,7 +197,7 @@ describe('gitops-bump reads what cosign signs', () => {
         [
           '-fsS',
           '-H',
-          `authorization: bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
+          `authorization: Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
           `${env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sigstore`
         ],
         {

@@ -75,7 +75,7 @@ describe.each(EXAMPLES)('%s (a caller of the reusable workflow)', file => {
       YAML.stringify(YAML.parse(read(file)).jobs)
         .trim()
         .split('\n').length
-    ).toBeLessThanOrEqual(12)
+    ).toBeLessThanOrEqual(13)
   })
 })
 
@@ -101,6 +101,8 @@ test('the reusable workflow declares its interface and runs the stages of the re
       'values-file',
       'production-values-file',
       'production-application',
+      'rehearse',
+      'promote',
       'promote-after',
       'version'
     ].sort()

@@ -3,7 +3,7 @@
 // Brings up, once, and keeps between runs: a TLS registry with a password (GHCR), an SSH git host with the
 // GitOps repository (GitHub), and the kind cluster "demo-actions" with Argo CD in it watching
 // helm/demo-flask-app (scripts/infra.sh, scripts/kind/kind.sh, scripts/seed/seed.sh), and a local Sigstore
-// (Fulcio, a timestamp authority, the stand-in for GitHub's OIDC token service: scripts/sigstore/sigstore.sh).
+// (Fulcio, a timestamp authority, Rekor v2, the stand-in for GitHub's OIDC token service: scripts/sigstore/sigstore.sh).
 // Then each run: unit-test -> build-push, which signs and attests the pushed digest -> kind-e2e on that
 // digest, on a temporary kind cluster of its own -> gitops-bump, which verifies the signature and provenance
 // before it writes, pins the digest (tag@digest) and waits until Argo CD has the pushed commit Synced and
@@ -252,10 +252,12 @@ try {
       'build-args': `BASE_IMAGE=${infra.PYTHON_IMAGE}`,
       username: infra.REGISTRY_USER,
       password: infra.REGISTRY_PASSWORD,
-      // keyless, with the job's OIDC token (id-token: write), against the local Sigstore
+      // keyless, with the job's OIDC token (id-token: write), against the local Sigstore: each signature
+      // logged in its Rekor v2 and timestamped
       sign: 'true',
       'fulcio-url': sigstore.FULCIO_URL,
-      'rekor-url': 'none',
+      'rekor-url': sigstore.REKOR_URL,
+      'rekor-api-version': '2',
       'tsa-url': sigstore.TSA_URL
     },
     {
@@ -310,7 +312,7 @@ try {
     'verify-image': seed.REPOSITORY,
     'certificate-identity': WORKFLOW,
     'certificate-oidc-issuer': sigstore.OIDC_ISSUER,
-    'trusted-root': sigstore.TRUSTED_ROOT,
+    'trusted-root': sigstore.TRUSTED_ROOT_REKOR,
     'provenance-builder': WORKFLOW,
     'registry-username': infra.REGISTRY_USER,
     'registry-password': infra.REGISTRY_PASSWORD,
@@ -335,7 +337,7 @@ try {
     'verify-image': seed.REPOSITORY,
     'certificate-identity': WORKFLOW,
     'certificate-oidc-issuer': sigstore.OIDC_ISSUER,
-    'trusted-root': sigstore.TRUSTED_ROOT,
+    'trusted-root': sigstore.TRUSTED_ROOT_REKOR,
     'provenance-builder': WORKFLOW,
     'registry-username': infra.REGISTRY_USER,
     'registry-password': infra.REGISTRY_PASSWORD,

@@ -401,3 +401,64 @@ describe('a bundle signed with image-signing-key, as DSSE verifiers read it', ()
     expect(keyHint(publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(hint)
   })
 })
+
+describe('Rekor v2 entries: the hashedrekord of the envelope’s PAE, as rekor-tiles v2.3 and sigstore-go take it', () => {
+  test('PAE as the DSSE specification spells it', async () => {
+    const { pae } = await import('../../src/build-push/rekor-v2.js')
+    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world'
+    )
+  })
+
+  test('the request: SHA-256 of the PAE, the one signature, the certificate or the public key with its algorithm', async () => {
+    const crypto = await import('node:crypto')
+    const { hashedRekordRequest, pae } = await import('../../src/build-push/rekor-v2.js')
+    const { publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const env = {
+      payloadType: 'application/vnd.in-toto+json',
+      payload: Buffer.from('{}'),
+      signatures: [{ keyid: '', sig: Buffer.from('sig') }]
+    }
+    const req = hashedRekordRequest({ $case: 'dsseEnvelope', dsseEnvelope: env }, pem) as {
+      hashedRekordRequestV002: {
+        digest: string
+        signature: { content: string; verifier: Record<string, unknown> }
+      }
+    }
+    const digest = crypto.createHash('sha256').update(pae(env.payloadType, env.payload)).digest('base64')
+    expect(req.hashedRekordRequestV002.digest).toBe(digest)
+    expect(req.hashedRekordRequestV002.signature.content).toBe(Buffer.from('sig').toString('base64'))
+    expect(req.hashedRekordRequestV002.signature.verifier).toEqual({
+      keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+      publicKey: { rawBytes: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }
+    })
+    // two signatures: refused (a bundle carries one)
+    expect(() =>
+      hashedRekordRequest(
+        {
+          $case: 'dsseEnvelope',
+          dsseEnvelope: { ...env, signatures: [env.signatures[0], env.signatures[0]] }
+        },
+        pem
+      )
+    ).toThrow(/exactly one signature/)
+  })
+
+  test('key details: P-256 and RSA taken; Ed25519 and P-384 refused with what to do', async () => {
+    const crypto = await import('node:crypto')
+    const { keyDetails } = await import('../../src/build-push/rekor-v2.js')
+    expect(keyDetails(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey)).toBe(
+      'PKIX_ECDSA_P256_SHA_256'
+    )
+    expect(keyDetails(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey)).toBe(
+      'PKIX_RSA_PKCS1V15_2048_SHA256'
+    )
+    expect(() => keyDetails(crypto.generateKeyPairSync('ed25519').publicKey)).toThrow(
+      /ECDSA P-256 and RSA keys only \(this one is ed25519\).*rekor-api-version: 1/
+    )
+    expect(() => keyDetails(crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey)).toThrow(
+      /this one is ec secp384r1/
+    )
+  })
+})

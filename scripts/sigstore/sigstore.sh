@@ -21,8 +21,10 @@ FULCIO_METRICS_PORT=${DEMO_ACTIONS_FULCIO_METRICS_PORT:-5605}
 REKOR_PORT=${DEMO_ACTIONS_REKOR_PORT:-5606}
 REKOR_GRPC_PORT=${DEMO_ACTIONS_REKOR_GRPC_PORT:-5607}
 REKOR_METRICS_PORT=${DEMO_ACTIONS_REKOR_METRICS_PORT:-5608}
-# the log's origin (its checkpoints name it): a name, not an address
-REKOR_ORIGIN=rekor.demo-actions.test
+# the log's origin, which its checkpoints name: its URL's host name, as the public logs' are (sigstore-go,
+# in cosign and gh, checks a checkpoint's signature under the host name of the trusted root's baseUrl;
+# sigstore-js finds a checkpoint's log by its origin within that URL)
+REKOR_ORIGIN=127.0.0.1
 log() { printf '[sigstore] %s\n' "$*" >&2; }
 die() { printf '[sigstore] error: %s\n' "$*" >&2; exit 1; }
 
@@ -74,6 +76,15 @@ JSON
   wait_for "http://127.0.0.1:$TSA_PORT/api/v1/timestamp/certchain" tsa
   # Rekor v2: an Ed25519 log key of its own (kept: the log's tiles are kept with it), the log in $DIR/rekor-log
   [ -s "$DIR/rekor.key" ] || (umask 077; openssl genpkey -algorithm ed25519 -out "$DIR/rekor.key")
+  # a log of another origin (another port) or another build of Rekor starts anew
+  if [ "$(cat "$DIR/rekor-stamp" 2>/dev/null)" != "$REKOR_ORIGIN $rekor" ]; then
+    if running rekor; then
+      kill "$(cat "$DIR/rekor.pid")" 2>/dev/null || true
+      for _ in $(seq 50); do running rekor || break; sleep 0.1; done
+    fi
+    rm -f "$DIR/rekor.pid"
+    rm -rf "$DIR/rekor-log" && echo "$REKOR_ORIGIN $rekor" >"$DIR/rekor-stamp"
+  fi
   openssl pkey -in "$DIR/rekor.key" -pubout -out "$DIR/rekor.pub" 2>/dev/null
   running rekor || {
     log "starting Rekor v2 on 127.0.0.1:$REKOR_PORT"
@@ -85,8 +96,12 @@ JSON
   # the trusted root a verifier is given for this Sigstore (the public one's comes by TUF instead)
   curl -fsS "http://127.0.0.1:$FULCIO_PORT/api/v1/rootCert" >"$DIR/fulcio-chain.pem"
   curl -fsS "http://127.0.0.1:$TSA_PORT/api/v1/timestamp/certchain" >"$DIR/tsa-chain.pem"
+  # two trusted roots: without the log (signatures timestamped only, as a private Sigstore without Rekor
+  # makes them), and with it (a verifier then requires a log entry, as the public Sigstore's root does)
+  node "$here/trusted-root.mjs" "$DIR/fulcio-chain.pem" "http://127.0.0.1:$FULCIO_PORT" "$DIR/tsa-chain.pem" "http://127.0.0.1:$TSA_PORT" >"$DIR/trusted_root.json.tmp"
   node "$here/trusted-root.mjs" "$DIR/fulcio-chain.pem" "http://127.0.0.1:$FULCIO_PORT" "$DIR/tsa-chain.pem" "http://127.0.0.1:$TSA_PORT" \
-    "$DIR/rekor.pub" "http://127.0.0.1:$REKOR_PORT" "$REKOR_ORIGIN" >"$DIR/trusted_root.json.tmp"
+    "$DIR/rekor.pub" "http://127.0.0.1:$REKOR_PORT" "$REKOR_ORIGIN" >"$DIR/trusted_root_rekor.json.tmp"
+  mv "$DIR/trusted_root_rekor.json.tmp" "$DIR/trusted_root_rekor.json"
   mv "$DIR/trusted_root.json.tmp" "$DIR/trusted_root.json"
   (umask 077; cat >"$DIR/env.tmp" <<ENV
 FULCIO_URL=http://127.0.0.1:$FULCIO_PORT
@@ -96,6 +111,7 @@ OIDC_ISSUER=http://127.0.0.1:$OIDC_PORT
 ACTIONS_ID_TOKEN_REQUEST_URL=http://127.0.0.1:$OIDC_PORT/token?api-version=2.0
 ACTIONS_ID_TOKEN_REQUEST_TOKEN=$(cat "$DIR/request-token")
 TRUSTED_ROOT=$DIR/trusted_root.json
+TRUSTED_ROOT_REKOR=$DIR/trusted_root_rekor.json
 COSIGN=$sig/cosign
 GH=$gh/gh
 ENV

@@ -1,11 +1,12 @@
-import { isDigest } from '../common/tag.js'
-import { formatSeedTag } from '../common/tag.js'
+import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as inputs from '../common/inputs.js'
 import { InputError, maskSecret } from '../common/inputs.js'
+import { formatSeedTag, isDigest } from '../common/tag.js'
 import { checkTag, parseImage } from '../common/validate.js'
 import { ATTESTATIONS, BUILDERS, CACHE_MODES, Defaults, Inputs, MODES, SIGN_MODES } from './constants.js'
+import { keyDetails } from './rekor-v2.js'
 import { parseBuildSecrets, type BuildSecrets } from './secrets.js'
 import { gitContext, isDefaultBranch, tagsFromRules } from './tags.js'
 
@@ -114,6 +115,20 @@ export function readSigning(mode: Settings['mode']): Signing {
       Inputs.RekorUrl,
       'is none and tsa-url empty: a keyless signature needs a transparency log or a timestamp authority to prove when it was made'
     )
+  if (key && signing.rekorUrl && signing.rekorApiVersion === 2) {
+    let pub: crypto.KeyObject | undefined
+    try {
+      pub = crypto.createPublicKey(key)
+    } catch {
+      pub = undefined // not a key: said when the signer reads it
+    }
+    if (pub)
+      try {
+        keyDetails(pub)
+      } catch (err) {
+        throw new InputError(Inputs.ImageSigningKey, (err as Error).message)
+      }
+  }
   if (signing.mode === 'true' && mode === 'build' && !inputs.bool(Inputs.Push, true))
     throw new InputError(Inputs.Sign, 'is true but push is false: only a pushed digest can be signed')
   return signing

@@ -10,6 +10,7 @@ import * as fs from 'node:fs'
 import { attachBundle, IN_TOTO_PAYLOAD, Predicate, statement } from '../common/attestations.js'
 import type { RegistryClient } from '../common/registry.js'
 import type { Signing } from './settings.js'
+import { RekorV2Witness } from './rekor-v2.js'
 
 /** Who signs: the job's OIDC identity (its token's claims go into the provenance) or the user's key. */
 export type Identity = { kind: 'keyless'; claims: Record<string, string> } | { kind: 'key'; pem: string }
@@ -293,11 +294,9 @@ export async function signDigests(
   const witnesses = [
     ...(s.rekorUrl
       ? [
-          new RekorWitness({
-            rekorBaseURL: s.rekorUrl,
-            entryType: 'dsse',
-            majorApiVersion: s.rekorApiVersion
-          })
+          s.rekorApiVersion === 2
+            ? new RekorV2Witness(s.rekorUrl)
+            : new RekorWitness({ rekorBaseURL: s.rekorUrl, entryType: 'dsse', majorApiVersion: 1 })
         ]
       : []),
     ...(s.tsaUrl ? [new TSAWitness({ tsaBaseURL: s.tsaUrl })] : [])

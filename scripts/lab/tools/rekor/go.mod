@@ -1,5 +1,6 @@
 // Rekor v2 (rekor-tiles, on Tessera) with its POSIX storage: the transparency log of the tests' local
-// Sigstore. No database: the log is tiles in a folder, served as static files.
+// Sigstore. No database: the log is tiles in a folder. v2.3.0, the version cosign 3.1.3 is built with: it
+// takes hashedrekord entries only (a DSSE envelope is logged as the hashedrekord of its PAE).
 module demo-actions/lab/rekor
 
 go 1.26.8

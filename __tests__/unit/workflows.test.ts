@@ -2,6 +2,7 @@
 // `with:` given to one of this repository's actions checked against the inputs that action declares.
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { parseAction } from '@actions/workflow-parser/actions/index'
@@ -236,6 +237,69 @@ describe('repository hygiene', () => {
     })
     expect(notes.trim().length).toBeGreaterThan(50)
     expect(notes).not.toMatch(/^## v/m)
+  })
+
+  test("a release's action.yml calls its stages at the tagged commit's full SHA, no @v1 inside", () => {
+    // the release step run as release.yml has it, in a clone whose origin is a local bare repository
+    const release = YAML.parse(read('.github/workflows/release.yml'))
+    const step = release.jobs.release.steps.find((s: { name?: string }) =>
+      /^Release commit/.test(s.name ?? '')
+    )
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'release-'))
+    try {
+      const git = (...a: string[]) =>
+        execFileSync('git', a, { cwd: path.join(dir, 'work'), encoding: 'utf8' }).trim()
+      execFileSync('git', ['init', '-q', '--bare', path.join(dir, 'origin.git')])
+      fs.mkdirSync(path.join(dir, 'work/scripts/release'), { recursive: true })
+      fs.copyFileSync(path.join(ROOT, 'action.yml'), path.join(dir, 'work/action.yml'))
+      fs.copyFileSync(
+        path.join(ROOT, 'scripts/release/pin-stages.mjs'),
+        path.join(dir, 'work/scripts/release/pin-stages.mjs')
+      )
+      git('init', '-q', '-b', 'main')
+      git('add', '-A')
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'v9.9.9')
+      git('remote', 'add', 'origin', path.join(dir, 'origin.git'))
+      git('tag', 'v9.9.9')
+      git('push', '-q', 'origin', 'main', 'v9.9.9')
+      const tagged = git('rev-parse', 'HEAD')
+      const envFile = path.join(dir, 'github_env')
+      fs.writeFileSync(envFile, '')
+      execFileSync('bash', ['-e', '-c', step.run], {
+        cwd: path.join(dir, 'work'),
+        env: { ...process.env, TAG: 'v9.9.9', GITHUB_SHA: tagged, GITHUB_ENV: envFile },
+        encoding: 'utf8'
+      })
+      const released = execFileSync('git', ['show', 'v9.9.9:action.yml'], {
+        cwd: path.join(dir, 'origin.git'),
+        encoding: 'utf8'
+      })
+      expect(released).not.toMatch(/@v\d/)
+      const refs = [...released.matchAll(/uses: (banicr\/demo-actions\/[a-z-]+)@(\S+) # v9\.9\.9/g)]
+      expect(refs.map(m => m[1]).sort()).toEqual(
+        [...read('action.yml').matchAll(/uses: (banicr\/demo-actions\/[a-z-]+)@/g)].map(m => m[1]).sort()
+      )
+      expect(new Set(refs.map(m => m[2]))).toEqual(new Set([tagged]))
+      // the tag moved to the release commit, whose parent is the tagged one; the env names it for vX
+      const commit = execFileSync('git', ['rev-parse', 'v9.9.9^{commit}'], {
+        cwd: path.join(dir, 'origin.git'),
+        encoding: 'utf8'
+      }).trim()
+      expect(git('rev-parse', `${commit}^`)).toBe(tagged)
+      expect(fs.readFileSync(envFile, 'utf8')).toBe(`RELEASE_SHA=${commit}\n`)
+      // and the check refuses a file with a @v1 inside
+      expect(() =>
+        execFileSync(
+          'node',
+          [path.join(ROOT, 'scripts/release/pin-stages.mjs'), '--check', path.join(ROOT, 'action.yml')],
+          {
+            stdio: 'pipe'
+          }
+        )
+      ).toThrow(/not full SHAs: banicr\/demo-actions\/unit-test@v1/)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

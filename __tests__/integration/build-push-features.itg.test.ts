@@ -1,4 +1,4 @@
-// Issue #15 through the committed build-push bundle, the real Docker engine (buildx, docker driver) and the
+// Through the committed build-push bundle, the real Docker engine (buildx, docker driver) and the
 // TLS registry with a password: build secrets that end up nowhere, tag rules from git, the metadata
 // output, target, and the summary switch.
 import { execFileSync } from 'node:child_process'

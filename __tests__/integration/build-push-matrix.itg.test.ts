@@ -1,4 +1,4 @@
-// Issue #15's matrix flow through the committed build-push bundle and the real TLS registry: two
+// The matrix flow through the committed build-push bundle and the real TLS registry: two
 // push-by-digest legs, linux/amd64 and linux/arm64 (the arm64 leg is FROM scratch with a COPY: it needs
 // nothing run to build on this amd64 machine), and a merge job that makes the multi-platform index from
 // their digests. The builder here is buildx's default docker driver, which cannot push by digest itself

@@ -73,8 +73,13 @@ export async function githubApi(
   owner: string,
   repo: string,
   bare?: string,
-  opts: { readOnly?: boolean } = {}
+  opts: {
+    readOnly?: boolean
+    /** Runs once, just before the first ref update is handled: another writer's push landing in between. */
+    beforeRefUpdate?: () => void
+  } = {}
 ): Promise<GitHubApi> {
+  let beforeRefUpdate = opts.beforeRefUpdate
   const comments = new Map<number, { id: number; body: string }[]>()
   const attestations: unknown[] = []
   let nextComment = 1000
@@ -154,6 +159,8 @@ export async function githubApi(
     }
     if (bare && (m = /^\/git\/refs\/heads\/(.+)$/.exec(p)) && method === 'PATCH') {
       if (typeof body?.sha !== 'string') return unprocessable('sha is required')
+      beforeRefUpdate?.()
+      beforeRefUpdate = undefined
       const ref = `refs/heads/${m[1]}`
       let old: string
       try {

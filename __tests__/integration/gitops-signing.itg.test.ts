@@ -1,4 +1,4 @@
-// Issue #12: signed commits and fuller pull requests, through the committed gitops-bump bundle, the real
+// Signed commits and fuller pull requests, through the committed gitops-bump bundle, the real
 // SSH git host and helm, and the loopback GitHub API stand-in (github-api.ts, backed by the same bare
 // repository, checking what GitHub's REST docs require of each call).
 import { execFileSync } from 'node:child_process'
@@ -16,13 +16,14 @@ const exampleRepo = () => hostedRepo({ helm: path.join(ROOT, 'example/gitops/hel
 
 async function withApi<T>(
   repo: ReturnType<typeof hostedRepo>,
-  fn: (api: Awaited<ReturnType<typeof githubApi>>, env: Record<string, string>) => Promise<T>
+  fn: (api: Awaited<ReturnType<typeof githubApi>>, env: Record<string, string>) => Promise<T>,
+  opts: Parameters<typeof githubApi>[3] = {}
 ) {
   const [owner, name] = repo.bare
     .replace(/\.git$/, '')
     .split('/')
     .slice(-2)
-  const api = await githubApi(owner, name, repo.bare)
+  const api = await githubApi(owner, name, repo.bare, opts)
   try {
     return await fn(api, { PATH: helmPath(), GITHUB_API_URL: api.url })
   } finally {
@@ -102,8 +103,45 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
       expect(repo.count()).toBe(before + 4)
       for (const chart of ['a', 'b', 'c', 'd'])
         expect(repo.show(`${chart}/values.yaml`)).toContain(`tag: "${TAG}"`)
-      expect(api.requests.filter(q => q.method === 'PATCH').every(q => q.body?.force === false)).toBe(true)
+      const patches = api.requests.filter(q => q.method === 'PATCH')
+      expect(patches.length).toBeGreaterThanOrEqual(4)
+      expect(patches.every(q => q.body?.force === false)).toBe(true)
     })
+  })
+
+  test('a ref update refused because another commit landed in between: retried on the new tip, never forced', async () => {
+    const repo = exampleRepo()
+    const work = tempDir('other-writer')
+    git(['clone', '-q', repo.bare, work])
+    // another writer's commit, pushed after the step made its commit and before it moves the branch
+    const landInBetween = () => {
+      fs.writeFileSync(path.join(work, 'OTHER.md'), 'another change\n')
+      git(['add', 'OTHER.md'], work)
+      git(['-c', 'user.name=o', '-c', 'user.email=o@o', 'commit', '-qm', 'other writer'], work)
+      git(['push', '-q', 'origin', 'HEAD:main'], work)
+    }
+    await withApi(
+      repo,
+      async (api, env) => {
+        const r = await runMain(
+          'gitops-bump',
+          withValuesFile({ repository: repo.url, tag: TAG, token: TOKEN, 'sign-commits': 'true', ...sshInputs() }),
+          { env }
+        )
+        expect(r.commands.filter(c => c.command === 'error')).toEqual([])
+        expect(r.exitCode).toBe(0)
+        const patches = api.requests.filter(q => q.method === 'PATCH')
+        expect(patches.map(q => q.status)).toEqual([422, 200])
+        expect(patches.every(q => q.body?.force === false)).toBe(true)
+        // the bump sits on top of the other writer's commit, which is kept
+        const head = repo.head()
+        expect(git(['log', '-1', '--format=%s', `${head}^`], repo.bare)).toBe('other writer')
+        expect(repo.show('OTHER.md')).toBe('another change\n')
+        expect(repo.show(VALUES)).toContain(`tag: "${TAG}"`)
+        expect(api.commits.get(head)).toEqual({ verified: true })
+      },
+      { beforeRefUpdate: landInBetween }
+    )
   })
 
   test('sign-commits needs a token', async () => {

@@ -1,4 +1,4 @@
-// Issue #12 through the committed gitops-bump bundle, on the real SSH git host with real helm and kubectl:
+// Through the committed gitops-bump bundle, on the real SSH git host with real helm and kubectl:
 // YAML 1.1 numbers, kept types against a values.schema.json, keys behind aliases, several targets (Helm
 // values and Kustomize) in one commit all or nothing, and digest pinning.
 import * as fs from 'node:fs'

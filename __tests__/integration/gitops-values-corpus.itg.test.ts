@@ -1,4 +1,4 @@
-// Issue #12: the committed gitops-bump bundle on every values file of ../shared/corpus/values (public
+// The committed gitops-bump bundle on every values file of ../shared/corpus/values (public
 // charts; CRLF, BOM and Windows-1252 re-encodings), each wrapped in a minimal chart that renders the bumped
 // key, pushed over the real SSH git host and validated by real helm. Exactly the line of the bumped scalar
 // changes, the data reads back equal apart from it, and helm renders the new value as the same string.

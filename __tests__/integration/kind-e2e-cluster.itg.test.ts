@@ -173,27 +173,36 @@ test('a readiness probe that never passes: not ready, with the probe failures th
 test("two releases in one namespace: the release's own Service is found by its instance label", async () => {
   // while the step waits for its rollout, another release of the chart lands in the same namespace
   let namespace = ''
+  let services: string[] = []
   const other = (child: ChildProcess) => {
     let seen = ''
     child.stdout!.on('data', (d: Buffer) => {
       if (seen.includes('::group::Wait for the rollout')) return
       seen += d.toString()
-      if (seen.includes('::group::Wait for the rollout'))
-        execFileSync(
-          infra.HELM,
-          [
-            'install',
-            'green',
-            path.join(ROOT, CHART),
-            '-n',
-            namespace,
-            '--kubeconfig',
-            cluster.kubeconfig,
-            '--set',
-            'replicaCount=0'
-          ],
-          { stdio: 'ignore' }
-        )
+      if (!seen.includes('::group::Wait for the rollout')) return
+      execFileSync(
+        infra.HELM,
+        [
+          'install',
+          'green',
+          path.join(ROOT, CHART),
+          '-n',
+          namespace,
+          '--kubeconfig',
+          cluster.kubeconfig,
+          '--set',
+          'replicaCount=0'
+        ],
+        { stdio: 'ignore' }
+      )
+      // the two releases' Services, while the step still waits
+      services = execFileSync(
+        infra.KUBECTL,
+        ['get', 'services', '-n', namespace, '--kubeconfig', cluster.kubeconfig, '-o', 'name'],
+        { encoding: 'utf8' }
+      )
+        .trim()
+        .split('\n')
     })
   }
   const c = inCluster({ image: APP, chart: CHART, set: 'replicaCount=1' }, { onSpawn: other })
@@ -202,6 +211,10 @@ test("two releases in one namespace: the release's own Service is found by its i
   expect(errors(main)).toEqual([])
   expect(main.exitCode).toBe(0)
   expect(main.stdout).toContain('Smoke tests against service/demo-flask-app:80')
+  // the second release did land beside it (else this proves nothing)
+  expect(services).toHaveLength(2)
+  expect(services).toContain('service/demo-flask-app')
+  expect(services.find(s => s !== 'service/demo-flask-app')).toMatch(/green/)
 })
 
 describe.each(['20', '24'] as const)('on Node %s', node => {

@@ -43,6 +43,17 @@ export async function manifestDigest(repository: string, tag: string): Promise<s
   return r.status === 200 ? (r.headers['docker-content-digest'] as string) : undefined
 }
 
+/**
+ * The tags the registry lists for a repository (none when it does not exist): "nothing was pushed" is an
+ * empty list, whatever tag a push would have used.
+ */
+export async function tagList(repository: string): Promise<string[]> {
+  const r = await get(`/v2/${repository}/tags/list`)
+  if (r.status === 404) return []
+  if (r.status !== 200) throw new Error(`tags/list of ${repository}: HTTP ${r.status} ${r.body}`)
+  return (JSON.parse(r.body).tags as string[] | null) ?? []
+}
+
 /** The image config (labels, env) of repository:tag; an index is followed to its linux/amd64 image. */
 export async function imageConfig(
   repository: string,

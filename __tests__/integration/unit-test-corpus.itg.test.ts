@@ -1,4 +1,4 @@
-// Issue #11: the committed unit-test bundle on every JUnit report of ../shared/corpus/junit (the fixtures of
+// The committed unit-test bundle on every JUnit report of ../shared/corpus/junit (the fixtures of
 // mikepenz/action-junit-report and dorny/test-reporter), in report-only mode, with the peers' source files
 // placed (empty) in the workspace where their annotations name one. The expectations are what those
 // projects' own tests assert where they state them (noted beside each row: mikepenz's
@@ -63,7 +63,7 @@ const CASES: [string, string, string[]][] = [
   ['dorny/__tests__/fixtures/external/phpunit/junit-basic.xml', '9 8 1 0 0', ['-']],
   ['dorny/__tests__/fixtures/external/phpunit/phpcheckstyle-phpunit.xml', '30 28 2 0 0', ['-', '-']],
   ['dorny/__tests__/fixtures/jest-junit-eslint.xml', '1 1 0 0 0', []],
-  // dorny jest-junit.md: 1 passed, 4 failed, 1 skipped. Its snapshot puts 'Exception in target unit' at lib/main.js:2, where the error was thrown; we annotate the test's own frame, main.test.js:14, as issue #11 asks (the line a reviewer of the test reads)
+  // dorny jest-junit.md: 1 passed, 4 failed, 1 skipped. Its snapshot puts 'Exception in target unit' at lib/main.js:2, where the error was thrown; we annotate the test's own frame, main.test.js:14 (the line a reviewer of the test reads)
   [
     'dorny/__tests__/fixtures/jest-junit.xml',
     '6 1 4 1 0',
@@ -104,7 +104,7 @@ const CASES: [string, string, string[]][] = [
   ['mikepenz/test_results/flaky_retries/flaky_with_classname_file.xml', '3 2 0 0 1', ['~-', '~-']],
   // mikepenz: 22 tests, 10 skipped, 6 failures, none with a file
   ['mikepenz/test_results/issues/testDisabled.xml', '22 6 6 10 0', ['-', '-', '-', '-', '-', '-']],
-  // a disabled test holding a failure is skipped and fails nothing (issue #11 item 5)
+  // a disabled test holding a failure is skipped and fails nothing
   ['mikepenz/test_results/issues/testFailedDisabled.xml', '1 0 0 1 0', []],
   // gotestsum --rerun-fails: failed, then passed: flaky
   ['mikepenz/test_results/junit-server-test/report.xml', '3 1 0 1 1', ['~-']],
@@ -133,9 +133,9 @@ const CASES: [string, string, string[]][] = [
   ['mikepenz/test_results/marathon_tests/com.mikepenz.DummyUtilTest#test_01_dummy.xml', '1 0 1 0 0', ['-']],
   // mikepenz: 1 test, passed
   ['mikepenz/test_results/mocha/mocha.xml', '1 1 0 0 0', []],
-  // one annotation per <failure>/<error> element (issue #11 item 4)
+  // one annotation per <failure>/<error> element
   ['mikepenz/test_results/multiple_failures/test_multiple_errors.xml', '3 1 2 0 0', ['-', '-', '-', '-']],
-  // one annotation per <failure>/<error> element (issue #11 item 4)
+  // one annotation per <failure>/<error> element
   ['mikepenz/test_results/multiple_failures/test_multiple_failures.xml', '4 1 2 1 0', ['-', '-', '-', '-']],
   // mikepenz: 5 tests, 3 failures (A, B, A in three suites)
   ['mikepenz/test_results/nested/junit.xml', '5 2 3 0 0', ['-', '-', '-']],

@@ -1,4 +1,4 @@
-// unit-test on the reports real tools write today, generated live (issue #24): each writer at a pinned
+// unit-test on the reports real tools write today, generated live: each writer at a pinned
 // version runs a small project (__tests__/fixtures/live/<tool>) with a passing, a failing (multi-line
 // message), a skipped, a flaky (fails once, passes on the retry) and an erroring (setup or teardown)
 // test, through the bundle on Node 24. The tools, each cached by its pins: pytest 9.2.0 with pytest-xdist

@@ -1,4 +1,4 @@
-// Issue #11 through the committed unit-test bundle with real pytest: GitHub's annotation limits, reports
+// Through the committed unit-test bundle with real pytest: GitHub's annotation limits, reports
 // it did not write (merged), pytest sharded over a matrix and merged, flaky tests, the switches, reports
 // that are not JUnit, and a program path with a space.
 import * as fs from 'node:fs'
@@ -160,6 +160,13 @@ describe('unit-test: sharding over a matrix', () => {
       ''
     ].join('\n')
 
+  /** The tests a JUnit report names, as classname::name. */
+  const testIds = (file: string) =>
+    [...fs.readFileSync(file, 'utf8').matchAll(/<testcase\b[^>]*>/g)].map(m => {
+      const attr = (a: string) => new RegExp(`\\b${a}="([^"]*)"`).exec(m[0])?.[1] ?? ''
+      return `${attr('classname')}::${attr('name')}`
+    })
+
   test('4 shards run every test once and merge to the totals of one unsharded run', async () => {
     const ws = workspace(files)
     const inputs = { ...base, 'fail-on-failure': 'false' }
@@ -179,6 +186,11 @@ describe('unit-test: sharding over a matrix', () => {
       )
       const sizes = shards.map(s => Number(s.outputs.total))
       expect(sizes.reduce((a, b) => a + b)).toBe(2000)
+      // every test once: the shards' reports name each test of the whole run exactly once, by id
+      const ids = [1, 2, 3, 4].flatMap(k => testIds(path.join(ws, `shards-${balance}/shard-${k}.xml`)))
+      expect(ids.length).toBe(2000)
+      expect(new Set(ids).size).toBe(2000)
+      expect([...ids].sort()).toEqual(testIds(path.join(ws, 'whole.xml')).sort())
       // balanced: no shard holds more than 60% over an even share
       expect(Math.max(...sizes)).toBeLessThan(800)
       const merged = await runMain(

@@ -337,3 +337,66 @@ describe('unit-test with a baseline, fake cache and GitHub', () => {
     expect(r.outputs['new-failures']).toBeUndefined()
   })
 })
+
+describe("annotations within GitHub's limits (10 of a kind per step)", () => {
+  const failure = (i: number): import('../../src/unit-test/report.js').Failure => ({
+    id: `tests/test_a.py::test_${i}`,
+    test: `test_${i}`,
+    status: 'failed',
+    file: 'tests/test_a.py',
+    line: i + 1,
+    message: `boom ${i}`,
+    report: 'junit.xml'
+  })
+  /** The workflow commands annotate() writes, by kind. */
+  async function written(run: () => void) {
+    const lines: string[] = []
+    const write = process.stdout.write
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean))
+      return true
+    }) as typeof write
+    try {
+      run()
+    } finally {
+      process.stdout.write = write
+    }
+    const kind = (k: string) => lines.filter(l => l.startsWith(`::${k} `) || l.startsWith(`::${k}::`))
+    return { error: kind('error'), warning: kind('warning'), notice: kind('notice') }
+  }
+
+  test('15 failures, max 10, the closing error to come: 9 errors and one notice saying 6 more', async () => {
+    const { annotate } = await import('../../src/unit-test/report.js')
+    const out = await written(() =>
+      annotate(
+        Array.from({ length: 15 }, (_, i) => failure(i)),
+        10,
+        true
+      )
+    )
+    expect(out.error).toHaveLength(9)
+    expect(out.notice).toHaveLength(1)
+    expect(out.notice[0]).toContain('6 more failures are not annotated')
+    // without a closing error, 10
+    expect(
+      (
+        await written(() =>
+          annotate(
+            Array.from({ length: 15 }, (_, i) => failure(i)),
+            10
+          )
+        )
+      ).error
+    ).toHaveLength(10)
+  })
+
+  test('known failures as warnings: at most max of those too; new failures take the error places first', async () => {
+    const { annotate } = await import('../../src/unit-test/report.js')
+    const list = Array.from({ length: 30 }, (_, i) => failure(i))
+    const fresh = new Set(list.slice(20).map(f => f.id))
+    const out = await written(() => annotate(list, 10, true, fresh, 'warnings'))
+    expect(out.error).toHaveLength(9)
+    expect(out.error.every(l => /boom (2\d)/.test(l))).toBe(true)
+    expect(out.warning).toHaveLength(10)
+  })
+})

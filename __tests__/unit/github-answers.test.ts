@@ -50,6 +50,39 @@ test('pull-request mode on generated answers: a well-typed pull request, or one 
     teamReviewers: [],
     autoMerge: ''
   } as unknown as Settings
+  // the well-formed answers first: a pull request is opened (the property alone would pass if none ever was)
+  answers = [
+    { status: 200, body: '[]' },
+    {
+      status: 201,
+      body: JSON.stringify({
+        number: 7,
+        html_url: 'https://github.com/banicr/demo_gitops/pull/7',
+        node_id: 'PR_x'
+      })
+    },
+    { status: 200, body: '[]' }
+  ]
+  expect(await openPullRequest(settings, 'bump/x', 'chore: bump\n\nbody')).toEqual({
+    number: 7,
+    url: 'https://github.com/banicr/demo_gitops/pull/7',
+    created: true
+  })
+  // an open one for the branch: updated, not created
+  answers = [
+    {
+      status: 200,
+      body: JSON.stringify([
+        { number: 8, html_url: 'https://github.com/banicr/demo_gitops/pull/8', node_id: 'PR_y' }
+      ])
+    },
+    { status: 200, body: '{}' },
+    { status: 200, body: '[]' }
+  ]
+  expect(await openPullRequest(settings, 'bump/x', 'chore: bump')).toMatchObject({
+    number: 8,
+    created: false
+  })
   await fc.assert(
     fc.asyncProperty(fc.array(answer, { minLength: 4, maxLength: 4 }), async list => {
       answers = [...list]

@@ -77,7 +77,7 @@ test('pytest-rerunfailures: in a suite that declares fewer tests than it lists, 
   expect(distinct.filter(c => c.name === 'flaky').map(c => c.status)).toEqual(['passed', 'passed'])
 })
 
-describe('what the live writers showed (issue #24)', () => {
+describe('what the live writers showed', () => {
   test('a test case property "invocations" > 1: passed is flaky, failed keeps its retries', async () => {
     const xml = `<testsuites><testsuite name="s">
       <testcase classname=" flaky" name=" flaky"><properties><property name="invocations" value="2"/></properties></testcase>

@@ -196,7 +196,7 @@ describe('gitops-bump settings', () => {
   })
 })
 
-// The values files of public charts (../shared/corpus/values), as issue #12 lists them: the bump changes
+// The values files of public charts (../shared/corpus/values): the bump changes
 // exactly the line of the bumped scalar and the data reads back equal apart from it. Skipped where
 // ../shared is absent. (The bundle runs the same corpus through helm in the integration tests.)
 const VALUES_CORPUS = path.resolve(ROOT, '../shared/corpus/values')

@@ -14,10 +14,20 @@ BUILDER=demo-actions-buildkit
 log() { printf '[buildkit] %s\n' "$*" >&2; }
 die() { printf '[buildkit] error: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
-running() { [ -f "$DIR/buildkitd.pid" ] && as_root kill -0 "$(cat "$DIR/buildkitd.pid")" 2>/dev/null; }
+# our buildkitd, found by its command line (its config file is ours alone), not by a pid file that can be
+# lost or stale
+pids() { pgrep -f -- "buildkitd --config $DIR/buildkitd.toml" || true; }
+running() { [ -n "$(pids)" ]; }
 
 down() {
-  if running; then as_root kill "$(cat "$DIR/buildkitd.pid")" 2>/dev/null || true; fi
+  local p
+  for p in $(pids); do as_root kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 50); do running || break; sleep 0.2; done
+  if running; then
+    for p in $(pids); do as_root kill -9 "$p" 2>/dev/null || true; done
+    sleep 0.5
+    ! running || die "buildkitd (pid $(pids | tr '\n' ' ')) did not stop"
+  fi
   rm -f "$DIR/buildkitd.pid"
   # its build cache goes too (it is in the folder, owned by root)
   [ ! -d "$DIR/root" ] || as_root rm -rf "$DIR/root"

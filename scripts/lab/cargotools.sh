@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rust tools the tests run at pinned versions (issue #24: cargo-nextest), from crates.io: each folder under
+# Rust tools the tests run at pinned versions (cargo-nextest), from crates.io: each folder under
 # scripts/lab/tools with a `crate` file (name, version, features) is built by `cargo install --locked` (the
 # crate's own Cargo.lock pins its dependencies) into a folder cached by a hash of that file and of rustc's
 # version, so a pin or compiler change builds anew. The first build takes minutes and shows cargo's progress.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# JavaScript test tools the tests run at pinned versions (issue #24: jest with jest-junit, vitest, mocha
+# JavaScript test tools the tests run at pinned versions (jest with jest-junit, vitest, mocha
 # with mocha-junit-reporter), from the npm registry: each folder under scripts/lab/tools with a
 # package-lock.json is installed by `npm ci` (the lock pins every package and its integrity hash) into a
 # folder cached by a hash of package.json and the lock, so a pin change installs anew. Kept apart from the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Python tools the tests run at pinned versions (issue #24: the report writers teams use today), from
+# Python tools the tests run at pinned versions (the report writers teams use today), from
 # PyPI: each folder under scripts/lab/tools with a requirements.txt (every file pinned by its sha256) is
 # installed into a virtual environment cached by a hash of that file, so a pin change installs anew.
 #   scripts/lab/pytools.sh NAME...   install (or reuse) tools/NAME; prints each venv's bin folder

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// What a test run leaves on the machine: Docker containers (running or not), networks and volumes, kind
-// clusters, contexts in the user's kubeconfig, and entries of the temp folder. scripts/test.sh takes a
-// snapshot before the tests and compares after them; anything new fails the run, named.
+// What a test run leaves on the machine: Docker containers (running or not), networks, volumes, images
+// outside the test registries and buildx builders, kind clusters, contexts in the user's kubeconfig, the
+// processes of the tools the stages and tests start, and entries of the temp folder. scripts/test.sh takes
+// a snapshot before the tests and compares after them; anything new fails the run, named. A question that
+// cannot be answered (docker or kind unreachable) fails too: it is not "nothing left".
+// Images of the test registries stay by design: build-push leaves what it built in the engine, as
+// docker/build-push-action does with the docker driver, for later steps (kind-e2e loads it from there).
 //   node scripts/lib/leftovers.mjs snapshot FILE
 //   node scripts/lib/leftovers.mjs compare FILE
 import { execFileSync } from 'node:child_process'
@@ -18,15 +22,45 @@ const KEPT_TEMP = [
   /^v8-compile-cache/
 ]
 
+// the registries the tests push to (their images are build-push's local copies, kept by design)
+const TEST_REGISTRIES = /^(127\.0\.0\.1:\d+|localhost:\d+|registry\.demo-actions\.test:\d+)\//
+// the tools whose processes a stage or a test starts and must end
+const TOOLS = new Set([
+  'kubectl',
+  'helm',
+  'kind',
+  'buildkitd',
+  'buildctl',
+  'act',
+  'cosign',
+  'gh',
+  'ssh',
+  'git'
+])
+
 function lines(cmd, args) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
       .split('\n')
       .map(l => l.trim())
       .filter(Boolean)
-  } catch {
-    return []
+  } catch (err) {
+    const said = String(err.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' ')
+    throw new Error(`leftovers: \`${cmd} ${args.join(' ')}\` could not answer (${said || err.message})`)
   }
+}
+
+/** Processes of the tools above, and stage bundles still running: "pid command line". */
+function processes() {
+  return lines('ps', ['-eo', 'pid=,comm=,args='])
+    .map(l => /^(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter(m => m && Number(m[1]) !== process.pid)
+    .filter(m => TOOLS.has(m[2]) || /\/dist\/[a-z-]+\/index\.js\b/.test(m[3]))
+    .map(m => `${m[1]} ${m[3].slice(0, 160)}`)
 }
 
 function snapshot() {
@@ -42,6 +76,11 @@ function snapshot() {
     ),
     networks: lines('docker', ['network', 'ls', '--format', '{{.Name}}']),
     volumes: lines('docker', ['volume', 'ls', '-q']),
+    images: lines('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).filter(
+      i => !TEST_REGISTRIES.test(i) && !i.startsWith('<none>')
+    ),
+    'buildx builders': lines('docker', ['buildx', 'ls', '--format', '{{.Name}}']),
+    processes: processes(),
     'kind clusters': lines(process.env.KIND || 'kind', ['get', 'clusters']),
     'kubeconfig contexts': contexts,
     'temp folder': fs.readdirSync(os.tmpdir()).filter(n => !KEPT_TEMP.some(k => k.test(n)))
@@ -49,27 +88,32 @@ function snapshot() {
 }
 
 const [mode, file] = process.argv.slice(2)
-if (mode === 'snapshot') fs.writeFileSync(file, JSON.stringify(snapshot()))
-else if (mode === 'compare') {
-  const before = JSON.parse(fs.readFileSync(file, 'utf8'))
-  const after = snapshot()
-  const found = []
-  for (const [what, now] of Object.entries(after)) {
-    const added = now.filter(x => !before[what].includes(x))
-    if (added.length)
-      found.push(
-        `${what}: ${added.slice(0, 10).join(', ')}${added.length > 10 ? ` and ${added.length - 10} more` : ''}`
-      )
+try {
+  if (mode === 'snapshot') fs.writeFileSync(file, JSON.stringify(snapshot()))
+  else if (mode === 'compare') {
+    const before = JSON.parse(fs.readFileSync(file, 'utf8'))
+    const after = snapshot()
+    const found = []
+    for (const [what, now] of Object.entries(after)) {
+      const added = now.filter(x => !before[what].includes(x))
+      if (added.length)
+        found.push(
+          `${what}: ${added.slice(0, 10).join(', ')}${added.length > 10 ? ` and ${added.length - 10} more` : ''}`
+        )
+    }
+    fs.rmSync(file, { force: true })
+    if (found.length) {
+      console.error(`The tests left these behind:\n  ${found.join('\n  ')}`)
+      process.exit(1)
+    }
+    console.log(
+      'nothing left behind: no container, network, volume, image, buildx builder, kind cluster, kubeconfig context, process or temp folder'
+    )
+  } else {
+    console.error('usage: leftovers.mjs snapshot|compare FILE')
+    process.exit(2)
   }
-  fs.rmSync(file, { force: true })
-  if (found.length) {
-    console.error(`The tests left these behind:\n  ${found.join('\n  ')}`)
-    process.exit(1)
-  }
-  console.log(
-    'nothing left behind: no container, network, volume, kind cluster, kubeconfig context or temp folder'
-  )
-} else {
-  console.error('usage: leftovers.mjs snapshot|compare FILE')
-  process.exit(2)
+} catch (err) {
+  console.error(err.message)
+  process.exit(1)
 }

@@ -290,3 +290,45 @@ const STATED: [string, string[]][] = [
     })
   }
 )
+
+describe('report globs (@actions/glob)', () => {
+  test('relative and absolute globs, ** across folders, ! excludes, node_modules and links skipped', async () => {
+    const fs = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { expandGlobs } = await import('../../src/unit-test/report-files.js')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'globs-'))
+    try {
+      for (const f of [
+        'a/junit-1.xml',
+        'a/b/junit-2.xml',
+        'c/junit-3.xml',
+        'node_modules/x/junit-4.xml',
+        'a/other.txt'
+      ]) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
+        fs.writeFileSync(path.join(dir, f), '<testsuite/>')
+      }
+      fs.symlinkSync('/etc/hostname', path.join(dir, 'a/junit-link.xml'))
+      const rel = (files: string[]) => files.map(f => path.relative(dir, f))
+      expect(rel(await expandGlobs(dir, ['**/junit-*.xml']))).toEqual([
+        'a/b/junit-2.xml',
+        'a/junit-1.xml',
+        'c/junit-3.xml'
+      ])
+      expect(rel(await expandGlobs(dir, ['a/*.xml', 'c/junit-3.xml']))).toEqual([
+        'a/junit-1.xml',
+        'c/junit-3.xml'
+      ])
+      expect(rel(await expandGlobs(dir, ['**/*.xml', '!a/b/**']))).toEqual(['a/junit-1.xml', 'c/junit-3.xml'])
+      expect(rel(await expandGlobs(dir, [path.join(dir, 'a/**/*.xml')]))).toEqual([
+        'a/b/junit-2.xml',
+        'a/junit-1.xml'
+      ])
+      expect(rel(await expandGlobs(dir, ['node_modules/**/*.xml']))).toEqual(['node_modules/x/junit-4.xml'])
+      expect(await expandGlobs(dir, ['nothing/*.xml'])).toEqual([])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

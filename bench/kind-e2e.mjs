@@ -7,24 +7,14 @@
 // pull by the nodes from the registry (crictl pull through containerd's CRI, what the kubelet does), for
 // the example image and an image of about 500 MB, in one cluster.
 //   node bench/kind-e2e.mjs [runs]      (default 2 of each)
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 /* global fetch */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { parseFileCommands, runMainAndPost, tempDir, uniqueName } from '../scripts/lib/runner.mjs'
-import { fmt, infra, median, ROOT, table, registryLogin } from './lib.mjs'
+import { runMainAndPost, tempDir, uniqueName } from '../scripts/lib/runner.mjs'
+import { fmt, infra, kindUp, median, ROOT, table, registryLogin } from './lib.mjs'
 
 const CHART = path.join(ROOT, 'example/gitops/helm/demo-flask-app')
-
-function kindUp() {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts/kind/kind.sh'), 'up'], {
-    stdio: ['ignore', 'ignore', 'inherit']
-  })
-  if (r.status !== 0) throw new Error('scripts/kind/kind.sh up failed')
-  return parseFileCommands(
-    fs.readFileSync(path.join(process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind', 'env'), 'utf8')
-  )
-}
 
 const secs = t0 => Number(process.hrtime.bigint() - t0) / 1e6
 

@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { infraEnv, ROOT, tempDir } from '../scripts/lib/runner.mjs'
+import { infraEnv, parseFileCommands, ROOT, tempDir } from '../scripts/lib/runner.mjs'
 
 export { ROOT }
 
@@ -75,4 +75,15 @@ export function registryLogin(env) {
     { input: env.REGISTRY_PASSWORD, stdio: ['pipe', 'ignore', 'ignore'] }
   )
   return cfg
+}
+
+/** kind and its node image built here (scripts/kind/kind.sh up), as its env file names them. */
+export function kindUp() {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/kind/kind.sh'), 'up'], {
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  if (r.status !== 0) throw new Error('scripts/kind/kind.sh up failed')
+  return parseFileCommands(
+    fs.readFileSync(path.join(process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind', 'env'), 'utf8')
+  )
 }

@@ -2,6 +2,7 @@
 // All benchmarks (npm run bench). Each prints its own figures; rerun one with `node bench/<name>.mjs`.
 import * as startup from './startup.mjs'
 import * as unitTest from './unit-test.mjs'
+import * as baseline from './baseline.mjs'
 import * as buildPush from './build-push.mjs'
 import * as gitops from './gitops.mjs'
 import * as scale from './scale.mjs'
@@ -13,6 +14,7 @@ import * as supplyChain from './supply-chain.mjs'
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
 startup.run()
 await unitTest.run()
+await baseline.run()
 await buildPush.run()
 await gitops.run()
 await scale.run()

@@ -136,7 +136,7 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
         // the bump sits on top of the other writer's commit, which is kept
         const head = repo.head()
         expect(git(['log', '-1', '--format=%s', `${head}^`], repo.bare)).toBe('other writer')
-        expect(repo.show('OTHER.md')).toBe('another change\n')
+        expect(repo.show('OTHER.md')).toBe('another change')
         expect(repo.show(VALUES)).toContain(`tag: "${TAG}"`)
         expect(api.commits.get(head)).toEqual({ verified: true })
       },

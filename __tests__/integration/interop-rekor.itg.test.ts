@@ -9,12 +9,11 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { attachBundle, listBundles, Predicate } from '../../src/common/attestations.js'
 import { RegistryClient } from '../../src/common/registry.js'
-import { ROOT, runMain, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
-import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
+import { runMain, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
 import { infra, loggedInDockerConfig } from './registry.js'
 import { idTokenEnv, sigstore, WORKFLOW } from './sigstore.js'
+import { buildTiny, idToken, TAG, verifyWithBump } from './signing.js'
 
-const TAG = 'v2.0.0-3f1c2d4-17'
 const IDENTITY = `https://github.com/${WORKFLOW}`
 const REKOR_SIGNING = {
   sign: 'true',
@@ -75,54 +74,16 @@ const COSIGN_KEYLESS = [
   '--insecure-ignore-sct'
 ]
 
-async function build(
-  repository: string,
-  extra: Record<string, string>,
-  buildEnv: Record<string, string> = {}
-) {
-  const r = await runMain(
-    'build-push',
-    {
-      image: `${infra.REGISTRY}/${repository}`,
-      context: '__tests__/fixtures/docker/tiny',
-      tag: TAG,
-      builder: 'classic',
-      'build-args': `APP_VERSION=${repository}`,
-      username: infra.REGISTRY_USER,
-      password: infra.REGISTRY_PASSWORD,
-      ...extra
-    },
-    { env: buildEnv }
-  )
-  if (r.exitCode !== 0) throw new Error(`build-push failed: ${r.stdout.slice(-3000)}`)
-  return r
-}
-
-/** gitops-bump's verification of `repository@digest` against the trusted root with the log (dry run). */
+const build = buildTiny
+/** gitops-bump's verification (a dry run that must not move the repository). */
 async function bumpVerifies(
   repository: string,
   digest: string,
   verify: Record<string, string>,
   node: '24' | '20' = '24'
 ) {
-  const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
-  const head = repo.head()
-  const main = await runMain(
-    'gitops-bump',
-    withValuesFile({
-      repository: repo.url,
-      tag: TAG,
-      digest,
-      'verify-image': `${infra.REGISTRY}/${repository}`,
-      'registry-username': infra.REGISTRY_USER,
-      'registry-password': infra.REGISTRY_PASSWORD,
-      'dry-run': 'true',
-      ...sshInputs(),
-      ...verify
-    }),
-    { env: { PATH: helmPath() }, node }
-  )
-  expect(repo.head()).toBe(head)
+  const { main, moved } = await verifyWithBump(repository, digest, verify, node)
+  expect(moved).toBe(false)
   return main
 }
 const KEYLESS_VERIFY = {
@@ -226,21 +187,7 @@ describe('Rekor v2: build-push logs each signature, three verifiers check the in
     const repository = `interop/${uniqueName('cosign-rekor')}`
     const r = await build(repository, { sign: 'false' })
     const ref = `${infra.REGISTRY}/${repository}@${r.outputs.digest}`
-    const t = idTokenEnv()
-    const token = JSON.parse(
-      execFileSync(
-        'curl',
-        [
-          '-fsS',
-          '-H',
-          `authorization: Bearer ${t.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
-          `${t.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sigstore`
-        ],
-        {
-          encoding: 'utf8'
-        }
-      )
-    ).value
+    const token = idToken()
     const since = { start: '2020-01-01T00:00:00Z' }
     const config = path.join(tempDir('signing-config'), 'signing_config.json')
     fs.writeFileSync(

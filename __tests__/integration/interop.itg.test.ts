@@ -7,13 +7,12 @@ import { execFileSync } from 'node:child_process'
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ROOT, runMain, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
+import { runMain, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
 import { githubApi } from './github-api.js'
-import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { infra, loggedInDockerConfig } from './registry.js'
 import { idTokenEnv, SIGN_INPUTS, sigstore, VERIFY_INPUTS, WORKFLOW } from './sigstore.js'
+import { buildTiny, idToken, verifyWithBump } from './signing.js'
 
-const TAG = 'v2.0.0-3f1c2d4-17'
 const IDENTITY = `https://github.com/${WORKFLOW}`
 const cosignEnv = () => ({
   ...process.env,
@@ -48,25 +47,7 @@ function keyPair(): { key: string; pub: string; dir: string } {
   return { key, pub, dir }
 }
 
-/** build-push of the tiny image to `repository`, signed as `extra` says; its digest. */
-async function build(repository: string, extra: Record<string, string>, env: Record<string, string> = {}) {
-  const r = await runMain(
-    'build-push',
-    {
-      image: `${infra.REGISTRY}/${repository}`,
-      context: '__tests__/fixtures/docker/tiny',
-      tag: TAG,
-      builder: 'classic',
-      'build-args': `APP_VERSION=${repository}`,
-      username: infra.REGISTRY_USER,
-      password: infra.REGISTRY_PASSWORD,
-      ...extra
-    },
-    { env }
-  )
-  if (r.exitCode !== 0) throw new Error(`build-push failed: ${r.stdout.slice(-3000)}`)
-  return r
-}
+const build = buildTiny
 
 describe('cosign reads what build-push signs', () => {
   test('with a key: cosign verify --key, and verify-attestation of the provenance and the SBOM', async () => {
@@ -136,25 +117,7 @@ describe('cosign reads what build-push signs', () => {
 })
 
 describe('gitops-bump reads what cosign signs', () => {
-  const bump = (repository: string, digest: string, verify: Record<string, string>) => {
-    const repo = hostedRepo({ helm: path.join(ROOT, 'example/gitops/helm') })
-    const head = repo.head()
-    return runMain(
-      'gitops-bump',
-      withValuesFile({
-        repository: repo.url,
-        tag: TAG,
-        digest,
-        'verify-image': `${infra.REGISTRY}/${repository}`,
-        'registry-username': infra.REGISTRY_USER,
-        'registry-password': infra.REGISTRY_PASSWORD,
-        'dry-run': 'true',
-        ...sshInputs(),
-        ...verify
-      }),
-      { env: { PATH: helmPath() } }
-    ).then(main => ({ main, moved: repo.head() !== head }))
-  }
+  const bump = verifyWithBump
 
   test('cosign sign --key: verified with verify-key', async () => {
     // cosign's own key pair (its encrypted PEM, an empty password)
@@ -190,21 +153,7 @@ describe('gitops-bump reads what cosign signs', () => {
     const r = await build(repository, { sign: 'false' })
     const ref = `${infra.REGISTRY}/${repository}@${r.outputs.digest}`
     // the job's ID token, as the runner's token service gives it (the stand-in: scripts/sigstore/oidc.mjs)
-    const env = idTokenEnv()
-    const token = JSON.parse(
-      execFileSync(
-        'curl',
-        [
-          '-fsS',
-          '-H',
-          `authorization: Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
-          `${env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sigstore`
-        ],
-        {
-          encoding: 'utf8'
-        }
-      )
-    ).value
+    const token = idToken()
     cosign(
       'sign',
       '--yes',

@@ -46,6 +46,9 @@ export const idName = (id: string): string => {
 }
 
 const failing = (l: string | undefined) => l === 'f' || l === 'e'
+/** An outcome string holding a failure, or a pass. */
+const FAILED = /[fe]/
+const PASSED = /[pk]/
 const passing = (l: string | undefined) => l === 'p' || l === 'k'
 
 /** This run's record, its history continued from the previous record's (at most `history` runs). */
@@ -111,7 +114,7 @@ export function compare(now: BaselineRecord, before: BaselineRecord): Comparison
     if (!old.has(id)) c.newTests.push(id)
     if (failing(is)) (failing(was) ? c.stillFailing : c.newFailures).push(id)
     else if (passing(is) && failing(was)) c.fixed.push(id)
-    if ([...outcomes].some(failing) && [...outcomes].some(passing)) c.flipped.push(id)
+    if (FAILED.test(outcomes) && PASSED.test(outcomes)) c.flipped.push(id)
   }
   for (const id of old.keys()) if (!here.has(id)) c.removed.push(id)
   return c

@@ -8,6 +8,7 @@ import * as gitops from './gitops.mjs'
 import * as scale from './scale.mjs'
 import * as argocd from './argocd.mjs'
 import * as kindE2e from './kind-e2e.mjs'
+import * as rehearsal from './rehearsal.mjs'
 import * as pipeline from './pipeline.mjs'
 import * as supplyChain from './supply-chain.mjs'
 
@@ -20,5 +21,6 @@ await gitops.run()
 await scale.run()
 await argocd.run()
 await kindE2e.run()
+await rehearsal.run(2)
 await pipeline.run()
 await supplyChain.run()

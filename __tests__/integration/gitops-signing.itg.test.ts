@@ -125,7 +125,13 @@ describe('gitops-bump: commits GitHub signs (sign-commits, through the API)', ()
       async (api, env) => {
         const r = await runMain(
           'gitops-bump',
-          withValuesFile({ repository: repo.url, tag: TAG, token: TOKEN, 'sign-commits': 'true', ...sshInputs() }),
+          withValuesFile({
+            repository: repo.url,
+            tag: TAG,
+            token: TOKEN,
+            'sign-commits': 'true',
+            ...sshInputs()
+          }),
           { env }
         )
         expect(r.commands.filter(c => c.command === 'error')).toEqual([])

@@ -54,13 +54,16 @@ function lines(cmd, args) {
   }
 }
 
-/** Processes of the tools above, and stage bundles still running: "pid command line". */
+/**
+ * Processes of the tools above, and stage bundles still running: "pid command line". A zombie (state Z) has
+ * ended and holds nothing; it waits for a parent to reap it, which an init that is not a reaper may never do.
+ */
 function processes() {
-  return lines('ps', ['-eo', 'pid=,comm=,args='])
-    .map(l => /^(\d+)\s+(\S+)\s+(.*)$/.exec(l))
-    .filter(m => m && Number(m[1]) !== process.pid)
-    .filter(m => TOOLS.has(m[2]) || /\/dist\/[a-z-]+\/index\.js\b/.test(m[3]))
-    .map(m => `${m[1]} ${m[3].slice(0, 160)}`)
+  return lines('ps', ['-eo', 'pid=,stat=,comm=,args='])
+    .map(l => /^(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter(m => m && Number(m[1]) !== process.pid && !m[2].startsWith('Z'))
+    .filter(m => TOOLS.has(m[3]) || /\/dist\/[a-z-]+\/index\.js\b/.test(m[4]))
+    .map(m => `${m[1]} ${m[4].slice(0, 160)}`)
 }
 
 function snapshot() {

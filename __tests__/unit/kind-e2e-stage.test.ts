@@ -10,6 +10,7 @@ import { State } from '../../src/kind-e2e/constants.js'
 import type { Deps } from '../../src/kind-e2e/deps.js'
 import { loadedRef } from '../../src/kind-e2e/image.js'
 import { KindCluster } from '../../src/kind-e2e/lifecycle.js'
+import { ImageNotHad, type ToLoad } from '../../src/kind-e2e/load.js'
 import { StepKindCluster } from '../../src/kind-e2e/cluster.js'
 import { kindE2e } from '../../src/kind-e2e/main.js'
 import type { SmokeRun, Workloads } from '../../src/kind-e2e/workloads.js'
@@ -56,7 +57,13 @@ function fake(over: { created?: boolean } = {}): Fake {
       await act('provision')
       created = over.created ?? true
     },
-    load: (image: string) => act(`load ${image}`),
+    load: async (images: ToLoad[]) => {
+      for (const { image } of images)
+        await act(`load ${image}`).catch(err => {
+          throw new ImageNotHad(image, err as Error)
+        })
+      calls.push('loaded')
+    },
     troubledNodes: async () => (calls.push('troubledNodes'), []),
     exportLogs: async () => (calls.push('exportLogs'), '/tmp/logs'),
     release: async () => {
@@ -124,6 +131,7 @@ describe('kind-e2e main, with fake collaborators', () => {
     expect(f.calls).toEqual([
       'provision',
       'load ghcr.io/o/app:v2',
+      'loaded',
       'deploy ghcr.io/o/app:v2',
       'wait',
       'service',
@@ -216,6 +224,7 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
       'provision',
       'load ghcr.io/o/app:v2',
       'load ghcr.io/o/app:v1',
+      'loaded',
       'deploy ghcr.io/o/app:v1 with values',
       'wait',
       'service',

@@ -1,6 +1,8 @@
 // kind-e2e's image values: a kind cluster gets the loaded image (pull policy Never, local tag for a
 // digest); a cluster of your own (kubeconfig) pulls the image by its own reference.
+import * as os from 'node:os'
 import { imageValues, loadedRef, pulledRef } from '../../src/kind-e2e/image.js'
+import { ImageNotHad, loadImages } from '../../src/kind-e2e/load.js'
 import { parseImageKeys } from '../../src/kind-e2e/settings.js'
 import { parseImage } from '../../src/common/validate.js'
 
@@ -271,5 +273,73 @@ describe('the Service and the smoke tests', () => {
     expect(judge({ path: '/', status: 200, contains: 'ok' }, 200, '{"status":"ok"}')).toBe('')
     expect(judge({ path: '/', status: 200, contains: 'ok' }, 200, 'nope')).toBe("200, body without 'ok'")
     expect(judge({ path: '/', status: 200 }, 503, '')).toBe('503')
+  })
+})
+
+describe('image-source: load, with what runs now', () => {
+  const candidate = `ghcr.io/o/app:v2@${digest}`
+  const current = 'ghcr.io/o/app:v1'
+  const fakeDocker = (missing: string[] = []) => {
+    const calls: string[][] = []
+    const docker = async (args: string[]) => {
+      calls.push(args)
+      const image = args[args.length - 1]
+      if (args[0] === 'image' && missing.includes(image))
+        return { exitCode: 1, stdout: '', stderr: 'No such image' }
+      if (args[0] === 'pull') throw new Error(`docker pull ${image}: manifest unknown`)
+      return { exitCode: 0, stdout: `["ghcr.io/o/app@${digest}"]`, stderr: '' }
+    }
+    return { calls, docker }
+  }
+  const images = [
+    { image: candidate, loaded: loadedRef(parseImage('image', candidate)) },
+    { image: current, loaded: loadedRef(parseImage('image', current)) }
+  ]
+
+  test('both images saved in one archive and loaded once', async () => {
+    const { calls, docker } = fakeDocker()
+    const archives: string[] = []
+    await loadImages(
+      docker,
+      { loadArchive: async a => void archives.push(a) },
+      { username: '', password: '' },
+      images,
+      os.tmpdir()
+    )
+    const saves = calls.filter(c => c[0] === 'save')
+    expect(saves).toHaveLength(1)
+    expect(saves[0].slice(-2)).toEqual([`ghcr.io/o/app:v2`, 'ghcr.io/o/app:v1'])
+    expect(archives).toHaveLength(1)
+  })
+
+  test('an image that cannot be pulled is named, and nothing is saved or loaded', async () => {
+    const { calls, docker } = fakeDocker([current])
+    const archives: string[] = []
+    const err = await loadImages(
+      docker,
+      { loadArchive: async a => void archives.push(a) },
+      { username: '', password: '' },
+      images,
+      os.tmpdir()
+    ).catch(e => e)
+    expect(err).toBeInstanceOf(ImageNotHad)
+    expect(err.image).toBe(current)
+    expect(err.message).toMatch(/manifest unknown/)
+    expect(calls.filter(c => c[0] === 'save')).toHaveLength(0)
+    expect(archives).toHaveLength(0)
+  })
+
+  test('two images that would be loaded under one name are refused', async () => {
+    const { docker } = fakeDocker()
+    const other = `ghcr.io/o/app:v2@sha256:${'b'.repeat(64)}`
+    const both = [images[0], { image: other, loaded: loadedRef(parseImage('image', other)) }]
+    const err = await loadImages(
+      docker,
+      { loadArchive: async () => {} },
+      { username: '', password: '' },
+      both,
+      os.tmpdir()
+    ).catch(e => e)
+    expect(err.message).toBe(`it would be loaded as ghcr.io/o/app:v2, the name ${candidate} is loaded under`)
   })
 })

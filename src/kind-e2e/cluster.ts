@@ -7,9 +7,8 @@ import type { Tool } from '../common/exec.js'
 import type { Step } from '../common/stage.js'
 import type { PrivateDir } from '../common/temp.js'
 import { State } from './constants.js'
-import type { Loaded } from './image.js'
 import { alreadyExists, checkDocker, deleteCluster, KindCluster } from './lifecycle.js'
-import { loadImage } from './load.js'
+import { loadImages, type ToLoad } from './load.js'
 import { configureNodes, containerdPatch, kindConfig, needsConfig, registryAccess } from './node-registry.js'
 import { OwnCluster } from './own-cluster.js'
 import { startProbe, type RunningProbe } from './probe.js'
@@ -24,8 +23,8 @@ export interface Cluster {
   readonly isKind: boolean
   /** Creates the cluster (or claims the namespace); state for post is saved before it exists. */
   provision(step: Step): Promise<void>
-  /** Gets an image into the nodes (kind, image-source: load); a no-op where the nodes pull. */
-  load(image: string, loaded: Loaded): Promise<void>
+  /** Gets the images into the nodes in one archive (kind, image-source: load); a no-op where the nodes pull. */
+  load(images: ToLoad[]): Promise<void>
   /** Nodes that stopped or were restarted while the step ran: the cluster was interrupted. */
   troubledNodes(): Promise<string[]>
   /** kind's logs of the nodes into a folder beside the private one; undefined when there are none. */
@@ -87,9 +86,9 @@ export class StepKindCluster implements Cluster {
     if (access && needsConfig(access)) await configureNodes(this.docker, await this.kind.nodes(), access)
   }
 
-  async load(image: string, loaded: Loaded): Promise<void> {
+  async load(images: ToLoad[]): Promise<void> {
     if (this.s.imageSource !== 'load') return
-    await loadImage(this.docker, this.kind, this.s, image, loaded, this.priv.path)
+    await loadImages(this.docker, this.kind, this.s, images, this.priv.path)
   }
 
   troubledNodes(): Promise<string[]> {

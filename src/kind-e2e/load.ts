@@ -11,15 +11,75 @@ import type { Settings } from './settings.js'
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' }
 
+/** An image to load: its reference as given, and the name it is loaded under. */
+export interface ToLoad {
+  image: string
+  loaded: Loaded
+}
+
+/** One of the images could not be had (pulled, or found to be the digest asked for); names which. */
+export class ImageNotHad extends Error {
+  constructor(
+    readonly image: string,
+    cause: Error
+  ) {
+    super(cause.message)
+  }
+}
+
 /**
- * The image, pulled with the step's credentials when it is not in the local store, goes in as a
- * one-platform archive: `kind load docker-image` of a pulled multi-platform image fails with Docker's
- * containerd image store (Docker 29; kind #3795, #4224), `docker save --platform` and `kind load
- * image-archive` do not. A docker older than the --platform flag saves what it has.
+ * The images, each pulled with the step's credentials when it is not in the local store, go in as one
+ * one-platform archive, their shared layers once: `kind load docker-image` of a pulled multi-platform image
+ * fails with Docker's containerd image store (Docker 29; kind #3795, #4224), `docker save --platform` and
+ * `kind load image-archive` do not. A docker older than the --platform flag saves what it has.
  */
-export async function loadImage(
+export async function loadImages(
   docker: Tool,
   cluster: Pick<KindCluster, 'loadArchive'>,
+  s: Pick<Settings, 'username' | 'password'>,
+  images: ToLoad[],
+  privDir: string
+): Promise<void> {
+  // two images under one local name would load one of them twice: refused before anything is pulled
+  images.forEach(({ image, loaded }, i) => {
+    const taken = images.slice(0, i).find(o => o.loaded.ref === loaded.ref && o.image !== image)
+    if (taken)
+      throw new ImageNotHad(
+        image,
+        new Error(`it would be loaded as ${loaded.ref}, the name ${taken.image} is loaded under`)
+      )
+  })
+  const refs: string[] = []
+  for (const { image, loaded } of images) {
+    if (refs.includes(loaded.ref)) continue
+    await have(docker, s, image, loaded, privDir).catch(err => {
+      throw new ImageNotHad(image, err as Error)
+    })
+    refs.push(loaded.ref)
+  }
+  const archive = path.join(privDir, 'images.tar')
+  const platform = `linux/${ARCH[process.arch] ?? process.arch}`
+  let saved = await docker(['save', '--platform', platform, '-o', archive, ...refs], {
+    silent: true,
+    ignoreReturnCode: true
+  })
+  if (saved.exitCode !== 0 && /platform/i.test(saved.stderr)) {
+    core.info(
+      `docker save --platform is not supported here (${saved.stderr.trim().split('\n').pop()}); saving without it`
+    )
+    saved = await docker(['save', '-o', archive, ...refs], { silent: true, ignoreReturnCode: true })
+  }
+  if (saved.exitCode !== 0)
+    throw new Error(
+      `docker save ${refs.join(' ')} failed with exit code ${saved.exitCode}:\n${saved.stderr.trim()}`
+    )
+  await cluster.loadArchive(archive)
+  await fs.rm(archive, { force: true })
+}
+
+/** The image in the local store (pulled if it is not), under the name it is loaded as. */
+async function have(
+  docker: Tool,
   s: Pick<Settings, 'username' | 'password'>,
   image: string,
   loaded: Loaded,
@@ -47,22 +107,4 @@ export async function loadImage(
       throw new Error(`The local image ${image} is not ${ref.digest} (it has ${present.stdout.trim()})`)
     await docker(['tag', image, loaded.ref], { silent: true })
   }
-  const archive = path.join(privDir, 'image.tar')
-  const platform = `linux/${ARCH[process.arch] ?? process.arch}`
-  let saved = await docker(['save', '--platform', platform, '-o', archive, loaded.ref], {
-    silent: true,
-    ignoreReturnCode: true
-  })
-  if (saved.exitCode !== 0 && /platform/i.test(saved.stderr)) {
-    core.info(
-      `docker save --platform is not supported here (${saved.stderr.trim().split('\n').pop()}); saving without it`
-    )
-    saved = await docker(['save', '-o', archive, loaded.ref], { silent: true, ignoreReturnCode: true })
-  }
-  if (saved.exitCode !== 0)
-    throw new Error(
-      `docker save ${loaded.ref} failed with exit code ${saved.exitCode}:\n${saved.stderr.trim()}`
-    )
-  await cluster.loadArchive(archive)
-  await fs.rm(archive, { force: true })
 }

@@ -15,6 +15,7 @@ import { ensureTool } from '../common/tools.js'
 import { HELM, kindTool, KUBECTL } from '../common/pinned.js'
 import { Defaults, Inputs } from './constants.js'
 import { makeDeps, type Deps } from './deps.js'
+import { ImageNotHad } from './load.js'
 import { currentNotHad, currentNotReady, readCurrent, tooManyFailed, type Current } from './rehearsal.js'
 import { addSummary, outputs, type Outcome } from './report.js'
 import { getSettings, type Settings } from './settings.js'
@@ -36,7 +37,8 @@ export const kindE2e: Stage<Settings, Deps, Outcome> = {
     const current = s.upgradeFrom
       ? await step.phase('Read what runs now', () => readCurrent(s, d.pulled))
       : undefined
-    await provision(s, d, o, step)
+    if (current) o.rehearsal = { from: current.image }
+    await provision(s, d, o, step, current)
     const deadline = current
       ? await rehearseUpgrade(s, d, o, step, current)
       : await deployCandidate(s, d, o, step)
@@ -64,8 +66,11 @@ export async function installOnly(): Promise<void> {
   }
 }
 
-/** The cluster: a kind cluster created (the nodes told how to reach the registry); or the namespace claimed. */
-async function provision(s: Settings, d: Deps, o: Outcome, step: Step): Promise<void> {
+/**
+ * The cluster: a kind cluster created (the nodes told how to reach the registry), the image loaded (with
+ * upgrade-from, what runs now too, both in one archive); or the namespace claimed.
+ */
+async function provision(s: Settings, d: Deps, o: Outcome, step: Step, current?: Current): Promise<void> {
   await step.phase(
     d.cluster.isKind
       ? `Create kind cluster ${s.clusterName}`
@@ -73,8 +78,17 @@ async function provision(s: Settings, d: Deps, o: Outcome, step: Step): Promise<
     () => d.cluster.provision(step)
   )
   if (s.keepCluster && d.cluster.isKind) o.kubeconfig = d.workloads.kubeconfig
-  if (d.cluster.isKind && s.imageSource === 'load')
-    await step.phase(`Load ${s.image} into the cluster`, () => d.cluster.load(s.image, d.loaded))
+  if (!d.cluster.isKind || s.imageSource !== 'load') return
+  const images = [{ image: s.image, loaded: d.loaded }]
+  if (current) images.push({ image: current.image, loaded: current.loaded })
+  const title = current ? `${s.image} and ${current.image} (what runs now)` : s.image
+  await step.phase(`Load ${title} into the cluster`, () =>
+    d.cluster.load(images).catch(err => {
+      throw current && err instanceof ImageNotHad && err.image === current.image
+        ? currentNotHad(current, err)
+        : err
+    })
+  )
 }
 
 /** The candidate deployed and waited for; returns the deadline the checks share with the rollout. */
@@ -101,13 +115,6 @@ async function rehearseUpgrade(
   current: Current
 ): Promise<number> {
   const u = s.upgradeFrom!
-  o.rehearsal = { from: current.image }
-  if (d.cluster.isKind && s.imageSource === 'load')
-    await step.phase(`Load ${current.image} (what runs now)`, () =>
-      d.cluster.load(current.image, current.loaded).catch(err => {
-        throw currentNotHad(current, err)
-      })
-    )
   await step.phase(`Install what runs now: ${current.image}`, async () => {
     await d.workloads.deploy(current.loaded, { valuesFile: current.valuesFile, chart: u.chart })
     await d.workloads.waitForRollout(d.now() + s.waitTimeoutMs).catch(err => {
@@ -118,7 +125,7 @@ async function rehearseUpgrade(
   const url = await d.workloads.serviceUrl(o.service, u.probePath)
   const upgrade = () => d.workloads.deploy(d.loaded, { valuesFile: current.valuesFile })
   const { deadline, probe } = await probedRollout(s, d, step, `Upgrade to ${s.image}`, upgrade, url)
-  o.rehearsal.upgrade = probe.result
+  o.rehearsal!.upgrade = probe.result
   o.rolloutSeconds = probe.seconds
   if (probe.error) throw stillServing(probe.error, probe.result)
   core.info(describeProbe(probe.result, `the upgrade from ${current.image}`))

@@ -177,6 +177,9 @@ describe('gitops-bump settings', () => {
   test('downgrades: same version, lower run', () => {
     expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v2.0.0-bbbbbbb-19')).toBe(true)
     expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v2.0.0-bbbbbbb-21')).toBe(false)
+    // the boundary: a re-run of the same run number (another commit, or the same one) is not a downgrade
+    expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v2.0.0-bbbbbbb-20')).toBe(false)
+    expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v2.0.0-aaaaaaa-20')).toBe(false)
     expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v3.0.0-bbbbbbb-1')).toBe(false)
     expect(isDowngrade('latest', 'v2.0.0-bbbbbbb-1')).toBe(false)
     expect(isDowngrade(undefined, 'v2.0.0-bbbbbbb-1')).toBe(false)

@@ -19,7 +19,7 @@ const RATE = 50
 const secs = t0 => Number(process.hrtime.bigint() - t0) / 1e6
 
 /** Production's values naming the running release's image (what upgrade-from is given). */
-function valuesFile(repository, tag) {
+export function valuesFile(repository, tag) {
   const file = path.join(tempDir('bench-rehearsal'), 'values-production.yaml')
   fs.writeFileSync(
     file,
@@ -28,7 +28,7 @@ function valuesFile(repository, tag) {
   return file
 }
 
-async function raw(env, kind, from, to, values) {
+export async function raw(env, kind, from, to, values) {
   const name = uniqueName('bench-rh-raw')
   const kubeconfig = path.join(tempDir('bench-kind'), 'kubeconfig')
   const x = (cmd, args) =>

@@ -1,7 +1,10 @@
 // Shared by the benchmarks: timing helpers and the infrastructure they use.
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as https from 'node:https'
 import * as path from 'node:path'
+import { clearInterval, setInterval } from 'node:timers'
 import { infraEnv, parseFileCommands, ROOT, tempDir } from '../scripts/lib/runner.mjs'
 
 export { ROOT }
@@ -86,4 +89,79 @@ export function kindUp() {
   return parseFileCommands(
     fs.readFileSync(path.join(process.env.DEMO_ACTIONS_KIND || '/tmp/demo-actions-kind', 'env'), 'utf8')
   )
+}
+
+/** Argo CD's REST API as a script reads it (one keep-alive agent): an application's status, and the wait
+ * `argocd app wait --sync --health` does after a push (a `?refresh=normal` first, then polling). */
+export function argoClient(seed) {
+  const token = fs.readFileSync(seed.ARGOCD_TOKEN_FILE, 'utf8').trim()
+  const agent = new https.Agent({ ca: fs.readFileSync(seed.ARGOCD_CA, 'utf8'), keepAlive: true })
+  const get = (app, query = '') =>
+    new Promise((resolve, reject) =>
+      https
+        .get(
+          `${seed.ARGOCD_SERVER}/api/v1/applications/${app}${query}`,
+          { agent, headers: { authorization: `Bearer ${token}` } },
+          res => {
+            let s = ''
+            res.on('data', d => (s += d)).on('end', () => resolve(JSON.parse(s).status ?? {}))
+          }
+        )
+        .on('error', reject)
+    )
+  const waitFor = async (app, commit) => {
+    await get(app, '?refresh=normal')
+    for (let i = 0; i < 600; i++) {
+      const st = await get(app)
+      if (st.sync?.revision === commit && st.sync?.status === 'Synced' && st.health?.status === 'Healthy')
+        return
+      await new Promise(r => setTimeout(r, 500))
+    }
+    throw new Error(`${app} not Synced and Healthy at ${commit}`)
+  }
+  return { token, get, waitFor, destroy: () => agent.destroy() }
+}
+
+/** The image keys of a values file (the quoted tag and digest a bump writes), and the file with new ones. */
+export const imageOf = text => ({
+  tag: /^\s+tag: "([^"]*)"/m.exec(text)?.[1],
+  digest: /^\s+digest: "([^"]*)"/m.exec(text)?.[1]
+})
+export const withImage = (text, tag, digest) =>
+  text.replace(/^(\s+tag: )"[^"]*"/m, `$1"${tag}"`).replace(/^(\s+digest: )"[^"]*"/m, `$1"${digest}"`)
+
+/** What a careful script checks before it pushes values: `helm lint --strict`, and the old and new values
+ * rendered (for the diff a reviewer reads). */
+export function helmChecks(helm, chart, oldValues, newValues) {
+  execFileSync(helm, ['lint', '--strict', chart, '-f', newValues], { stdio: 'ignore' })
+  for (const v of [oldValues, newValues])
+    execFileSync(helm, ['template', 'demo-flask-app', chart, '-f', v], { stdio: 'ignore' })
+}
+
+/** Requests at `rate` a second, each on a new connection with a 1 s limit, until stopped: sent and failed. */
+export function probe(url, rate = 20) {
+  let sent = 0
+  let failed = 0
+  const pending = new Set()
+  const one = () => {
+    sent++
+    const p = new Promise(resolve => {
+      const req = http.get(url, { agent: false, timeout: 1000 }, res => {
+        if (res.statusCode !== 200) failed++
+        res.resume().on('end', resolve)
+      })
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', () => (failed++, resolve()))
+    })
+    pending.add(p)
+    p.then(() => pending.delete(p))
+  }
+  const timer = setInterval(one, 1000 / rate)
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await Promise.all(pending)
+      return { sent, failed }
+    }
+  }
 }

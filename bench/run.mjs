@@ -10,6 +10,7 @@ import * as argocd from './argocd.mjs'
 import * as kindE2e from './kind-e2e.mjs'
 import * as rehearsal from './rehearsal.mjs'
 import * as pipeline from './pipeline.mjs'
+import * as promotion from './promotion.mjs'
 import * as supplyChain from './supply-chain.mjs'
 
 console.log(`# demo-actions benchmarks — ${new Date().toISOString()}`)
@@ -23,4 +24,6 @@ await argocd.run()
 await kindE2e.run()
 await rehearsal.run(2)
 await pipeline.run()
+// after the pipeline: staging then runs a digest to promote
+await promotion.run()
 await supplyChain.run()

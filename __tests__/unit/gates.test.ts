@@ -312,3 +312,31 @@ describe('promotion: the gate against Argo CD', () => {
     ).rejects.toThrow(/no pod of staging's workloads runs reg.example\/o\/else/)
   })
 })
+
+describe("Argo CD's request pacing", () => {
+  test('the reads before a push go at once; polls after them at 2 a second at most', async () => {
+    const { Pacer, REQUEST_BURST, REQUEST_GAP_MS } = await import('../../src/gitops-bump/argocd.js')
+    const p = new Pacer(REQUEST_BURST, REQUEST_GAP_MS)
+    let now = 1_000_000
+    const waits: number[] = []
+    for (let i = 0; i < REQUEST_BURST + 3; i++) {
+      const w = p.take(now)
+      waits.push(w)
+      now += w
+    }
+    expect(waits).toEqual([...Array(REQUEST_BURST).fill(0), 500, 500, 500])
+    // a pause gives credit back, never more than the burst
+    now += 60_000
+    expect([p.take(now), p.take(now), p.take(now), p.take(now), p.take(now)]).toEqual([0, 0, 0, 0, 500])
+    // over any long run: at most one request per gap, plus the burst
+    const q = new Pacer(REQUEST_BURST, REQUEST_GAP_MS)
+    let t = 5_000
+    let sent = 0
+    while (t < 5_000 + 30_000) {
+      t += q.take(t)
+      sent++
+      t += 10
+    }
+    expect(sent).toBeLessThanOrEqual(REQUEST_BURST + 30_000 / REQUEST_GAP_MS + 1)
+  })
+})

@@ -12,8 +12,12 @@ import { InputError } from '../common/inputs.js'
 import { appLabel, type ArgoApp, type ArgoSettings } from './argocd-settings.js'
 import { Inputs } from './constants.js'
 
-/** Between two requests to Argo CD (2 a second at most). */
+/**
+ * Requests to Argo CD: 2 a second at most over time (the polls while a sync goes on), with a burst of a
+ * few at once (the distinct reads before a push: both applications, the resource tree, each pod).
+ */
 export const REQUEST_GAP_MS = 500
+export const REQUEST_BURST = 4
 /** How often a refresh is asked for again while an application is not at the commit. */
 export const REFRESH_AGAIN_MS = 10_000
 /** How soon a refresh is asked for when the last comparison is not after the sync. */
@@ -76,9 +80,36 @@ export interface AppResult {
   degraded?: boolean
 }
 
+/** A token bucket: `burst` requests at once, then one per `gapMs`; credit comes back with time. */
+export class Pacer {
+  private credit: number
+  private last = 0
+
+  constructor(
+    private readonly burst: number,
+    private readonly gapMs: number
+  ) {
+    this.credit = burst
+  }
+
+  /** How long to wait before a request wanted at `now` (ms); the request is counted as sent then. */
+  take(now: number): number {
+    this.credit = Math.min(this.burst, this.credit + (this.last ? (now - this.last) / this.gapMs : 0))
+    this.last = now
+    if (this.credit >= 1) {
+      this.credit--
+      return 0
+    }
+    const wait = (1 - this.credit) * this.gapMs
+    this.credit = 0
+    this.last = now + wait
+    return wait
+  }
+}
+
 export class ArgoClient {
   private readonly http: HttpsClient
-  private last = 0
+  private readonly pacer = new Pacer(REQUEST_BURST, REQUEST_GAP_MS)
   requests = 0
 
   constructor(private readonly s: ArgoSettings) {
@@ -194,9 +225,8 @@ export class ArgoClient {
     app: ArgoApp,
     body?: string
   ): Promise<{ status: number; text: string }> {
-    const wait = this.last + REQUEST_GAP_MS - Date.now()
+    const wait = this.pacer.take(Date.now())
     if (wait > 0) await new Promise(r => setTimeout(r, wait))
-    this.last = Date.now()
     this.requests++
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.s.token}`,

@@ -81,7 +81,9 @@ test('two runs at once, each with a cluster of its own: kind create with the bui
       `[command]${kind.KIND} create cluster --name ${name} --kubeconfig ${main.state.privateDir}/kubeconfig --wait 120s --image ${kind.KIND_NODE_IMAGE}`
     )
     expect(main.stdout).toMatch(/Creating cluster .*\n[\s\S]*Starting control-plane/)
-    expect(main.stdout).toContain(`kind load image-archive ${main.state.privateDir}/image.tar --name ${name}`)
+    expect(main.stdout).toContain(
+      `kind load image-archive ${main.state.privateDir}/images.tar --name ${name}`
+    )
     expect(main.stdout).toMatch(/--set image\.pullPolicy=Never/)
     expect(main.stdout).toContain('deployment "demo-flask-app" successfully rolled out')
     expect(main.summary).toMatch(/GET \/healthz<\/td><td>200 \+ &#39;ok&#39;<\/td><td>200<\/td>/)

@@ -11,6 +11,7 @@ import { runMain, runMainAndPost, runPost, tempDir } from '../../scripts/lib/run
 import { buildCrashingApp, buildExampleApp, CHART, push } from './example-app.js'
 import { clusters, deleteCluster, NODE, nodeContainers, opts } from './kind.js'
 import { infra } from './registry.js'
+import { probesOneAtATime } from './probes.js'
 
 const REPO = `${infra.REGISTRY}/rehearsal/demo-flask-app`
 const CURRENT = `${REPO}:v2.0.0-1111111-10`
@@ -67,10 +68,12 @@ function leftNothing(main: { outputs: Record<string, string>; state: Record<stri
 }
 
 test('the example chart: the upgrade from what runs now loses 0 of at least 500 requests, and so does the rollback', async () => {
-  const { main, post } = await runMainAndPost(
-    'kind-e2e',
-    inputs({ 'upgrade-from': values(CURRENT.split(':')[2]), rollback: 'true' }),
-    opts()
+  const { main, post } = await probesOneAtATime(() =>
+    runMainAndPost(
+      'kind-e2e',
+      inputs({ 'upgrade-from': values(CURRENT.split(':')[2]), rollback: 'true' }),
+      opts()
+    )
   )
   expect(errors(main)).toEqual([])
   expect(main.exitCode).toBe(0)
@@ -90,10 +93,12 @@ test('the example chart: the upgrade from what runs now loses 0 of at least 500 
 })
 
 test('a chart that drops requests in its rolling update fails the rehearsal, naming the count and the kinds', async () => {
-  const { main, post } = await runMainAndPost(
-    'kind-e2e',
-    inputs({ chart: DROPS, 'upgrade-from': values(CURRENT.split(':')[2]) }),
-    opts()
+  const { main, post } = await probesOneAtATime(() =>
+    runMainAndPost(
+      'kind-e2e',
+      inputs({ chart: DROPS, 'upgrade-from': values(CURRENT.split(':')[2]) }),
+      opts()
+    )
   )
   expect(main.exitCode).toBe(1)
   const failed = Number(main.outputs['failed-requests'])
@@ -110,10 +115,12 @@ test('a chart that drops requests in its rolling update fails the rehearsal, nam
 })
 
 test('a candidate that never becomes ready: its pods diagnosed, while the release before it kept serving', async () => {
-  const { main, post } = await runMainAndPost(
-    'kind-e2e',
-    inputs({ image: CRASHING, 'upgrade-from': values(CURRENT.split(':')[2]), 'wait-timeout': '40s' }),
-    opts()
+  const { main, post } = await probesOneAtATime(() =>
+    runMainAndPost(
+      'kind-e2e',
+      inputs({ image: CRASHING, 'upgrade-from': values(CURRENT.split(':')[2]), 'wait-timeout': '40s' }),
+      opts()
+    )
   )
   expect(main.exitCode).toBe(1)
   const error = errors(main).at(-1) ?? ''

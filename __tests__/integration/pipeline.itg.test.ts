@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { parseFileCommands, ROOT } from '../../scripts/lib/runner.mjs'
 import { git, infra } from './git-host.js'
+import { probesOneAtATime } from './probes.js'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const PIPELINE = path.join(ROOT, 'scripts/pipeline.sh')
@@ -16,6 +17,10 @@ function run(): { status: number | null; stdout: string; stderr: string } {
 
 /** What one run printed: the stages, the closing lines, the deployed tag. */
 function check(r: { status: number | null; stdout: string; stderr: string }) {
+  if (r.status !== 0)
+    throw new Error(
+      `npm run pipeline ended with ${r.status}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`
+    )
   expect({ status: r.status, stderr: r.stderr.split('\n').filter(l => /error/i.test(l)) }).toEqual({
     status: 0,
     stderr: []
@@ -82,21 +87,25 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
 }
 
 test('npm run pipeline, twice: test, build, e2e rehearsing the upgrade from production on real kind, staging, promotion to production in its own cluster; both Synced and Healthy on the same digest, no request lost; a run started meanwhile is refused', async () => {
-  const first = check(run())
+  // (each run's rehearsal and rollouts count every request: no other test's probes meanwhile)
+  const first = check(await probesOneAtATime(run))
   // the second run rolls v(n) to v(n+1); a third started meanwhile is refused at once
-  const second = spawn('bash', [PIPELINE], { env: process.env })
-  let out = ''
-  let err = ''
-  second.stdout.on('data', d => (out += d))
-  second.stderr.on('data', d => (err += d))
-  for (let i = 0; i < 100 && !out.includes('== 1. Test'); i++) await new Promise(r => setTimeout(r, 300))
-  const third = run()
+  const { status, out, err, third } = await probesOneAtATime(async () => {
+    const second = spawn('bash', [PIPELINE], { env: process.env })
+    let out = ''
+    let err = ''
+    second.stdout.on('data', d => (out += d))
+    second.stderr.on('data', d => (err += d))
+    for (let i = 0; i < 100 && !out.includes('== 1. Test'); i++) await new Promise(r => setTimeout(r, 300))
+    const third = run()
+    const status = await new Promise<number | null>(r => second.on('close', r))
+    return { status, out, err, third }
+  })
   expect(third.status).toBe(1)
   expect(third.stderr).toMatch(
     /npm run pipeline is running already \(it holds \S+, pid \d+\): wait for it to end, or stop it/
   )
   expect(third.stdout).not.toContain('1. Test')
-  const status = await new Promise<number | null>(r => second.on('close', r))
   const next = check({ status, stdout: out, stderr: err })
   expect(Number(next.tag.split('-').pop())).toBe(Number(first.tag.split('-').pop()) + 1)
   expect(next.failed).toBe(0)

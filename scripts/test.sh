@@ -37,7 +37,7 @@ report=$state/jest-report.json
 # jest over the given projects, then a one-line count
 run_jest() {
   local status=0
-  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --selectProjects "$@" --json --outputFile="$report" || status=$?
+  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers="${workers:-2}" --json --outputFile="$report" --selectProjects "$@" || status=$?
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
     console.log(`\n${process.argv[2]} tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
@@ -70,7 +70,12 @@ echo "== tests: integration"
 kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
 status=0
-run_jest integration || status=$?
+# The tests that count every request of a rollout (the rehearsal's, the pipeline's) run alone, after the
+# rest: beside other clusters on 2 cores their probes' requests time out for the machine's sake, not the
+# chart's (seen: 10 of 984 timeouts in the first second of an upgrade, while kind-e2e's tests made clusters).
+alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
+run_jest integration --testPathIgnorePatterns "$alone" || status=$?
+workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
 # the suite's last check: nothing of the tests is left on the machine
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
 exit $status

@@ -7,12 +7,11 @@
 //   node bench/argocd.mjs [runs]      (default 3 runs with the refresh, 1 without)
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { parseFileCommands, runMain, tempDir } from '../scripts/lib/runner.mjs'
-import { git, infra, median, ROOT, rm, sshEnv, table, registryLogin } from './lib.mjs'
+import { argoClient, git, infra, median, ROOT, rm, sshEnv, table, registryLogin } from './lib.mjs'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const VALUES = 'helm/demo-flask-app/values.yaml'
@@ -56,20 +55,8 @@ export async function run(runs = 3) {
   const cfg = registryLogin(env)
   for (const tag of ['v1.0.0-0000000-0', ...tags])
     execFileSync('docker', ['--config', cfg, 'push', '-q', `${repository}:${tag}`], { stdio: 'ignore' })
-  const agent = new https.Agent({ ca, keepAlive: true })
-  const get = (app, query = '') =>
-    new Promise((resolve, reject) =>
-      https
-        .get(
-          `${argo.ARGOCD_SERVER}/api/v1/applications/${app}${query}`,
-          { agent, headers: { authorization: `Bearer ${token}` } },
-          res => {
-            let s = ''
-            res.on('data', d => (s += d)).on('end', () => resolve(JSON.parse(s).status ?? {}))
-          }
-        )
-        .on('error', reject)
-    )
+  const client = argoClient(argo)
+  const get = client.get
   const made = []
   const lab = async () => {
     const name = `bench-${process.pid}-${made.length}`
@@ -142,13 +129,8 @@ export async function run(runs = 3) {
     const commit = git(['rev-parse', 'HEAD'], { cwd: l.work }).trim()
     git(['push', '-q', l.url, 'HEAD:main'], { cwd: l.work, env: sshEnv(env) })
     const pushed = Date.now()
-    await get(l.name, '?refresh=normal')
-    for (;;) {
-      const st = await get(l.name)
-      if (st.sync?.revision === commit && st.sync?.status === 'Synced' && st.health?.status === 'Healthy')
-        return (Date.now() - pushed) / 1000
-      await new Promise(r => setTimeout(r, 500))
-    }
+    await client.waitFor(l.name, commit)
+    return (Date.now() - pushed) / 1000
   }
   console.log(
     "\n## Argo CD: from the push to a confirmed Healthy (real Argo CD 3.2.11 in the seed's kind cluster)"
@@ -196,7 +178,7 @@ export async function run(runs = 3) {
     rm(m.bare)
     rm(m.work)
   }
-  agent.destroy()
+  client.destroy()
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run(Number(process.argv[2] ?? 3))

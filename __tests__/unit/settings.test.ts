@@ -447,7 +447,7 @@ table('kind-e2e', kindE2e, [
     s => {
       expect(s.release).toBe('demo-flask-app')
       expect(s.chart).toBe(path.join(ROOT, CHART))
-      expect(s.clusterName).toMatch(/^e2e-4242-e2e-[0-9a-f]{6}$/)
+      expect(s.clusterName).toMatch(/^e2e-9000000017-1-pipeline-[0-9a-f]{6}$/)
       expect(s.smokeTests).toEqual([
         { path: '/healthz', status: 200, contains: 'ok' },
         { path: '/', status: 200, contains: undefined }

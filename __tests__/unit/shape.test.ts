@@ -83,3 +83,33 @@ test('no import circle', () => {
   for (const f of files) walk(f, [])
   expect(circles).toEqual([])
 })
+
+test("the run's GITHUB_* variables are read in one place, src/common/github.ts", () => {
+  // the file-command files and the summary are @actions/core's and summary.ts's business
+  const own = new Set(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'])
+  const reads = files
+    .filter(f => f !== path.join(SRC, 'common', 'github.ts'))
+    .flatMap(f => {
+      const src = parse(f)
+      const found: string[] = []
+      const visit = (n: ts.Node) => {
+        const name = ts.isStringLiteral(n)
+          ? n.text
+          : ts.isPropertyAccessExpression(n) && /\benv$/.test(n.expression.getText(src))
+            ? n.name.text
+            : ''
+        const variable =
+          /^(GITHUB_[A-Z_]+|RUNNER_ENVIRONMENT)$/.test(name) &&
+          !own.has(name) &&
+          !ts.isImportDeclaration(n.parent)
+        if (variable && !(ts.isStringLiteral(n) && ts.isArrayLiteralExpression(n.parent)))
+          found.push(
+            `${path.relative(ROOT, f)}:${src.getLineAndCharacterOfPosition(n.getStart()).line + 1} ${name}`
+          )
+        ts.forEachChild(n, visit)
+      }
+      visit(src)
+      return found
+    })
+  expect(reads).toEqual([])
+})

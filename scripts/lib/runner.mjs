@@ -154,6 +154,78 @@ export function visibleLog(stdout) {
  */
 
 /**
+ * The run every step here belongs to (the bundles run by tests, the local pipeline and the benchmarks,
+ * and the units that read settings in-process): a push to main of the example app, run 17.
+ */
+export const RUN = Object.freeze({
+  actor: 'octocat',
+  repository: 'banicr/demo_app',
+  ref: 'refs/heads/main',
+  refName: 'main',
+  eventName: 'push',
+  serverUrl: 'https://github.com',
+  sha: '3f1c2d4e5b6a79880123456789abcdef01234567',
+  runNumber: '17',
+  runId: '9000000017',
+  runAttempt: '1',
+  job: 'pipeline'
+})
+
+/**
+ * The runner's GITHUB_* variables of that run (without the file-command files), the workspace given.
+ * @param {string} workspace @returns {Record<string, string>}
+ */
+export function githubEnv(workspace) {
+  return {
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_ACTOR: RUN.actor,
+    GITHUB_REPOSITORY: RUN.repository,
+    GITHUB_REF: RUN.ref,
+    GITHUB_REF_NAME: RUN.refName,
+    GITHUB_EVENT_NAME: RUN.eventName,
+    GITHUB_SERVER_URL: RUN.serverUrl,
+    GITHUB_SHA: RUN.sha,
+    GITHUB_RUN_NUMBER: RUN.runNumber,
+    GITHUB_RUN_ID: RUN.runId,
+    GITHUB_RUN_ATTEMPT: RUN.runAttempt,
+    GITHUB_JOB: RUN.job,
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64'
+  }
+}
+
+/**
+ * A step's INPUT_* variables as the runner sets them: the given inputs, and action.yml's defaults (their
+ * `${{ github.* }}` expressions evaluated) for the rest. An input action.yml does not declare is refused.
+ * @param {string} stage @param {Record<string, string>} given
+ * @param {{ actor?: string, token?: string, workspace: string }} context @returns {Record<string, string>}
+ */
+export function inputsEnv(stage, given, context) {
+  const declared = actionMetadata(stage).inputs ?? {}
+  const expressions = {
+    'github.actor': context.actor ?? RUN.actor,
+    'github.token': context.token ?? '',
+    'github.workspace': context.workspace
+  }
+  /** @type {Record<string, string>} */
+  const env = {}
+  for (const [name, spec] of Object.entries(declared)) {
+    const value =
+      name in given
+        ? given[name]
+        : spec.default !== undefined
+          ? evaluateDefault(spec.default, expressions)
+          : undefined
+    if (value !== undefined) env[inputEnvName(name)] = value
+  }
+  for (const name of Object.keys(given))
+    if (!(name in declared)) throw new Error(`${stage}/action.yml declares no input '${name}'`)
+  return env
+}
+
+/**
  * Runs the main step of a stage's bundle.
  * @param {string} stage @param {Record<string, string>} [inputs] @param {StepOptions} [opts] @returns {Promise<StepResult>}
  */
@@ -161,18 +233,14 @@ export async function runMain(stage, inputs = {}, opts = {}) {
   const meta = actionMetadata(stage)
   const runnerTemp = opts.runnerTemp ?? tempDir(`runner-${stage}`)
   const env = baseEnv(runnerTemp, opts)
-  const context = { 'github.actor': env.GITHUB_ACTOR, 'github.token': env.GITHUB_TOKEN ?? '' }
-  for (const [name, spec] of Object.entries(meta.inputs ?? {})) {
-    const value =
-      name in inputs
-        ? inputs[name]
-        : spec.default !== undefined
-          ? evaluateDefault(spec.default, context)
-          : undefined
-    if (value !== undefined) env[inputEnvName(name)] = value
-  }
-  for (const name of Object.keys(inputs))
-    if (!(name in (meta.inputs ?? {}))) throw new Error(`${stage}/action.yml declares no input '${name}'`)
+  Object.assign(
+    env,
+    inputsEnv(stage, inputs, {
+      actor: env.GITHUB_ACTOR,
+      token: env.GITHUB_TOKEN,
+      workspace: env.GITHUB_WORKSPACE
+    })
+  )
   return runStep(stage, meta.runs.main, env, { ...opts, node: opts.node ?? runtimeOf(meta) })
 }
 
@@ -226,29 +294,13 @@ function baseEnv(runnerTemp, opts) {
     )
       env[k] = v
   const files = tempDir('runner-files')
-  Object.assign(env, {
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_REPOSITORY: 'banicr/demo_app',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REF_NAME: 'main',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_SHA: '3f1c2d4e5b6a79880123456789abcdef01234567',
-    GITHUB_RUN_NUMBER: '17',
-    GITHUB_RUN_ID: '9000000017',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'pipeline',
-    GITHUB_WORKSPACE: opts.workspace ?? ROOT,
+  Object.assign(env, githubEnv(opts.workspace ?? ROOT), {
     GITHUB_OUTPUT: path.join(files, 'output'),
     GITHUB_STATE: path.join(files, 'state'),
     GITHUB_STEP_SUMMARY: path.join(files, 'summary.md'),
     GITHUB_ENV: path.join(files, 'env'),
     GITHUB_PATH: path.join(files, 'path'),
-    RUNNER_TEMP: runnerTemp,
-    RUNNER_OS: 'Linux',
-    RUNNER_ARCH: 'X64'
+    RUNNER_TEMP: runnerTemp
   })
   for (const f of ['output', 'state', 'summary.md', 'env', 'path']) fs.writeFileSync(path.join(files, f), '')
   for (const [k, v] of Object.entries(opts.env ?? {})) {

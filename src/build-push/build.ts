@@ -6,6 +6,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import { authRefused, engineGet, type Docker } from '../common/docker.js'
+import { githubContext } from '../common/github.js'
 import { tail, ToolError, type RunResult } from '../common/exec.js'
 import { InputError } from '../common/inputs.js'
 import type { PrivateDir } from '../common/temp.js'
@@ -199,7 +200,7 @@ async function annotateBuildFailure(settings: Settings, result: RunResult): Prom
   const output = `${result.stdout}\n${result.stderr}`
   const dockerfile = await fs.readFile(settings.file, 'utf8').catch(() => '')
   const line = failedLine(output, dockerfile)
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const workspace = githubContext().workspace
   core.error(failureReason(output) ?? 'The image build failed', {
     title: 'docker build failed',
     file: path.relative(workspace, path.resolve(settings.file)).split(path.sep).join('/'),

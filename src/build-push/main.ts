@@ -3,6 +3,7 @@
 // signs) the matrix legs' index instead. The skeleton (common/stage.ts) writes the outputs and the summary,
 // on failure too, and removes the private folder.
 import * as core from '@actions/core'
+import { githubContext } from '../common/github.js'
 import type { OutputValue, Stage, Step } from '../common/stage.js'
 import type { Outcome } from './outcome.js'
 import { PrivateDir } from '../common/temp.js'
@@ -138,7 +139,6 @@ async function signPushed(s: Settings, identity: Identity, digest: string): Prom
   // GitHub's attestations name a workflow's identity: keyless bundles only (a key's would be refused)
   if (identity.kind === 'keyless' && s.signing.githubToken) {
     const { recordAttestations } = await import('./attest-api.js')
-    const { githubContext } = await import('../common/github.js')
     await core.group("Record the attestations in GitHub's attestations API", () =>
       recordAttestations(s.signing.githubToken, githubContext(), bundles)
     )

@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { githubContext, repositoryUrl, type GitHubContext } from '../common/github.js'
 import * as inputs from '../common/inputs.js'
 import { InputError, maskSecret } from '../common/inputs.js'
 import { formatSeedTag, isDigest } from '../common/tag.js'
@@ -167,12 +168,12 @@ export interface RunContext {
   now: Date
 }
 
-export function runContext(env = process.env): RunContext {
-  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+/** What the build takes from the run (common/github.ts reads it): the commit, the run number, the repository. */
+export function runContext(github: GitHubContext = githubContext()): RunContext {
   return {
-    sha: env.GITHUB_SHA,
-    runNumber: env.GITHUB_RUN_NUMBER,
-    repositoryUrl: env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : undefined,
+    sha: github.sha || undefined,
+    runNumber: github.runNumber || undefined,
+    repositoryUrl: repositoryUrl(github) || undefined,
     now: new Date()
   }
 }

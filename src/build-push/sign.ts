@@ -8,6 +8,7 @@ import * as core from '@actions/core'
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import { attachBundle, IN_TOTO_PAYLOAD, Predicate, statement } from '../common/attestations.js'
+import { githubContext } from '../common/github.js'
 import type { RegistryClient } from '../common/registry.js'
 import type { Signing } from './settings.js'
 import { RekorV2Witness } from './rekor-v2.js'
@@ -98,20 +99,19 @@ export function claimsOf(token: string): Record<string, string> {
 }
 
 /** The runner's variables in the shape of the token's claims, for key signing (no token). */
-function envClaims(env = process.env): Record<string, string> {
-  const e = (name: string): string => env[name] ?? ''
+function envClaims(run = githubContext()): Record<string, string> {
   return {
-    repository: e('GITHUB_REPOSITORY'),
-    ref: e('GITHUB_REF'),
-    sha: e('GITHUB_SHA'),
-    workflow_ref: e('GITHUB_WORKFLOW_REF'),
-    job_workflow_ref: e('GITHUB_WORKFLOW_REF'),
-    event_name: e('GITHUB_EVENT_NAME'),
-    repository_id: e('GITHUB_REPOSITORY_ID'),
-    repository_owner_id: e('GITHUB_REPOSITORY_OWNER_ID'),
-    runner_environment: e('RUNNER_ENVIRONMENT'),
-    run_id: e('GITHUB_RUN_ID'),
-    run_attempt: e('GITHUB_RUN_ATTEMPT')
+    repository: run.repository,
+    ref: run.ref,
+    sha: run.sha,
+    workflow_ref: run.workflowRef,
+    job_workflow_ref: run.workflowRef,
+    event_name: run.eventName,
+    repository_id: run.repositoryId,
+    repository_owner_id: run.repositoryOwnerId,
+    runner_environment: run.runnerEnvironment,
+    run_id: run.runId,
+    run_attempt: run.runAttempt
   }
 }
 
@@ -120,10 +120,7 @@ function envClaims(env = process.env): Record<string, string> {
  * the workflow (repository, path, ref) as external parameters, the commit as the resolved dependency, the
  * workflow file at its ref as the builder.
  */
-export function provenance(
-  claims: Record<string, string>,
-  server = process.env.GITHUB_SERVER_URL || 'https://github.com'
-): unknown {
+export function provenance(claims: Record<string, string>, server = githubContext().serverUrl): unknown {
   const workflowRef = claims.workflow_ref ?? ''
   const [workflowPath] = workflowRef.replace(`${claims.repository}/`, '').split('@')
   return {

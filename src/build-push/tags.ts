@@ -10,7 +10,7 @@
 // Every rule takes enable=true|false|{{is_default_branch}}, prefix= and suffix=. A rule that does not
 // apply to this event (semver on a branch push) gives nothing. Values may use {{branch}}, {{tag}},
 // {{sha}} and {{is_default_branch}}.
-import * as fs from 'node:fs'
+import { eventPayload, githubContext, type GitHubContext } from '../common/github.js'
 import { InputError } from '../common/inputs.js'
 import { checkTag } from '../common/validate.js'
 import { Inputs } from './constants.js'
@@ -22,20 +22,14 @@ export interface GitContext {
   defaultBranch: string
 }
 
-export function gitContext(env = process.env): GitContext {
-  let defaultBranch = ''
-  try {
-    if (env.GITHUB_EVENT_PATH)
-      defaultBranch =
-        JSON.parse(fs.readFileSync(env.GITHUB_EVENT_PATH, 'utf8'))?.repository?.default_branch ?? ''
-  } catch {
-    // no event payload (local runs): the default branch is taken as main
-  }
+/** The run's ref and commit, and the repository's default branch from the event (main without one: local runs). */
+export function gitContext(github: GitHubContext = githubContext(), payload = eventPayload()): GitContext {
+  const branch = (payload.repository as { default_branch?: unknown } | undefined)?.default_branch
   return {
-    ref: env.GITHUB_REF ?? '',
-    sha: env.GITHUB_SHA ?? '',
-    runNumber: env.GITHUB_RUN_NUMBER ?? '',
-    defaultBranch: defaultBranch || 'main'
+    ref: github.ref,
+    sha: github.sha,
+    runNumber: github.runNumber,
+    defaultBranch: typeof branch === 'string' && branch ? branch : 'main'
   }
 }
 

@@ -13,6 +13,10 @@ export interface GitHubContext {
   baseRef: string
   headRef: string
   repository: string
+  repositoryId: string
+  repositoryOwnerId: string
+  /** owner/name/.github/workflows/ci.yml@refs/heads/main */
+  workflowRef: string
   serverUrl: string
   apiUrl: string
   runId: string
@@ -20,11 +24,13 @@ export interface GitHubContext {
   runNumber: string
   job: string
   actor: string
+  /** github-hosted or self-hosted */
+  runnerEnvironment: string
   workspace: string
 }
 
 export function githubContext(env: NodeJS.ProcessEnv = process.env): GitHubContext {
-  const e = (name: string, fallback = '') => env[name] ?? fallback
+  const e = (name: string, fallback = '') => env[name] || fallback
   return {
     sha: e('GITHUB_SHA'),
     ref: e('GITHUB_REF'),
@@ -33,6 +39,9 @@ export function githubContext(env: NodeJS.ProcessEnv = process.env): GitHubConte
     baseRef: e('GITHUB_BASE_REF'),
     headRef: e('GITHUB_HEAD_REF'),
     repository: e('GITHUB_REPOSITORY'),
+    repositoryId: e('GITHUB_REPOSITORY_ID'),
+    repositoryOwnerId: e('GITHUB_REPOSITORY_OWNER_ID'),
+    workflowRef: e('GITHUB_WORKFLOW_REF'),
     serverUrl: e('GITHUB_SERVER_URL', 'https://github.com'),
     apiUrl: e('GITHUB_API_URL', 'https://api.github.com'),
     runId: e('GITHUB_RUN_ID'),
@@ -40,8 +49,19 @@ export function githubContext(env: NodeJS.ProcessEnv = process.env): GitHubConte
     runNumber: e('GITHUB_RUN_NUMBER'),
     job: e('GITHUB_JOB'),
     actor: e('GITHUB_ACTOR'),
+    runnerEnvironment: e('RUNNER_ENVIRONMENT'),
     workspace: e('GITHUB_WORKSPACE') || process.cwd()
   }
+}
+
+/** The URL of the run's repository (https://github.com/owner/name), or '' outside a run. */
+export function repositoryUrl(ctx: GitHubContext): string {
+  return ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : ''
+}
+
+/** The URL of the run itself, or '' outside a run. */
+export function runUrl(ctx: GitHubContext): string {
+  return ctx.repository && ctx.runId ? `${repositoryUrl(ctx)}/actions/runs/${ctx.runId}` : ''
 }
 
 /** The event's payload (GITHUB_EVENT_PATH), or {} when there is none or it cannot be read. */

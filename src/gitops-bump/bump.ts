@@ -5,6 +5,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import { unifiedDiff } from '../common/diff.js'
+import { githubContext, runUrl } from '../common/github.js'
 import { commitThroughApi } from './api-commit.js'
 import { InputError } from '../common/inputs.js'
 import type { PrivateDir } from '../common/temp.js'
@@ -245,7 +246,7 @@ async function commitAndPush(
 }
 
 function defaultMessage(settings: Settings, names: string[], results: TargetResult[]): string {
-  const env = process.env
+  const run = githubContext()
   const tag = settings.tag ?? asText(results[0]?.changes[0]?.after)
   const lines = [`chore: update ${[...new Set(names)].join(', ')} to ${tag}`, '']
   for (const r of results)
@@ -253,12 +254,8 @@ function defaultMessage(settings: Settings, names: string[], results: TargetResu
       lines.push(
         `- ${results.length > 1 ? `${r.target.file}: ` : ''}${c.path}: ${asText(c.before)} -> ${asText(c.after)}`
       )
-  if (env.GITHUB_REPOSITORY && env.GITHUB_SHA)
-    lines.push('', `Source: ${env.GITHUB_REPOSITORY}@${env.GITHUB_SHA}`)
-  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
-    lines.push(
-      `Run: ${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-    )
+  if (run.repository && run.sha) lines.push('', `Source: ${run.repository}@${run.sha}`)
+  if (runUrl(run)) lines.push(`Run: ${runUrl(run)}`)
   return lines.join('\n') + '\n'
 }
 

@@ -2,6 +2,7 @@ import { isDigest } from '../common/tag.js'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { githubContext } from '../common/github.js'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
@@ -123,8 +124,8 @@ export function parseSmokeTests(lines: string[]): SmokeTest[] {
  * Unique per step: run, attempt and job, and a random part, since the legs of a matrix share GITHUB_JOB
  * and may share one Docker host (self-hosted runners).
  */
-export function defaultClusterName(env = process.env, random = randomBytes(3).toString('hex')): string {
-  const parts = ['e2e', env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB].filter(Boolean) as string[]
+export function defaultClusterName(run = githubContext(), random = randomBytes(3).toString('hex')): string {
+  const parts = ['e2e', run.runId, run.runAttempt, run.job].filter(Boolean)
   const base = parts
     .join('-')
     .toLowerCase()
@@ -143,7 +144,7 @@ function chartName(chart: string): string {
 
 /** Every input, read and checked before anything is created (an InputError names the input). */
 export function getSettings(): Settings {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const workspace = githubContext().workspace
   const image = imageSettings()
   const deploy = deploySettings(workspace)
   const checks = checkSettings(deploy.release)

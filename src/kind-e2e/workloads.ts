@@ -2,6 +2,7 @@
 // wait, find the Service, smoke-test, the chart's own tests, the user's test command and, on failure,
 // diagnostics. main's phases see only this interface; unit tests give a fake.
 import { run } from '../common/exec.js'
+import { githubContext } from '../common/github.js'
 import { helmTestArgs, secondsLeft } from './args.js'
 import { deploy, type DeployValues } from './deploy.js'
 
@@ -77,7 +78,7 @@ export class KubeWorkloads implements Workloads {
   async testCommand(clusterName?: string): Promise<void> {
     const [program, ...args] = this.s.testCommand
     await run(program, args, {
-      cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
+      cwd: githubContext().workspace,
       env: { KUBECONFIG: this.k.kubeconfig, ...(clusterName ? { KIND_CLUSTER_NAME: clusterName } : {}) },
       label: `test-command ${program}`
     })

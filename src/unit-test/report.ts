@@ -3,6 +3,7 @@
 // summary itself kept under the 1 MiB GitHub accepts (common/summary.ts cuts and says so). Also the
 // `results` output, a JSON document for later steps, kept under GitHub's 1 MB per output.
 import * as core from '@actions/core'
+import { githubContext, repositoryUrl } from '../common/github.js'
 import * as summary from '../common/summary.js'
 import { ANNOTATIONS_PER_STEP } from './constants.js'
 import type { Problem, TestCase } from './junit.js'
@@ -116,9 +117,9 @@ export function annotate(
 function link(f: Failure): string {
   if (!f.file) return ''
   const where = `${f.file}${f.line ? `:${f.line}` : ''}`
-  const env = process.env
-  if (env.GITHUB_REPOSITORY && env.GITHUB_SHA) {
-    const url = `${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/blob/${env.GITHUB_SHA}/${f.file.split('/').map(encodeURIComponent).join('/')}${f.line ? `#L${f.line}` : ''}`
+  const run = githubContext()
+  if (run.repository && run.sha) {
+    const url = `${repositoryUrl(run)}/blob/${run.sha}/${f.file.split('/').map(encodeURIComponent).join('/')}${f.line ? `#L${f.line}` : ''}`
     return `<a href="${summary.escapeHtml(url)}">${summary.escapeHtml(where)}</a>`
   }
   return summary.code(where)

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { githubContext } from '../common/github.js'
 import * as inputs from '../common/inputs.js'
 import { InputError } from '../common/inputs.js'
 import { splitArgs } from '../common/argv.js'
@@ -58,7 +59,7 @@ export function parseShard(value: string): Shard | undefined {
 }
 
 export function getSettings(): Settings {
-  const workspace = path.resolve(process.env.GITHUB_WORKSPACE || process.cwd())
+  const workspace = path.resolve(githubContext().workspace)
   // Required in action.yml with a default of '.', so the runner always supplies it.
   const wd = inputs.required(Inputs.WorkingDirectory)
   const workingDirectory = path.resolve(workspace, wd)

@@ -129,7 +129,7 @@ describe('build-push: tags from git, metadata, target, switches', () => {
     expect(meta.imageId).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
 
-  test('latest only on the default branch: a feature branch pushes the seed tag alone', async () => {
+  test('latest only on the default branch: a feature branch pushes the run tag alone', async () => {
     const repository = `itg/${uniqueName('branch')}`
     const r = await runMain(
       'build-push',

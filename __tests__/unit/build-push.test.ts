@@ -240,14 +240,18 @@ describe('tag rules', () => {
   test('a pull request: pr-<number>', () => {
     expect(tagsFromRules(rules, ctx('refs/pull/42/merge'), seed)).toEqual(['pr-42', 'sha-3f1c2d4'])
   })
-  test('seed, prefixes and suffixes; bad rules name the input', () => {
+  test('the run tag, prefixes and suffixes; bad rules name the input', () => {
     expect(
       tagsFromRules(
-        ['type=seed', 'type=sha,prefix=', 'type=raw,value=edge,suffix=-amd64'],
+        ['type=version-sha-run', 'type=sha,prefix=', 'type=raw,value=edge,suffix=-amd64'],
         ctx('refs/heads/dev'),
         seed
       )
     ).toEqual(['v2.0.0-3f1c2d4-17', '3f1c2d4', 'edge-amd64'])
+    // type=seed: the rule's first name, kept as an alias
+    expect(tagsFromRules(['type=seed,suffix=-x'], ctx('refs/heads/dev'), seed)).toEqual([
+      'v2.0.0-3f1c2d4-17-x'
+    ])
     expect(() => tagsFromRules(['type=nope'], ctx('refs/heads/dev'), seed)).toThrow(
       /^Input 'tags' line 1 needs type=/
     )

@@ -278,7 +278,7 @@ describe('values edit', () => {
 describe('tag rules', () => {
   test('whatever the branch or git tag is called, every tag is a valid Docker tag, each once', () => {
     const RULES = [
-      'type=seed',
+      'type=version-sha-run',
       'type=ref,event=branch',
       'type=ref,event=tag',
       'type=semver,pattern={{version}}',
@@ -432,18 +432,18 @@ describe('summary diff', () => {
   })
 })
 
-describe('the seed tag', () => {
+describe('the run tag', () => {
   test('what build-push makes, gitops-bump reads back: version, the commit, the run', async () => {
-    const { formatSeedTag, isDowngrade, parseSeedTag } = await import('../../src/common/tag.js')
+    const { formatRunTag, isDowngrade, parseRunTag } = await import('../../src/common/tag.js')
     const version = fc.stringMatching(/^v?\d{1,3}\.\d{1,3}\.\d{1,3}(-rc\.\d)?$/)
     const sha = fc.stringMatching(/^[0-9a-f]{40}$/)
     const run = fc.integer({ min: 0, max: 10_000_000 })
     fc.assert(
       fc.property(version, sha, run, run, (v, s, a, b) => {
-        const tag = formatSeedTag({ version: v, sha7: s, run: a })
-        expect(parseSeedTag(tag)).toEqual({ version: v, sha7: s.slice(0, 7), run: a })
+        const tag = formatRunTag({ version: v, sha7: s, run: a })
+        expect(parseRunTag(tag)).toEqual({ version: v, sha7: s.slice(0, 7), run: a })
         // an earlier run of the same version is a downgrade, a later or equal one is not
-        expect(isDowngrade(tag, formatSeedTag({ version: v, sha7: s, run: b }))).toBe(b < a)
+        expect(isDowngrade(tag, formatRunTag({ version: v, sha7: s, run: b }))).toBe(b < a)
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 200) }
     )

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { githubContext, repositoryUrl, type GitHubContext } from '../common/github.js'
 import * as inputs from '../common/inputs.js'
 import { InputError, maskSecret } from '../common/inputs.js'
-import { formatSeedTag, isDigest } from '../common/tag.js'
+import { formatRunTag, isDigest } from '../common/tag.js'
 import { checkTag, parseImage } from '../common/validate.js'
 import { ATTESTATIONS, BUILDERS, CACHE_MODES, Defaults, Inputs, MODES, SIGN_MODES } from './constants.js'
 import { keyDetails } from './rekor-v2.js'
@@ -187,7 +187,7 @@ export function computeTag(version: string, ctx: RunContext): string {
       Inputs.Tag,
       `is needed when GITHUB_RUN_NUMBER is not a number (got '${ctx.runNumber ?? ''}')`
     )
-  return checkTag(Inputs.Version, formatSeedTag({ version, sha7: ctx.sha, run: Number(ctx.runNumber) }))
+  return checkTag(Inputs.Version, formatRunTag({ version, sha7: ctx.sha, run: Number(ctx.runNumber) }))
 }
 
 export function getSettings(ctx: RunContext = runContext()): Settings {
@@ -233,16 +233,16 @@ function readImage(): ReturnType<typeof parseImage> {
   return ref
 }
 
-/** Every tag, the main one first: from `tags` rules, else `tag` (or the seed's) and latest on the default branch. */
+/** Every tag, the main one first: from `tags` rules, else `tag` (or the run tag) and latest on the default branch. */
 function readTags(ctx: RunContext): string[] {
   const version = checkTag(Inputs.Version, inputs.str(Inputs.Version, Defaults[Inputs.Version]))
   const tagInput = inputs.str(Inputs.Tag)
-  const seed = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx))
+  const runTag = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx))
   const git = gitContext()
   const rules = inputs.lines(Inputs.Tags)
   const fromRules = rules.length
-    ? tagsFromRules(rules, git, seed)
-    : [seed(), ...(isDefaultBranch(git) ? ['latest'] : [])]
+    ? tagsFromRules(rules, git, runTag)
+    : [runTag(), ...(isDefaultBranch(git) ? ['latest'] : [])]
   const extra = inputs.list(Inputs.ExtraTags).map(t => checkTag(Inputs.ExtraTags, t))
   const tags = [...new Set([...fromRules, ...extra])]
   if (tags.length === 0)

@@ -1,6 +1,7 @@
 // Tags from git, one rule per line, in the spirit of docker/metadata-action's `tags:` (its rule types and
 // their documented behaviour are the reference; this is our own code):
-//   type=seed                          <version>-<sha7>-<run> (the default, the seed pipeline's scheme)
+//   type=version-sha-run               <version>-<sha7>-<run>, the run tag (the default without rules);
+//                                      type=seed is the same rule under its first name, kept as an alias
 //   type=semver,pattern={{version}}    on a pushed tag v1.2.3: 1.2.3; {{major}}.{{minor}}: 1.2; {{major}}: 1
 //                                      ({{raw}}: v1.2.3). A pre-release (1.3.0-rc.1) gets only the patterns
 //                                      that keep its pre-release part, so `1` and `1.2` never move to it.
@@ -69,13 +70,17 @@ function parseRule(line: string, i: number): Record<string, string> {
       )
     rule[part.slice(0, eq).trim()] = part.slice(eq + 1).trim()
   }
-  if (!['seed', 'semver', 'ref', 'sha', 'raw'].includes(rule.type ?? ''))
-    throw new InputError(Inputs.Tags, `line ${i + 1} needs type=seed, semver, ref, sha or raw, got '${line}'`)
+  if (rule.type === 'seed') rule.type = 'version-sha-run'
+  if (!['version-sha-run', 'semver', 'ref', 'sha', 'raw'].includes(rule.type ?? ''))
+    throw new InputError(
+      Inputs.Tags,
+      `line ${i + 1} needs type=version-sha-run, semver, ref, sha or raw, got '${line}'`
+    )
   return rule
 }
 
 /** The tags the rules give for this run, in order, each once. */
-export function tagsFromRules(lines: string[], ctx: GitContext, seed: () => string): string[] {
+export function tagsFromRules(lines: string[], ctx: GitContext, runTag: () => string): string[] {
   const out: string[] = []
   lines.forEach((line, i) => {
     const rule = parseRule(line, i)
@@ -88,8 +93,8 @@ export function tagsFromRules(lines: string[], ctx: GitContext, seed: () => stri
     if (enable === 'false') return
     const values: string[] = []
     switch (rule.type) {
-      case 'seed':
-        values.push(seed())
+      case 'version-sha-run':
+        values.push(runTag())
         break
       case 'semver': {
         const m = SEMVER.exec(tagOf(ctx) ?? '')

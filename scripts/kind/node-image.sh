@@ -14,7 +14,8 @@
 #          v1.12.1, pause 3.10.1 (and 3.10, kind's sandbox image), each a static binary in an image of
 #          its own (kube-proxy with iptables and conntrack from the base)
 # Both are cached in Docker's image store under a tag keyed by everything that goes into them (this
-# script, node/, the binaries' pinned modules), so a pin change builds anew and nothing else does.
+# script, node/, the binaries' pinned modules), so a pin change builds anew and nothing else does. On a
+# GitHub-hosted runner kind's own node image, pinned by digest in kind's source, is pulled instead.
 #   scripts/kind/node-image.sh          the image name (built if missing; progress on stderr)
 #   scripts/kind/node-image.sh --key    the tag it would have, without building
 set -euo pipefail
@@ -49,6 +50,18 @@ bins() { bash "$lab/build.sh" kube etcd coredns crictl; }
 if [ "${1:-}" = --key ]; then
   echo "$REPO:$K8S_VERSION-$( (cat "$0" "$here"/node/*; bins) | sha256sum | cut -c1-12)"
   exit 0
+fi
+# On a GitHub-hosted runner the node image kind's pinned release names by digest is pulled instead
+# (scripts/lib/prebuilt.mjs decides; elsewhere, and when the pull fails, it is built as below)
+choice=$(node "$here/../lib/prebuilt.mjs" kind-node "$kind_src" "$K8S_VERSION")
+if [ "${choice%% *}" = pull ]; then
+  ref=${choice#pull }
+  if docker image inspect "$ref" >/dev/null 2>&1 ||
+    { log "pulling $ref (kind's published node image)"; docker pull -q "$ref" >/dev/null; }; then
+    echo "$ref"
+    exit 0
+  fi
+  log "pulling $ref failed: building the node image from source instead"
 fi
 mapfile -t dirs < <(bins)
 KUBE=${dirs[0]} ETCD=${dirs[1]} COREDNS=${dirs[2]} CRICTL=${dirs[3]}

@@ -44,6 +44,10 @@ if [ "$(docker image inspect -f '{{index .Config.Labels "demo-actions.key"}}' "$
   exit 0
 fi
 
+# On a GitHub-hosted runner an image its pinned source names by digest is pulled instead of built
+# (scripts/lib/prebuilt.mjs); Argo CD's install.yaml names its image by tag only, so it is built there too
+choice=$(node "$here/../lib/prebuilt.mjs" argocd "$src")
+[ "${GITHUB_ACTIONS:-}" != true ] || log "Argo CD's images: ${choice}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/seed-images.XXXXXX")
 trap 'as_root rm -rf "$work"' EXIT
 started=$SECONDS

@@ -11,6 +11,10 @@ import { DEGRADED_SETTLE_MS, judge, type AppStatus } from '../../src/gitops-bump
 import { withStep } from './step.js'
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`
+// the phases' ::group:: and log lines are for the runner's log, not the test's
+const write = process.stdout.write
+beforeAll(() => (process.stdout.write = (() => true) as typeof write))
+afterAll(() => (process.stdout.write = write))
 const ok = (stdout = ''): RunResult => ({ exitCode: 0, stdout, stderr: '' })
 
 /** A docker that answers each call from `answer` and records it. */

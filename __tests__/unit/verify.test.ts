@@ -16,6 +16,10 @@ import type { VerifySettings } from '../../src/gitops-bump/verify-settings.js'
 const DIGEST = `sha256:${'ab'.repeat(32)}`
 const OTHER = `sha256:${'cd'.repeat(32)}`
 const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`
+// verifyImage's log lines are for the runner's log, not the test's
+const write = process.stdout.write
+beforeAll(() => (process.stdout.write = (() => true) as typeof write))
+afterAll(() => (process.stdout.write = write))
 
 function keys() {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })

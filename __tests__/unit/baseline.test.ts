@@ -230,7 +230,7 @@ describe('unit-test with a baseline, fake cache and GitHub', () => {
               ...real,
               baseline: {
                 ...real.baseline,
-                ctx: githubContext(process.env),
+                github: githubContext(process.env),
                 restore: async d => {
                   calls.push('restore')
                   if (!found) return undefined

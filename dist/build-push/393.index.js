@@ -98,10 +98,10 @@ async function octokit(token) {
 
 
 /** Records each bundle; how many GitHub took. Never fails the step. */
-async function recordAttestations(token, ctx, bundles) {
-    if (!token || !ctx.repository || !bundles.length)
+async function recordAttestations(token, github, bundles) {
+    if (!token || !github.repository || !bundles.length)
         return 0;
-    const [owner, repo] = ctx.repository.split('/');
+    const [owner, repo] = github.repository.split('/');
     let recorded = 0;
     try {
         const gh = await octokit(token);

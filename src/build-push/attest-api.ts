@@ -11,11 +11,11 @@ import type { MadeBundle } from './sign.js'
 /** Records each bundle; how many GitHub took. Never fails the step. */
 export async function recordAttestations(
   token: string,
-  ctx: GitHubContext,
+  github: GitHubContext,
   bundles: MadeBundle[]
 ): Promise<number> {
-  if (!token || !ctx.repository || !bundles.length) return 0
-  const [owner, repo] = ctx.repository.split('/')
+  if (!token || !github.repository || !bundles.length) return 0
+  const [owner, repo] = github.repository.split('/')
   let recorded = 0
   try {
     const gh = await octokit(token)

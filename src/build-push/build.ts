@@ -37,14 +37,14 @@ export interface Built {
 
 export async function buildWithBuildx(
   settings: Settings,
-  ctx: RunContext,
+  run: RunContext,
   engine: Engine,
   dir: PrivateDir
 ): Promise<Built> {
   const started = Date.now()
   const metadata = path.join(dir.path, 'metadata.json')
   const cache = chooseCache(settings, engine)
-  const args = buildxArgs(settings, ctx, metadata, cache, engine.can)
+  const args = buildxArgs(settings, run, metadata, cache, engine.can)
   // secrets go in before the context (the last argument); the values are files in the private folder
   args.splice(args.length - 1, 0, ...(await secretArgs(settings.secrets, dir)))
   // a secret-envs variable is given to buildx on purpose (the child-environment rules drop secrets)
@@ -79,7 +79,7 @@ export async function buildWithBuildx(
   return { digest, imageId, buildSeconds: (pushStarted - started) / 1000, pushSeconds, size: size.query() }
 }
 
-export async function buildClassic(settings: Settings, ctx: RunContext, engine: Engine): Promise<Built> {
+export async function buildClassic(settings: Settings, run: RunContext, engine: Engine): Promise<Built> {
   if (hasSecrets(settings.secrets))
     throw new InputError(
       Inputs.Secrets,
@@ -87,7 +87,7 @@ export async function buildClassic(settings: Settings, ctx: RunContext, engine: 
     )
   const started = Date.now()
   await core.group(`Build ${settings.refs.join(', ')} (classic builder)`, () =>
-    runBuild(settings, engine.docker, classicArgs(settings, ctx), { DOCKER_BUILDKIT: '0' })
+    runBuild(settings, engine.docker, classicArgs(settings, run), { DOCKER_BUILDKIT: '0' })
   )
   const built = (Date.now() - started) / 1000
   if (!settings.push) return { digest: '', imageId: '', buildSeconds: built, pushSeconds: 0 }

@@ -16,7 +16,7 @@ import { signingIdentity, type Identity, type Signed } from './sign.js'
 
 export interface Deps {
   priv: PrivateDir
-  ctx: RunContext
+  run: RunContext
   /** The step's docker config, builder and logins. */
   connect(s: Settings, priv: PrivateDir): Promise<Engine>
   /** Signs and attests the pushed digest in every repository it went to. */
@@ -36,8 +36,8 @@ export const buildPush: Stage<Settings, Deps, Outcome> = {
     const engine = (o.engine = await d.connect(s, d.priv))
     const built = (o.built =
       engine.builder === 'buildx'
-        ? await buildWithBuildx(s, d.ctx, engine, d.priv)
-        : await buildClassic(s, d.ctx, engine))
+        ? await buildWithBuildx(s, d.run, engine, d.priv)
+        : await buildClassic(s, d.run, engine))
     checkPushed(s, built)
     if (identity && built.digest) o.signed = await d.sign(s, identity, built.digest)
     o.extra = { imageId: built.imageId }
@@ -55,7 +55,7 @@ export const buildPush: Stage<Settings, Deps, Outcome> = {
 export async function makeDeps(_: Settings, step: Step): Promise<Deps> {
   return {
     priv: await PrivateDir.create('build-push', dir => step.save(State.PrivateDir, dir)),
-    ctx: runContext(),
+    run: runContext(),
     connect,
     sign: signPushed,
     merge: mergeLegs

@@ -179,20 +179,20 @@ export function runContext(github: GitHubContext = githubContext()): RunContext 
 }
 
 /** `<version>-<first 7 hex of the commit>-<run number>`, e.g. v2.0.0-3f1c2d4-17. */
-export function computeTag(version: string, ctx: RunContext): string {
-  if (!ctx.sha || !/^[0-9a-f]{7,}$/i.test(ctx.sha))
-    throw new InputError(Inputs.Tag, `is needed when GITHUB_SHA is not a commit sha (got '${ctx.sha ?? ''}')`)
-  if (!ctx.runNumber || !/^\d+$/.test(ctx.runNumber))
+export function computeTag(version: string, run: RunContext): string {
+  if (!run.sha || !/^[0-9a-f]{7,}$/i.test(run.sha))
+    throw new InputError(Inputs.Tag, `is needed when GITHUB_SHA is not a commit sha (got '${run.sha ?? ''}')`)
+  if (!run.runNumber || !/^\d+$/.test(run.runNumber))
     throw new InputError(
       Inputs.Tag,
-      `is needed when GITHUB_RUN_NUMBER is not a number (got '${ctx.runNumber ?? ''}')`
+      `is needed when GITHUB_RUN_NUMBER is not a number (got '${run.runNumber ?? ''}')`
     )
-  return checkTag(Inputs.Version, formatRunTag({ version, sha7: ctx.sha, run: Number(ctx.runNumber) }))
+  return checkTag(Inputs.Version, formatRunTag({ version, sha7: run.sha, run: Number(run.runNumber) }))
 }
 
-export function getSettings(ctx: RunContext = runContext()): Settings {
+export function getSettings(run: RunContext = runContext()): Settings {
   const image = readImage()
-  const tags = readTags(ctx)
+  const tags = readTags(run)
   const mode = inputs.oneOf(Inputs.Mode, MODES, Defaults[Inputs.Mode])
   const images = readImages(mode)
   const digests = readDigests(mode)
@@ -234,10 +234,10 @@ function readImage(): ReturnType<typeof parseImage> {
 }
 
 /** Every tag, the main one first: from `tags` rules, else `tag` (or the run tag) and latest on the default branch. */
-function readTags(ctx: RunContext): string[] {
+function readTags(run: RunContext): string[] {
   const version = checkTag(Inputs.Version, inputs.str(Inputs.Version, Defaults[Inputs.Version]))
   const tagInput = inputs.str(Inputs.Tag)
-  const runTag = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, ctx))
+  const runTag = () => (tagInput ? checkTag(Inputs.Tag, tagInput) : computeTag(version, run))
   const git = gitContext()
   const rules = inputs.lines(Inputs.Tags)
   const fromRules = rules.length
@@ -405,14 +405,14 @@ function checkName(input: string, value: string): string {
 }
 
 /** OCI labels first, the user's after, so the user's win on conflict. */
-export function imageLabels(settings: Settings, ctx: RunContext): [string, string][] {
+export function imageLabels(settings: Settings, run: RunContext): [string, string][] {
   const oci: [string, string][] = [
     ['org.opencontainers.image.title', settings.image.split('/').pop()!],
     ['org.opencontainers.image.version', settings.tag],
-    ['org.opencontainers.image.created', ctx.now.toISOString()]
+    ['org.opencontainers.image.created', run.now.toISOString()]
   ]
-  if (ctx.repositoryUrl) oci.push(['org.opencontainers.image.source', ctx.repositoryUrl])
-  if (ctx.sha) oci.push(['org.opencontainers.image.revision', ctx.sha])
+  if (run.repositoryUrl) oci.push(['org.opencontainers.image.source', run.repositoryUrl])
+  if (run.sha) oci.push(['org.opencontainers.image.revision', run.sha])
   const user = new Map(settings.labels)
   return [...oci.filter(([k]) => !user.has(k)), ...settings.labels]
 }
@@ -465,7 +465,7 @@ export function cacheEnv(
 /** The arguments of `buildx build` (run as the plugin itself or as `docker buildx`; a pure function). */
 export function buildxArgs(
   settings: Settings,
-  ctx: RunContext,
+  run: RunContext,
   metadataFile: string,
   cache: CacheBackend,
   /** What the builder can do (builder.ts); buildx's docker driver may do neither. */
@@ -478,7 +478,7 @@ export function buildxArgs(
   const args = ['build', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
-  for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
+  for (const [k, v] of imageLabels(settings, run)) args.push('--label', `${k}=${v}`)
   if (settings.platforms.length) args.push('--platform', settings.platforms.join(','))
   if (cache === 'gha') {
     args.push('--cache-from', `type=gha,scope=${settings.image}`)
@@ -521,12 +521,12 @@ export function buildxArgs(
 }
 
 /** The arguments of the classic `docker build`. */
-export function classicArgs(settings: Settings, ctx: RunContext): string[] {
+export function classicArgs(settings: Settings, run: RunContext): string[] {
   // --force-rm: the classic builder keeps the container of a failed RUN otherwise (left on the machine)
   const args = ['build', '--force-rm', `--file=${settings.file}`]
   for (const ref of settings.refs) args.push('--tag', ref)
   for (const [k, v] of buildArgs(settings)) args.push('--build-arg', `${k}=${v}`)
-  for (const [k, v] of imageLabels(settings, ctx)) args.push('--label', `${k}=${v}`)
+  for (const [k, v] of imageLabels(settings, run)) args.push('--label', `${k}=${v}`)
   if (settings.target) args.push(`--target=${settings.target}`)
   if (settings.noCache) args.push('--no-cache')
   if (settings.pull) args.push('--pull')

@@ -36,27 +36,27 @@ export function gitContext(github: GitHubContext = githubContext(), payload = ev
 
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/
 
-function branchOf(ctx: GitContext): string | undefined {
-  return ctx.ref.startsWith('refs/heads/') ? ctx.ref.slice('refs/heads/'.length) : undefined
+function branchOf(git: GitContext): string | undefined {
+  return git.ref.startsWith('refs/heads/') ? git.ref.slice('refs/heads/'.length) : undefined
 }
-function tagOf(ctx: GitContext): string | undefined {
-  return ctx.ref.startsWith('refs/tags/') ? ctx.ref.slice('refs/tags/'.length) : undefined
+function tagOf(git: GitContext): string | undefined {
+  return git.ref.startsWith('refs/tags/') ? git.ref.slice('refs/tags/'.length) : undefined
 }
 /** Docker tags allow [A-Za-z0-9_.-]: anything else (a '/' in feature/x) becomes '-'. */
 function sanitize(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '')
 }
 
-export function isDefaultBranch(ctx: GitContext): boolean {
-  return branchOf(ctx) === ctx.defaultBranch
+export function isDefaultBranch(git: GitContext): boolean {
+  return branchOf(git) === git.defaultBranch
 }
 
-function expand(value: string, ctx: GitContext): string {
+function expand(value: string, git: GitContext): string {
   return value
-    .replace(/\{\{\s*is_default_branch\s*\}\}/g, String(isDefaultBranch(ctx)))
-    .replace(/\{\{\s*branch\s*\}\}/g, sanitize(branchOf(ctx) ?? ''))
-    .replace(/\{\{\s*tag\s*\}\}/g, sanitize(tagOf(ctx) ?? ''))
-    .replace(/\{\{\s*sha\s*\}\}/g, ctx.sha.slice(0, 7))
+    .replace(/\{\{\s*is_default_branch\s*\}\}/g, String(isDefaultBranch(git)))
+    .replace(/\{\{\s*branch\s*\}\}/g, sanitize(branchOf(git) ?? ''))
+    .replace(/\{\{\s*tag\s*\}\}/g, sanitize(tagOf(git) ?? ''))
+    .replace(/\{\{\s*sha\s*\}\}/g, git.sha.slice(0, 7))
 }
 
 function parseRule(line: string, i: number): Record<string, string> {
@@ -80,11 +80,11 @@ function parseRule(line: string, i: number): Record<string, string> {
 }
 
 /** The tags the rules give for this run, in order, each once. */
-export function tagsFromRules(lines: string[], ctx: GitContext, runTag: () => string): string[] {
+export function tagsFromRules(lines: string[], git: GitContext, runTag: () => string): string[] {
   const out: string[] = []
   lines.forEach((line, i) => {
     const rule = parseRule(line, i)
-    const enable = expand(rule.enable ?? 'true', ctx)
+    const enable = expand(rule.enable ?? 'true', git)
     if (enable !== 'true' && enable !== 'false')
       throw new InputError(
         Inputs.Tags,
@@ -97,7 +97,7 @@ export function tagsFromRules(lines: string[], ctx: GitContext, runTag: () => st
         values.push(runTag())
         break
       case 'semver': {
-        const m = SEMVER.exec(tagOf(ctx) ?? '')
+        const m = SEMVER.exec(tagOf(git) ?? '')
         if (!m) break
         const [, major, minor, patch, pre] = m
         const pattern = rule.pattern ?? '{{version}}'
@@ -105,7 +105,7 @@ export function tagsFromRules(lines: string[], ctx: GitContext, runTag: () => st
         if (pre && !/\{\{\s*(version|raw)\s*\}\}/.test(pattern)) break
         values.push(
           pattern
-            .replace(/\{\{\s*raw\s*\}\}/g, tagOf(ctx)!)
+            .replace(/\{\{\s*raw\s*\}\}/g, tagOf(git)!)
             .replace(/\{\{\s*version\s*\}\}/g, `${major}.${minor}.${patch}${pre ? `-${pre}` : ''}`)
             .replace(/\{\{\s*major\s*\}\}/g, major)
             .replace(/\{\{\s*minor\s*\}\}/g, minor)
@@ -115,23 +115,23 @@ export function tagsFromRules(lines: string[], ctx: GitContext, runTag: () => st
       }
       case 'ref': {
         const event = rule.event ?? 'branch'
-        const pr = /^refs\/pull\/(\d+)\//.exec(ctx.ref)
-        if (event === 'branch' && branchOf(ctx)) values.push(sanitize(branchOf(ctx)!))
-        else if (event === 'tag' && tagOf(ctx)) values.push(sanitize(tagOf(ctx)!))
+        const pr = /^refs\/pull\/(\d+)\//.exec(git.ref)
+        if (event === 'branch' && branchOf(git)) values.push(sanitize(branchOf(git)!))
+        else if (event === 'tag' && tagOf(git)) values.push(sanitize(tagOf(git)!))
         else if (event === 'pr' && pr) values.push(`pr-${pr[1]}`)
         else if (!['branch', 'tag', 'pr'].includes(event))
           throw new InputError(Inputs.Tags, `line ${i + 1}: event must be branch, tag or pr, got '${event}'`)
         break
       }
       case 'sha':
-        if (!/^[0-9a-f]{7,}$/i.test(ctx.sha)) break
+        if (!/^[0-9a-f]{7,}$/i.test(git.sha)) break
         values.push(
-          `${rule.prefix ?? 'sha-'}${rule.format === 'long' ? ctx.sha : ctx.sha.slice(0, 7)}`.toLowerCase()
+          `${rule.prefix ?? 'sha-'}${rule.format === 'long' ? git.sha : git.sha.slice(0, 7)}`.toLowerCase()
         )
         break
       case 'raw':
         if (!rule.value) throw new InputError(Inputs.Tags, `line ${i + 1}: type=raw needs value=`)
-        values.push(expand(rule.value, ctx))
+        values.push(expand(rule.value, git))
         break
     }
     for (const v of values) {

@@ -55,13 +55,13 @@ export function githubContext(env: NodeJS.ProcessEnv = process.env): GitHubConte
 }
 
 /** The URL of the run's repository (https://github.com/owner/name), or '' outside a run. */
-export function repositoryUrl(ctx: GitHubContext): string {
-  return ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : ''
+export function repositoryUrl(github: GitHubContext): string {
+  return github.repository ? `${github.serverUrl}/${github.repository}` : ''
 }
 
 /** The URL of the run itself, or '' outside a run. */
-export function runUrl(ctx: GitHubContext): string {
-  return ctx.repository && ctx.runId ? `${repositoryUrl(ctx)}/actions/runs/${ctx.runId}` : ''
+export function runUrl(github: GitHubContext): string {
+  return github.repository && github.runId ? `${repositoryUrl(github)}/actions/runs/${github.runId}` : ''
 }
 
 /** The event's payload (GITHUB_EVENT_PATH), or {} when there is none or it cannot be read. */
@@ -76,14 +76,14 @@ export function eventPayload(env: NodeJS.ProcessEnv = process.env): Record<strin
 
 /** The pull request of a pull_request(_target) run: its number, and whether its head is another repository. */
 export function pullRequestOf(
-  ctx: GitHubContext,
+  github: GitHubContext,
   payload = eventPayload()
 ): { number: number; fromFork: boolean } | undefined {
   const pr = payload.pull_request as
     | { number?: number; head?: { repo?: { full_name?: string } }; base?: { repo?: { full_name?: string } } }
     | undefined
-  const number = pr?.number ?? Number(/^refs\/pull\/(\d+)\//.exec(ctx.ref)?.[1] ?? NaN)
-  if (!ctx.eventName.startsWith('pull_request') || !Number.isSafeInteger(number)) return undefined
+  const number = pr?.number ?? Number(/^refs\/pull\/(\d+)\//.exec(github.ref)?.[1] ?? NaN)
+  if (!github.eventName.startsWith('pull_request') || !Number.isSafeInteger(number)) return undefined
   const head = pr?.head?.repo?.full_name
-  return { number, fromFork: !!head && head !== (pr?.base?.repo?.full_name ?? ctx.repository) }
+  return { number, fromFork: !!head && head !== (pr?.base?.repo?.full_name ?? github.repository) }
 }

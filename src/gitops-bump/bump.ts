@@ -61,21 +61,21 @@ interface Pending {
   renderedBefore: Promise<string>
 }
 
-export async function bumpOnce(ctx: BumpContext, attempt: number): Promise<Attempt> {
-  const { results, pending } = await editAll(ctx)
-  if (pending.length === 0) return { changed: false, commit: await ctx.repo.head(), results }
-  const rendered = await validateAll(ctx, pending, attempt)
+export async function bumpOnce(bump: BumpContext, attempt: number): Promise<Attempt> {
+  const { results, pending } = await editAll(bump)
+  if (pending.length === 0) return { changed: false, commit: await bump.repo.head(), results }
+  const rendered = await validateAll(bump, pending, attempt)
   // After this point a summary that cannot be made never fails the step.
   const diffs = () => manifestDiffs(pending, rendered)
-  if (ctx.settings.dryRun) {
+  if (bump.settings.dryRun) {
     core.notice(
       `dry-run: ${pending.map(p => p.result.target.file).join(', ')} would change; nothing committed`
     )
     await diffs()
-    return { changed: true, commit: await ctx.repo.head(), results }
+    return { changed: true, commit: await bump.repo.head(), results }
   }
   const { commit, message } = await commitAndPush(
-    ctx,
+    bump,
     pending.map(p => p.result),
     attempt
   )
@@ -84,11 +84,11 @@ export async function bumpOnce(ctx: BumpContext, attempt: number): Promise<Attem
 }
 
 /** Reads and edits every target at the fetched tip; a downgrade or an edit that changes nothing is not pending. */
-async function editAll(ctx: BumpContext): Promise<{ results: TargetResult[]; pending: Pending[] }> {
-  const { settings, repo } = ctx
+async function editAll(bump: BumpContext): Promise<{ results: TargetResult[]; pending: Pending[] }> {
+  const { settings, repo } = bump
   const results: TargetResult[] = []
   const pending: Pending[] = []
-  for (const t of ctx.targets) {
+  for (const t of bump.targets) {
     const bytes = await fs.readFile(path.join(repo.dir, t.file)).catch(() => {
       throw new InputError(
         settings.targetsInput,
@@ -127,9 +127,9 @@ async function editAll(ctx: BumpContext): Promise<{ results: TargetResult[]; pen
  * what each rendered. After a lost race, a target whose inputs are what was validated before is not
  * validated again: the edit gives the same text, so the same result.
  */
-async function validateAll(ctx: BumpContext, pending: Pending[], attempt: number): Promise<string[]> {
-  const { repo, priv } = ctx
-  const { keys, reused } = await reusable(ctx, pending)
+async function validateAll(bump: BumpContext, pending: Pending[], attempt: number): Promise<string[]> {
+  const { repo, priv } = bump
+  const { keys, reused } = await reusable(bump, pending)
   // The render before the edit is only for the summary's diff: a target that did not render before does
   // not stop the bump. Kustomize renders the folder itself, so it goes before the new text is written;
   // Helm renders a copy of the old values later, while the commit is pushed (the cores are free then).
@@ -152,7 +152,7 @@ async function validateAll(ctx: BumpContext, pending: Pending[], attempt: number
           reused[i] ? Promise.resolve(reused[i]!.rendered) : p.result.target.validate(repo.dir)
         )
       )
-      if (ctx.settings.validate && fresh.length) core.info(`validated: ${fresh.join(', ')}`)
+      if (bump.settings.validate && fresh.length) core.info(`validated: ${fresh.join(', ')}`)
       if (fresh.length < pending.length)
         core.info(
           'targets whose chart and values are as validated in the last attempt were not validated again'
@@ -163,7 +163,7 @@ async function validateAll(ctx: BumpContext, pending: Pending[], attempt: number
   for (const [i, p] of pending.entries()) {
     if (!reused[i] && p.result.target.kind === 'helm')
       p.renderedBefore = p.result.target.renderBefore(repo.dir, p.before, priv, attempt).catch(() => '')
-    ctx.cache.set(p.result.target, {
+    bump.cache.set(p.result.target, {
       key: keys[i],
       after: p.after,
       rendered: rendered[i],
@@ -178,17 +178,17 @@ async function validateAll(ctx: BumpContext, pending: Pending[], attempt: number
  * kustomization may read anything, so the whole tree); and the earlier validation that still holds.
  */
 async function reusable(
-  ctx: BumpContext,
+  bump: BumpContext,
   pending: Pending[]
 ): Promise<{ keys: string[]; reused: (Validated | undefined)[] }> {
   const keys = await Promise.all(
     pending.map(async p => {
       const t = p.result.target
-      return (await ctx.repo.ids(t.kind === 'helm' ? [t.dir, t.file] : ['.'])).join(' ')
+      return (await bump.repo.ids(t.kind === 'helm' ? [t.dir, t.file] : ['.'])).join(' ')
     })
   )
   const reused = pending.map((p, i) => {
-    const c = ctx.cache.get(p.result.target)
+    const c = bump.cache.get(p.result.target)
     return c && keys[i] && c.key === keys[i] && c.after === p.after ? c : undefined
   })
   return { keys, reused }
@@ -212,14 +212,14 @@ async function manifestDiffs(pending: Pending[], rendered: string[]): Promise<vo
  * also descends from its tip. A push rejected because the branch moved is a RaceError (git.ts).
  */
 async function commitAndPush(
-  ctx: BumpContext,
+  bump: BumpContext,
   changed: TargetResult[],
   attempt: number
 ): Promise<{ commit: string; message: string }> {
-  const { settings, repo, priv } = ctx
+  const { settings, repo, priv } = bump
   const message = settings.commitMessage
     ? settings.commitMessage + '\n'
-    : defaultMessage(settings, ctx.names, changed)
+    : defaultMessage(settings, bump.names, changed)
   const messageFile = path.join(priv.path, 'commit-message')
   await fs.writeFile(messageFile, message)
   const files = changed.map(r => r.target.file)

@@ -24,12 +24,12 @@ export function suiteOf(
 }
 
 /** The key this run saves under, and the prefixes it restores from (newest first). */
-export function cacheKeys(suite: string, ctx: GitHubContext): { save: string; restore: string[] } {
-  const pr = ctx.eventName.startsWith('pull_request')
-  const branch = (pr ? ctx.headRef || ctx.refName : ctx.refName) || 'detached'
-  const from = pr ? ctx.baseRef : branch
+export function cacheKeys(suite: string, github: GitHubContext): { save: string; restore: string[] } {
+  const pr = github.eventName.startsWith('pull_request')
+  const branch = (pr ? github.headRef || github.refName : github.refName) || 'detached'
+  const from = pr ? github.baseRef : branch
   return {
-    save: `${PREFIX}-${suite}-${branch}-${ctx.sha}-${ctx.runId}-${ctx.runAttempt}`,
+    save: `${PREFIX}-${suite}-${branch}-${github.sha}-${github.runId}-${github.runAttempt}`,
     restore: [`${PREFIX}-${suite}-${from}-`]
   }
 }

@@ -10,19 +10,19 @@ export const marker = (job: string, suite: string) => `<!-- demo-actions/unit-te
 /** Creates or updates the job's comment; what happened, in words. */
 export async function commentOnPullRequest(
   token: string,
-  ctx: GitHubContext,
+  github: GitHubContext,
   pr: { number: number; fromFork: boolean },
   body: string,
   mark: string
 ): Promise<string> {
-  if (pr.fromFork || ctx.actor === 'dependabot[bot]') {
+  if (pr.fromFork || github.actor === 'dependabot[bot]') {
     const who = pr.fromFork ? 'a pull request from a fork' : "Dependabot's pull request"
     core.notice(
       `No pull request comment: the token of ${who} cannot write to it; the job summary has the comparison`
     )
     return 'skipped'
   }
-  const [owner, repo] = ctx.repository.split('/')
+  const [owner, repo] = github.repository.split('/')
   const text = `${mark}\n${body}`
   try {
     const gh = await octokit(token)

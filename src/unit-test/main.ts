@@ -60,7 +60,7 @@ export function makeDeps(_: Settings, step: Step): Promise<Deps> {
     exec: runTool,
     now: Date.now,
     baseline: {
-      ctx: githubContext(),
+      github: githubContext(),
       restore: (dir, keys) => import('./baseline-store.js').then(m => m.restore(dir, keys)),
       save: (dir, key) => import('./baseline-store.js').then(m => m.save(dir, key)),
       comment: (...a) => import('./comment.js').then(m => m.commentOnPullRequest(...a))

@@ -22,12 +22,12 @@ import { State } from './constants.js'
 import type { Settings } from './settings.js'
 
 export interface BaselineDeps {
-  ctx: GitHubContext
+  github: GitHubContext
   restore(dir: string, keys: { save: string; restore: string[] }): Promise<string | undefined>
   save(dir: string, key: string): Promise<boolean>
   comment(
     token: string,
-    ctx: GitHubContext,
+    github: GitHubContext,
     pr: { number: number; fromFork: boolean },
     body: string,
     mark: string
@@ -53,8 +53,8 @@ export async function withBaseline(
   privDir: string,
   step: Step
 ): Promise<Regressions> {
-  const suite = suiteOf(s, d.ctx.job)
-  const keys = cacheKeys(suite, d.ctx)
+  const suite = suiteOf(s, d.github.job)
+  const keys = cacheKeys(suite, d.github)
   const dir = s.baseline.kind === 'cache' ? cacheDir(suite) : privDir
   if (s.baseline.kind === 'cache') {
     step.save(State.BaselineDir, dir)
@@ -76,7 +76,7 @@ export async function withBaseline(
         return undefined
       })
   }
-  const record = makeRecord(cases, previous, s.history, { commit: d.ctx.sha, ref: d.ctx.ref })
+  const record = makeRecord(cases, previous, s.history, { commit: d.github.sha, ref: d.github.ref })
   await writeRecord(file, record)
   if (s.baseline.kind === 'cache')
     await step.phase('Save this run’s baseline to the Actions cache', () => d.save(dir, keys.save))
@@ -89,14 +89,14 @@ export async function withBaseline(
 
 /** The comparison on the pull request (comment: true), when this run is one. */
 export async function commentPhase(s: Settings, d: BaselineDeps, body: string, step: Step): Promise<void> {
-  const pr = pullRequestOf(d.ctx)
+  const pr = pullRequestOf(d.github)
   if (!s.comment) return
   if (!pr) {
     core.info('comment: true, but this run is not for a pull request: no comment')
     return
   }
   const result = await step.phase(`Comment on pull request #${pr.number}`, () =>
-    d.comment(s.token, d.ctx, pr, body, marker(d.ctx.job, suiteOf(s, d.ctx.job)))
+    d.comment(s.token, d.github, pr, body, marker(d.github.job, suiteOf(s, d.github.job)))
   )
   core.info(`Pull request comment: ${result}`)
 }

@@ -112,8 +112,8 @@ export class ArgoClient {
   private readonly pacer = new Pacer(REQUEST_BURST, REQUEST_GAP_MS)
   requests = 0
 
-  constructor(private readonly s: ArgoSettings) {
-    this.http = new HttpsClient({ ca: s.ca ? [s.ca] : [], timeoutMs: REQUEST_MS })
+  constructor(private readonly settings: ArgoSettings) {
+    this.http = new HttpsClient({ ca: settings.ca ? [settings.ca] : [], timeoutMs: REQUEST_MS })
   }
 
   /** GET an application (with `refresh`, Argo CD looks at the repository now instead of at its next poll). */
@@ -137,7 +137,7 @@ export class ArgoClient {
       }
     } catch {
       throw new Error(
-        `Argo CD (${this.s.server.host}) about ${appLabel(app)}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`
+        `Argo CD (${this.settings.server.host}) about ${appLabel(app)}: the answer is not JSON (HTTP ${r.status}): ${r.text.slice(0, 200)}`
       )
     }
     return { status: r.status, body, autoSync, text: r.text }
@@ -229,7 +229,7 @@ export class ArgoClient {
     if (wait > 0) await new Promise(r => setTimeout(r, wait))
     this.requests++
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.s.token}`,
+      authorization: `Bearer ${this.settings.token}`,
       accept: 'application/json',
       ...(body ? { 'content-type': 'application/json' } : {})
     }
@@ -246,7 +246,7 @@ export class ArgoClient {
   }
 
   private base(): string {
-    const u = this.s.server.href
+    const u = this.settings.server.href
     return u.endsWith('/') ? u : `${u}/`
   }
 
@@ -255,10 +255,10 @@ export class ArgoClient {
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
       return new InputError(
         Inputs.ArgocdCa,
-        `does not verify ${this.s.server.host}'s certificate (${code}): give the PEM of the CA that signed it (TLS is always verified)`
+        `does not verify ${this.settings.server.host}'s certificate (${code}): give the PEM of the CA that signed it (TLS is always verified)`
       )
     return new Error(
-      `Argo CD at ${this.s.server.host} cannot be reached: ${err.message} (asking about ${appLabel(app)})`
+      `Argo CD at ${this.settings.server.host} cannot be reached: ${err.message} (asking about ${appLabel(app)})`
     )
   }
 }
@@ -343,19 +343,19 @@ class DeployWait {
 
   constructor(
     private readonly client: ArgoClient,
-    private readonly s: ArgoSettings,
+    private readonly settings: ArgoSettings,
     private readonly commit: string,
     private readonly pushedAt: number,
     private readonly contains: (revision: string) => Promise<boolean>
   ) {
-    this.deadline = Date.now() + s.timeoutMs
-    this.refreshing = s.refresh !== 'none'
+    this.deadline = Date.now() + settings.timeoutMs
+    this.refreshing = settings.refresh !== 'none'
   }
 
   /** Asks Argo CD to look at the repository now; a 403 (a token that may read but not refresh) ends the asking. */
   async refresh(app: ArgoApp): Promise<{ status: number; body: AppStatus; autoSync: boolean }> {
     if (!this.refreshing) return this.client.application(app)
-    const r = await this.client.application(app, this.s.refresh)
+    const r = await this.client.application(app, this.settings.refresh)
     if (r.status === 403) {
       this.refreshing = false
       core.warning(
@@ -383,7 +383,7 @@ class DeployWait {
     const st = r.body
     this.atCommit.set(app, await revisionContains(st, this.commit, this.contains))
     this.last.set(app, st)
-    if (this.s.sync && !r.autoSync && !this.synced.has(app)) await this.sync(app)
+    if (this.settings.sync && !r.autoSync && !this.synced.has(app)) await this.sync(app)
     const verdict = await judge(st, this.commit, this.contains)
     // synced, but no comparison since: Argo CD is asked for one (a rollout's own events bring one soon;
     // a sync that changed nothing Argo CD watches would otherwise wait for its poll)
@@ -433,7 +433,7 @@ class DeployWait {
   timedOut(app: ArgoApp): AppResult {
     const last = this.last.get(app) ?? {}
     const hint =
-      this.autoSync.get(app) === false && !this.s.sync
+      this.autoSync.get(app) === false && !this.settings.sync
         ? `; its automated sync is off, so nothing syncs it: set argocd-sync: true to sync it from the step (its token needs 'applications, sync')`
         : ''
     return {
@@ -441,7 +441,7 @@ class DeployWait {
       health: last.health?.status ?? 'Unknown',
       sync: last.sync?.status ?? 'Unknown',
       revision: revisionOf(last),
-      problem: `not deployed within argocd-timeout (${this.s.timeoutMs / 1000} s) of commit ${this.commit}; Argo CD last said: ${describeStatus(last)}${hint}`
+      problem: `not deployed within argocd-timeout (${this.settings.timeoutMs / 1000} s) of commit ${this.commit}; Argo CD last said: ${describeStatus(last)}${hint}`
     }
   }
 }

@@ -59,7 +59,7 @@ export async function makeDeps(settings: Settings, step: Step): Promise<Deps> {
 
 /** Argo CD's client (and Node's https) loads only when the step waits for Argo CD: start-up stays small. */
 async function argoFor(settings: Settings, priv: PrivateDir): Promise<Argo> {
-  const mod = await import('./deploy.js')
+  const mod = await import('./argocd-confirm.js')
   const client = new mod.ArgoClient(settings.argocd!)
   return {
     check: s => {

@@ -47,7 +47,7 @@ export class StepKindCluster implements Cluster {
     private readonly kindPath: string,
     private readonly docker: Tool,
     private readonly dockerEnv: Record<string, string>,
-    private readonly s: Settings,
+    private readonly settings: Settings,
     private readonly priv: PrivateDir
   ) {}
 
@@ -60,7 +60,7 @@ export class StepKindCluster implements Cluster {
   }
 
   async provision(step: Step): Promise<void> {
-    const { s } = this
+    const { settings: s } = this
     await checkDocker(this.docker)
     // A cluster that already exists is never this step's to delete. A free name is marked 'pending'
     // before kind starts, so post deletes a half-made cluster if main dies while creating it.
@@ -87,8 +87,8 @@ export class StepKindCluster implements Cluster {
   }
 
   async load(images: ToLoad[]): Promise<void> {
-    if (this.s.imageSource !== 'load') return
-    await loadImages(this.docker, this.kind, this.s, images, this.priv.path)
+    if (this.settings.imageSource !== 'load') return
+    await loadImages(this.docker, this.kind, this.settings, images, this.priv.path)
   }
 
   troubledNodes(): Promise<string[]> {

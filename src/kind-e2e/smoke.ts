@@ -29,7 +29,7 @@ class Forward {
   readonly restarts: string[] = []
 
   constructor(
-    private readonly k: Kube,
+    private readonly kube: Kube,
     private readonly namespace: string,
     private readonly service: string,
     private readonly port: number
@@ -43,10 +43,10 @@ class Forward {
       core.info(`kubectl port-forward ended (${said}); starting it again`)
     }
     const pf = await spawnBackground(
-      this.k.kubectlPath,
+      this.kube.kubectlPath,
       portForwardArgs(this.namespace, this.service, this.port),
       {
-        env: { KUBECONFIG: this.k.kubeconfig }
+        env: { KUBECONFIG: this.kube.kubeconfig }
       }
     )
     const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+)/, Math.max(5000, deadline - Date.now()))

@@ -4,7 +4,7 @@
 import { run } from '../common/exec.js'
 import { githubContext } from '../common/github.js'
 import { helmTestArgs, secondsLeft } from './args.js'
-import { deploy, type DeployValues } from './deploy.js'
+import { deploy, type DeployValues } from './install.js'
 
 export type { DeployValues }
 import { diagnostics } from './diagnostics.js'
@@ -43,69 +43,79 @@ export interface Workloads {
 
 export class KubeWorkloads implements Workloads {
   constructor(
-    private readonly k: Kube,
-    private readonly s: Settings,
+    private readonly kube: Kube,
+    private readonly settings: Settings,
     private readonly pulled: boolean,
     private readonly privDir: string
   ) {}
 
   get kubeconfig(): string {
-    return this.k.kubeconfig
+    return this.kube.kubeconfig
   }
 
   deploy(loaded: Loaded, values: DeployValues = {}): Promise<void> {
-    return deploy(this.k, this.s, loaded, this.pulled, this.privDir, values)
+    return deploy(this.kube, this.settings, loaded, this.pulled, this.privDir, values)
   }
 
   async waitForRollout(deadline: number): Promise<void> {
-    await waitForRollout(this.k.kubectl, this.s.namespace, deadline)
+    await waitForRollout(this.kube.kubectl, this.settings.namespace, deadline)
   }
 
   service(): Promise<string> {
-    return findService(this.k.kubectl, this.s)
+    return findService(this.kube.kubectl, this.settings)
   }
 
   smoke(service: string, deadline: number): Promise<SmokeRun> {
-    return smokeTests(this.k, this.s.namespace, service, this.s.port, this.s.smokeTests, deadline)
+    return smokeTests(
+      this.kube,
+      this.settings.namespace,
+      service,
+      this.settings.port,
+      this.settings.smokeTests,
+      deadline
+    )
   }
 
   async helmTest(deadline: number): Promise<void> {
-    await this.k.helm!(helmTestArgs(this.s.release, this.s.namespace, secondsLeft(deadline)), {
-      label: `helm test ${this.s.release}`
-    })
+    await this.kube.helm!(
+      helmTestArgs(this.settings.release, this.settings.namespace, secondsLeft(deadline)),
+      {
+        label: `helm test ${this.settings.release}`
+      }
+    )
   }
 
   async testCommand(clusterName?: string): Promise<void> {
-    const [program, ...args] = this.s.testCommand
+    const [program, ...args] = this.settings.testCommand
     await run(program, args, {
       cwd: githubContext().workspace,
-      env: { KUBECONFIG: this.k.kubeconfig, ...(clusterName ? { KIND_CLUSTER_NAME: clusterName } : {}) },
+      env: { KUBECONFIG: this.kube.kubeconfig, ...(clusterName ? { KIND_CLUSTER_NAME: clusterName } : {}) },
       label: `test-command ${program}`
     })
   }
 
   diagnostics(notes: string[]): Promise<string> {
-    return diagnostics(this.k.kubectl, this.s.namespace, notes)
+    return diagnostics(this.kube.kubectl, this.settings.namespace, notes)
   }
 
   async serviceUrl(service: string, path: string): Promise<string> {
-    const r = await this.k.kubectl(
-      ['get', 'service', service, '--namespace', this.s.namespace, '-o', 'jsonpath={.spec.clusterIP}'],
+    const r = await this.kube.kubectl(
+      ['get', 'service', service, '--namespace', this.settings.namespace, '-o', 'jsonpath={.spec.clusterIP}'],
       { silent: true }
     )
     const ip = r.stdout.trim()
     if (!ip || ip === 'None')
       throw new Error(`Service ${service} has no ClusterIP (a headless Service): the probe needs one`)
-    return `http://${ip.includes(':') ? `[${ip}]` : ip}:${this.s.port}${path}`
+    return `http://${ip.includes(':') ? `[${ip}]` : ip}:${this.settings.port}${path}`
   }
 
   async rollback(): Promise<void> {
-    await this.k.helm!(['rollback', this.s.release, '--namespace', this.s.namespace], {
-      label: `helm rollback ${this.s.release}`
+    await this.kube.helm!(['rollback', this.settings.release, '--namespace', this.settings.namespace], {
+      label: `helm rollback ${this.settings.release}`
     })
   }
 
   async waitOldPodsGone(deadline: number): Promise<void> {
-    await waitForTerminated(this.k.kubectl, this.s.namespace, deadline)
+    await waitForTerminated(this.kube.kubectl, this.settings.namespace, deadline)
   }
 }

@@ -151,6 +151,26 @@ describe("gitops-bump: what Argo CD's answer means", () => {
     ['synced, compared in the same second as the sync', app({ reconciledAt: finished }), 'stale'],
     ['Healthy in a comparison after the sync', app({ reconciledAt: at(1000) }), 'healthy'],
     [
+      'turned Healthy after the sync, no full comparison since (a rollout, Argo CD not asked to refresh)',
+      app({ reconciledAt: at(-5000), health: { status: 'Healthy', lastTransitionTime: at(20_000) } }),
+      'healthy'
+    ],
+    [
+      'turned Healthy in the same second as the sync',
+      app({ reconciledAt: at(-5000), health: { status: 'Healthy', lastTransitionTime: finished } }),
+      'stale'
+    ],
+    [
+      'Healthy since before the sync, no comparison after it',
+      app({ reconciledAt: at(-5000), health: { status: 'Healthy', lastTransitionTime: at(-60_000) } }),
+      'stale'
+    ],
+    [
+      'turned Degraded after the sync, no full comparison since: not yet believed',
+      app({ reconciledAt: at(-5000), health: { status: 'Degraded', lastTransitionTime: at(20_000) } }),
+      'stale'
+    ],
+    [
       'Degraded right after the sync: the cache may still hold the last release',
       app({ reconciledAt: at(2000) }, 'Degraded'),
       'stale'

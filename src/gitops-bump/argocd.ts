@@ -35,8 +35,9 @@ const REQUEST_MS = 30_000
 /** What an Application says (the fields the wait reads). */
 export interface AppStatus {
   sync?: { status?: string; revision?: string; revisions?: string[] }
-  health?: { status?: string; message?: string }
-  /** When the controller last compared the application with the cluster. */
+  /** lastTransitionTime: when a comparison (a full one or one a resource's change brought) changed it. */
+  health?: { status?: string; message?: string; lastTransitionTime?: string }
+  /** When the controller last compared the application with the cluster in full. */
   reconciledAt?: string
   operationState?: {
     phase?: string
@@ -469,8 +470,9 @@ export async function judge(
   if (opForCommit && (op?.phase === 'Failed' || op?.phase === 'Error')) return 'failed'
   if (!atCommit) return 'waiting'
   if (op?.phase === 'Running' || op?.phase === 'Terminating') return 'waiting'
-  // the health of a reconcile from before the sync finished is the health of what ran before it
-  if (opForCommit && !reconciledAfter(st)) return 'stale'
+  // the health of a reconcile from before the sync finished is the health of what ran before it; a health
+  // that turned Healthy after it was read after it
+  if (opForCommit && !reconciledAfter(st) && !turnedHealthyAfter(st)) return 'stale'
   // Degraded once the sync of the commit is over (or without one: a health from before it is not ours),
   // and believed once Argo CD's cache had time to see what the sync applied
   // and only while the live objects are the commit's (Synced): OutOfSync, what is Degraded ran before it
@@ -499,6 +501,20 @@ export async function judge(
  */
 export function reconciledAfter(st: AppStatus): boolean {
   return reconciledSince(st, 1_000)
+}
+
+/**
+ * Whether the application's health turned Healthy strictly after its last operation finished. Argo CD
+ * sets health's lastTransitionTime whenever a comparison changes it, including the partial comparisons a
+ * change of a managed resource brings (a rollout's), which do not move reconciledAt: without a refresh
+ * (argocd-refresh: none, or a token that may not refresh) reconciledAt moves only at Argo CD's next full
+ * poll, minutes after a rollout that already turned Healthy. A health that did not change (Healthy before
+ * and after) still waits for a comparison after the sync.
+ */
+export function turnedHealthyAfter(st: AppStatus): boolean {
+  const finished = Date.parse(st.operationState?.finishedAt ?? '')
+  const turned = Date.parse(st.health?.lastTransitionTime ?? '')
+  return st.health?.status === 'Healthy' && !Number.isNaN(finished) && turned >= finished + 1_000
 }
 
 /** Whether Argo CD compared the application DEGRADED_SETTLE_MS or more after its last operation finished. */

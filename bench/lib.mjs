@@ -138,6 +138,45 @@ export function helmChecks(helm, chart, oldValues, newValues) {
     execFileSync(helm, ['template', 'demo-flask-app', chart, '-f', v], { stdio: 'ignore' })
 }
 
+/**
+ * The raw commands' deploy through GitOps: git clone, `pick(work)` names the image (and checks what it
+ * must first), the values file moved to its tag and digest, `helm lint --strict` and `helm template` of the
+ * old and new values (unless `checks: false`), commit, push, then `onPushed()` (a probe, say) and Argo
+ * CD's application waited for until Synced at that commit and Healthy (`argocd app wait --sync --health`).
+ * @returns {Promise<{ commit: string, image: { tag: string, digest: string }, healthyMs: number, started: any }>}
+ */
+export async function rawDeploy({ env, url, argo, file, app, pick, message, checks = true, onPushed }) {
+  const ssh = sshEnv(env)
+  const work = tempDir('bench-gitops')
+  try {
+    git(['clone', '-q', url, work], { env: ssh })
+    const image = await pick(work)
+    const target = path.join(work, file)
+    const old = path.join(work, '.old-values.yaml')
+    fs.copyFileSync(target, old)
+    fs.writeFileSync(target, withImage(fs.readFileSync(target, 'utf8'), image.tag, image.digest))
+    if (checks) helmChecks(env.HELM, path.join(work, path.dirname(file)), old, target)
+    rm(old)
+    git(['commit', '-q', '-am', message ?? `${file}: ${image.tag}`], { cwd: work })
+    git(['push', '-q', 'origin', 'HEAD:main'], { cwd: work, env: ssh })
+    const commit = git(['rev-parse', 'HEAD'], { cwd: work }).trim()
+    const pushed = process.hrtime.bigint()
+    const started = onPushed?.()
+    await argo.waitFor(app, commit)
+    return { commit, image, healthyMs: Number(process.hrtime.bigint() - pushed) / 1e6, started }
+  } finally {
+    rm(work)
+  }
+}
+
+/** Staging's application read once: it must be Synced at the clone's head and Healthy (promotion's rule). */
+export async function stagingProven(argo, app, work) {
+  const head = git(['rev-parse', 'HEAD'], { cwd: work }).trim()
+  const st = await argo.get(app)
+  if (st.sync?.revision !== head || st.sync?.status !== 'Synced' || st.health?.status !== 'Healthy')
+    throw new Error(`staging is not Synced and Healthy at ${head}`)
+}
+
 /** Requests at `rate` a second, each on a new connection with a 1 s limit, until stopped: sent and failed. */
 export function probe(url, rate = 20) {
   let sent = 0

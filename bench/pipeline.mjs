@@ -25,16 +25,15 @@ import {
   argoClient,
   fmt,
   git,
-  helmChecks,
   imageOf,
   infra,
   median,
   probe,
   registryLogin,
   ROOT,
-  sshEnv,
   table,
-  withImage
+  rawDeploy,
+  stagingProven
 } from './lib.mjs'
 import { raw as rawRehearsal, valuesFile } from './rehearsal.mjs'
 
@@ -168,7 +167,6 @@ async function rawRun(env, kind, seed, sig) {
   const cfg = registryLogin(env)
   const cosign = cosignRunner(env, sig, cfg)
   const argo = argoClient(seed)
-  const ssh = sshEnv(env)
   const show = file => git(['--git-dir', seed.GITOPS_BARE, 'show', `main:${file}`])
 
   let t0 = process.hrtime.bigint()
@@ -224,27 +222,18 @@ async function rawRun(env, kind, seed, sig) {
   out.failed = rehearsal.failed
 
   // one environment's values moved to the tag and digest, checked, pushed, waited for under requests
-  const deploy = async (file, app, url, check) => {
-    const work = tempDir('bench-gitops')
-    git(['clone', '-q', seed.GITOPS_URL, work], { env: ssh })
-    const to = await check(work)
-    const target = path.join(work, file)
-    const old = path.join(work, '.old-values.yaml')
-    fs.copyFileSync(target, old)
-    fs.writeFileSync(target, withImage(fs.readFileSync(target, 'utf8'), to.tag, to.digest))
-    helmChecks(env.HELM, path.join(work, 'helm/demo-flask-app'), old, target)
-    fs.rmSync(old)
-    git(['commit', '-q', '-am', `${file}: ${to.tag}`], { cwd: work })
-    git(['push', '-q', 'origin', 'HEAD:main'], { cwd: work, env: ssh })
-    const commit = git(['rev-parse', 'HEAD'], { cwd: work }).trim()
-    const pushed = process.hrtime.bigint()
-    const requests = probe(`${url}/healthz`)
-    await argo.waitFor(app, commit)
-    const healthy = ms(pushed)
+  const deploy = async (file, app, url, pick) => {
+    const done = await rawDeploy({
+      env,
+      url: seed.GITOPS_URL,
+      argo,
+      file,
+      app,
+      pick,
+      onPushed: () => probe(`${url}/healthz`)
+    })
     await setTimeout(TAIL_MS)
-    const counted = await requests.stop()
-    fs.rmSync(work, { recursive: true, force: true })
-    return { healthy, ...counted }
+    return { healthy: done.healthyMs, ...(await done.started.stop()) }
   }
 
   t0 = process.hrtime.bigint()
@@ -255,13 +244,9 @@ async function rawRun(env, kind, seed, sig) {
 
   t0 = process.hrtime.bigint()
   cosign.verify(`${seed.REPOSITORY}@${digest}`)
-  const production = await deploy(PRODUCTION, seed.PROD_ARGOCD_APPLICATION, seed.PROD_APP_URL, work => {
-    const head = git(['rev-parse', 'HEAD'], { cwd: work }).trim()
-    return argo.get(seed.ARGOCD_APPLICATION).then(st => {
-      if (st.sync?.revision !== head || st.sync?.status !== 'Synced' || st.health?.status !== 'Healthy')
-        throw new Error(`staging is not Synced and Healthy at ${head}`)
-      return imageOf(fs.readFileSync(path.join(work, STAGING), 'utf8'))
-    })
+  const production = await deploy(PRODUCTION, seed.PROD_ARGOCD_APPLICATION, seed.PROD_APP_URL, async work => {
+    await stagingProven(argo, seed.ARGOCD_APPLICATION, work)
+    return imageOf(fs.readFileSync(path.join(work, STAGING), 'utf8'))
   })
   out.production = ms(t0)
   out.prodHealthy = production.healthy

@@ -15,27 +15,25 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { parseFileCommands, runMain, tempDir } from '../scripts/lib/runner.mjs'
+import { parseFileCommands, runMain } from '../scripts/lib/runner.mjs'
 import {
   argoClient,
   fmt,
   git,
-  helmChecks,
   imageOf,
   infra,
   median,
   registryLogin,
   rm,
   ROOT,
-  sshEnv,
   table,
-  withImage
+  rawDeploy,
+  stagingProven
 } from './lib.mjs'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const STAGING = 'helm/demo-flask-app/values.yaml'
 const PRODUCTION = 'helm/demo-flask-app/values-production.yaml'
-const CHART = 'helm/demo-flask-app'
 const ms = t0 => Number(process.hrtime.bigint() - t0) / 1e6
 
 function up() {
@@ -50,8 +48,6 @@ export async function run(runs = 3) {
   const env = infra()
   const seed = up()
   const argo = argoClient(seed)
-  const { waitFor } = argo
-  const ssh = sshEnv(env)
   const show = file => git(['--git-dir', seed.GITOPS_BARE, 'show', `main:${file}`])
   const staging = imageOf(show(STAGING))
   if (!staging.digest)
@@ -78,22 +74,19 @@ export async function run(runs = 3) {
     return tag
   }
 
-  // a clone with a commit pushed; returns the commit
-  const commitAndPush = (work, message) => {
-    git(['commit', '-q', '-am', message], { cwd: work })
-    git(['push', '-q', 'origin', 'HEAD:main'], { cwd: work, env: ssh })
-    return git(['rev-parse', 'HEAD'], { cwd: work }).trim()
-  }
+  const deploy = { env, url: seed.GITOPS_URL, argo }
 
   // staging moves to a new tag of its image, outside the timing
   const stagingBump = async () => {
     const tag = newTag()
-    const work = tempDir('bench-staging')
-    git(['clone', '-q', seed.GITOPS_URL, work], { env: ssh })
-    const file = path.join(work, STAGING)
-    fs.writeFileSync(file, withImage(fs.readFileSync(file, 'utf8'), tag, staging.digest))
-    await waitFor(seed.ARGOCD_APPLICATION, commitAndPush(work, `staging ${tag}`))
-    rm(work)
+    await rawDeploy({
+      ...deploy,
+      file: STAGING,
+      app: seed.ARGOCD_APPLICATION,
+      pick: () => ({ tag, digest: staging.digest }),
+      message: `staging ${tag}`,
+      checks: false
+    })
     // and its old pods gone (the promotion refuses while one is terminating, as it should)
     for (;;) {
       const pods = JSON.parse(
@@ -140,21 +133,16 @@ export async function run(runs = 3) {
 
   const raw = async () => {
     const t0 = process.hrtime.bigint()
-    const work = tempDir('bench-promote')
-    git(['clone', '-q', seed.GITOPS_URL, work], { env: ssh })
-    const head = git(['rev-parse', 'HEAD'], { cwd: work }).trim()
-    const from = imageOf(fs.readFileSync(path.join(work, STAGING), 'utf8'))
-    const st = await argo.get(seed.ARGOCD_APPLICATION)
-    if (st.sync?.revision !== head || st.sync?.status !== 'Synced' || st.health?.status !== 'Healthy')
-      throw new Error(`staging is not Synced and Healthy at ${head}`)
-    const file = path.join(work, PRODUCTION)
-    const old = path.join(work, '.old-values.yaml')
-    fs.copyFileSync(file, old)
-    fs.writeFileSync(file, withImage(fs.readFileSync(file, 'utf8'), from.tag, from.digest))
-    helmChecks(env.HELM, path.join(work, CHART), old, file)
-    rm(old)
-    await waitFor(seed.PROD_ARGOCD_APPLICATION, commitAndPush(work, `promote ${from.tag}`))
-    rm(work)
+    await rawDeploy({
+      ...deploy,
+      file: PRODUCTION,
+      app: seed.PROD_ARGOCD_APPLICATION,
+      pick: async work => {
+        await stagingProven(argo, seed.ARGOCD_APPLICATION, work)
+        return imageOf(fs.readFileSync(path.join(work, STAGING), 'utf8'))
+      },
+      message: 'promote staging'
+    })
     return ms(t0)
   }
 

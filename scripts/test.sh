@@ -60,6 +60,9 @@ bash scripts/lab/cargotools.sh nextest >/dev/null
 bash scripts/lab/jstools.sh js-reporters >/dev/null
 # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
 bash scripts/kind/kind.sh up
+# act's runner image for container mode, built here and cached by its key (before the suite's snapshot:
+# it is a cached build, not something a test leaves)
+bash scripts/act/runner-image.sh >/dev/null
 bash scripts/seed/seed.sh up
 # a local Sigstore (Fulcio, a timestamp authority, the OIDC stand-in) built from its Go modules, cached
 bash scripts/sigstore/sigstore.sh up

@@ -95,7 +95,7 @@ const KEYLESS_VERIFY = {
 const registry = () => new RegistryClient(infra.REGISTRY, infra.REGISTRY_USER, infra.REGISTRY_PASSWORD)
 type Bundle = {
   verificationMaterial: {
-    tlogEntries: { logIndex: string; canonicalizedBody: string; kindVersion: unknown }[]
+    tlogEntries: { logIndex?: string; canonicalizedBody: string; kindVersion: unknown }[]
   }
 }
 
@@ -110,7 +110,8 @@ describe('Rekor v2: build-push logs each signature, three verifiers check the in
     for (const b of bundles) {
       const [entry] = (b.bundle as Bundle).verificationMaterial.tlogEntries
       expect(entry.kindVersion).toEqual({ kind: 'hashedrekord', version: '0.0.2' })
-      expect(Number(entry.logIndex)).toBeGreaterThanOrEqual(0)
+      // protobuf's JSON leaves out an int64 of 0: the first entry of a new log has no logIndex
+      expect(Number(entry.logIndex ?? '0')).toBeGreaterThanOrEqual(0)
     }
     // ours, on both runtimes (@sigstore/verify 4 declares Node 22+; act users meet Node 20)
     for (const node of ['24', '20'] as const) {

@@ -53,21 +53,34 @@ run_jest unit
 
 echo "== infrastructure"
 bash scripts/infra.sh up
-bash scripts/lab/build.sh act gotestsum >/dev/null
-# the report writers unit-test's live tests run, each cached by its pins
-bash scripts/lab/pytools.sh pytest >/dev/null
-bash scripts/lab/cargotools.sh nextest >/dev/null
-bash scripts/lab/jstools.sh js-reporters >/dev/null
-# real kind: the kind CLI and a Kubernetes node image built here, cached by their pins
-bash scripts/kind/kind.sh up
-# act's runner image for container mode, built here and cached by its key (before the suite's snapshot:
-# it is a cached build, not something a test leaves)
-bash scripts/act/runner-image.sh >/dev/null
-bash scripts/seed/seed.sh up
-# a local Sigstore (Fulcio, a timestamp authority, the OIDC stand-in) built from its Go modules, cached
-bash scripts/sigstore/sigstore.sh up
-# BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations)
-bash scripts/buildkit/buildkit.sh up
+# The rest in four parts at once: Go builds beside debootstraps, downloads and cluster starts (on a new
+# machine most of the setup is builds; one part waits on the network while another compiles). Every line
+# of progress names its component; a part that fails is named once all have ended.
+parts=(
+  # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins; act's runner
+  # image for container mode (before the suite's snapshot: a cached build, not something a test leaves);
+  # the seed's clusters with Argo CD in them
+  'kind, the seed' 'bash scripts/kind/kind.sh up && bash scripts/act/runner-image.sh >/dev/null && bash scripts/seed/seed.sh up'
+  # Argo CD's binary ahead of the seed (the longest build after Kubernetes'), then a local Sigstore
+  # (Fulcio, a timestamp authority, Rekor v2, the OIDC stand-in) built from its Go modules
+  'Sigstore' 'bash scripts/lab/build.sh argocd >/dev/null && bash scripts/sigstore/sigstore.sh up'
+  # BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations)
+  'BuildKit' 'bash scripts/buildkit/buildkit.sh up'
+  # act and gotestsum from their Go modules; the report writers unit-test's live tests run
+  'the test tools' 'bash scripts/lab/build.sh act gotestsum >/dev/null && bash scripts/lab/pytools.sh pytest >/dev/null &&
+    bash scripts/lab/cargotools.sh nextest >/dev/null && bash scripts/lab/jstools.sh js-reporters >/dev/null'
+)
+pids=()
+for ((i = 0; i < ${#parts[@]}; i += 2)); do
+  bash -euo pipefail -c "${parts[i + 1]}" &
+  pids+=($!)
+done
+failed=()
+for ((i = 0; i < ${#pids[@]}; i++)); do wait "${pids[i]}" || failed+=("${parts[2 * i]}"); done
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'setting up failed: %s (the error is above)\n' "${failed[@]}" >&2
+  exit 1
+fi
 
 echo "== tests: integration"
 kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }

@@ -26,6 +26,10 @@ for name in "$@"; do
   [ ! -f "$mod/goenv" ] || mapfile -t goenv < <(grep -v '^#' "$mod/goenv" | grep .)
   key=$(cat "$mod/go.mod" "$mod/go.sum" $(for f in ldflags goenv; do [ ! -f "$mod/$f" ] || echo "$mod/$f"; done) | sha256sum | cut -c1-12)
   out="$cache/$name-$key"
+  # one build of a module at a time: a second caller (the setup's parts run at once) waits, then reuses it
+  mkdir -p "$cache"
+  exec {lock}>"$cache/$name.lock"
+  flock "$lock"
   if [ ! -f "$out/.done" ]; then
     tools=$(cd "$mod" && go mod edit -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log((JSON.parse(s).Tool||[]).map(t=>t.Path.split("/").pop()+"@"+(JSON.parse(s).Require||[]).filter(r=>t.Path.startsWith(r.Path)).map(r=>r.Version).pop()).join(", ")))')
     log "building $name ($tools) from its pinned modules: the first build takes minutes, later runs reuse $out"
@@ -42,5 +46,6 @@ for name in "$@"; do
     for old in "$cache/$name"-*; do [ "$old" = "$out" ] || rm -rf "$old"; done
     log "$name built in $((SECONDS - started)) s"
   fi
+  exec {lock}>&-
   echo "$out/bin"
 done

@@ -99,8 +99,11 @@ cluster() {
 # ServiceAccount argocd-manager with cluster-admin in the managed cluster, and in Argo CD's namespace a
 # cluster Secret with its bearer token and the cluster's CA. Argo CD reaches the API server at the node's
 # address on kind's network (kubeadm's certificate names it).
+prod_cluster() {
+  kind_cluster "$PROD_CLUSTER" "$SEED/prod.kubeconfig" "      - { containerPort: 30080, hostPort: $PROD_APP_PORT, listenAddress: 127.0.0.1 }"
+}
 prod() {
-  kind_cluster "$PROD_CLUSTER" "$SEED/prod.kubeconfig" "      - { containerPort: 30080, hostPort: $PROD_APP_PORT, listenAddress: 127.0.0.1 }" || true
+  prod_cluster || true
   kp apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: ServiceAccount
@@ -330,6 +333,16 @@ application() {
   public_service kp
 }
 
+# Ready means the app answers in both clusters (Argo CD's first sync of a new cluster's application done):
+# a rollout measured afterwards starts from a running release. serving PORT CLUSTER
+serving() {
+  local deadline=$((SECONDS + 300))
+  until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$1/healthz"; do
+    [ $SECONDS -lt $deadline ] || die "the app in cluster $2 did not answer on 127.0.0.1:$1/healthz within 300 s (Argo CD's application there: kubectl -n argocd get applications)"
+    sleep 1
+  done
+}
+
 write_env() {
   (umask 077; cat >"$SEED/env.tmp" <<ENV
 KUBECONFIG=$SEED/kubeconfig
@@ -365,7 +378,11 @@ up() {
   redis_image=$(echo "$images" | env_of REDIS_IMAGE /dev/stdin)
   git_image=$(echo "$images" | env_of GIT_IMAGE /dev/stdin)
   git_host "$git_image"
+  # the two clusters are made at once (kind names its nodes and networks apart); prod then finds its own up
+  prod_cluster &
+  local making=$!
   cluster
+  wait "$making" || true
   prod
   # the images Argo CD runs are in the node's containerd (nothing is pulled); kind skips what is there
   "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 ||
@@ -376,6 +393,8 @@ up() {
   tokens
   gitops
   application
+  serving "$APP_PORT" "$CLUSTER"
+  serving "$PROD_APP_PORT" "$PROD_CLUSTER"
   write_env
   log "ready: $SEED/env"
 }

@@ -86,28 +86,32 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
   }
 }
 
-test('npm run pipeline, twice: test, build, e2e rehearsing the upgrade from production on real kind, staging, promotion to production in its own cluster; both Synced and Healthy on the same digest, no request lost; a run started meanwhile is refused', async () => {
-  // (each run's rehearsal and rollouts count every request: no other test's probes meanwhile)
-  const first = check(await probesOneAtATime(run))
-  // the second run rolls v(n) to v(n+1); a third started meanwhile is refused at once
-  const { status, out, err, third } = await probesOneAtATime(async () => {
-    const second = spawn('bash', [PIPELINE], { env: process.env })
+test('npm run pipeline: test, build, e2e rehearsing the upgrade from production on real kind, staging, promotion to production in its own cluster; both Synced and Healthy on the same digest, no request lost in either rollout; a run started meanwhile is refused', async () => {
+  // the run rolls out from what runs now (seed.sh up is ready only when the app answers in both clusters)
+  const seed = parseFileCommands(fs.readFileSync(path.join(SEED, 'env'), 'utf8'))
+  const before = /tag: "([^"]+)"/.exec(
+    git(['show', 'main:helm/demo-flask-app/values.yaml'], seed.GITOPS_BARE)
+  )![1]
+  // (its rehearsal and rollouts count every request: no other test's probes meanwhile)
+  const { status, out, err, second } = await probesOneAtATime(async () => {
+    const first = spawn('bash', [PIPELINE], { env: process.env })
     let out = ''
     let err = ''
-    second.stdout.on('data', d => (out += d))
-    second.stderr.on('data', d => (err += d))
+    first.stdout.on('data', d => (out += d))
+    first.stderr.on('data', d => (err += d))
     for (let i = 0; i < 100 && !out.includes('== 1. Test'); i++) await new Promise(r => setTimeout(r, 300))
-    const third = run()
-    const status = await new Promise<number | null>(r => second.on('close', r))
-    return { status, out, err, third }
+    // a second run started meanwhile is refused at once
+    const second = run()
+    const status = await new Promise<number | null>(r => first.on('close', r))
+    return { status, out, err, second }
   })
-  expect(third.status).toBe(1)
-  expect(third.stderr).toMatch(
+  expect(second.status).toBe(1)
+  expect(second.stderr).toMatch(
     /npm run pipeline is running already \(it holds \S+, pid \d+\): wait for it to end, or stop it/
   )
-  expect(third.stdout).not.toContain('1. Test')
-  const next = check({ status, stdout: out, stderr: err })
-  expect(Number(next.tag.split('-').pop())).toBe(Number(first.tag.split('-').pop()) + 1)
-  expect(next.failed).toBe(0)
-  expect(next.seconds).toBeLessThan(30)
+  expect(second.stdout).not.toContain('1. Test')
+  const r = check({ status, stdout: out, stderr: err })
+  expect(r.tag).not.toBe(before)
+  expect(r.failed).toBe(0)
+  expect(r.seconds).toBeLessThan(30)
 }, 900_000)

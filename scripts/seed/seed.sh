@@ -408,8 +408,17 @@ down() {
   rm -rf "$SEED"
 }
 
+# One seed.sh at a time (two benchmarks started together, a pipeline beside the tests' setup): a second
+# waits for the first, then finds its work done
+one_at_a_time() {
+  exec 8>"$SEED.lock"
+  flock -n 8 && return
+  log "another seed.sh is at work on $SEED: waiting for it"
+  flock -w 900 8 || die "another seed.sh held $SEED.lock for 15 minutes"
+}
+
 case "${1:-up}" in
-  up) up ;;
-  down) down ;;
+  up) one_at_a_time; up ;;
+  down) one_at_a_time; down ;;
   *) die "usage: $0 [up|down]" ;;
 esac

@@ -187,7 +187,7 @@ registry_instance() {
   # the name is how kind clusters reach it (scripts/kind/kind.sh: a container on kind's network serving
   # the same storage, as ghcr.io is reached by name); an older certificate without it is made anew
   local name="$1.demo-actions.test"
-  if [ ! -f "$dir/cert.pem" ] || ! openssl x509 -noout -ext subjectAltName -in "$dir/cert.pem" 2>/dev/null | grep -q "DNS:$name"; then
+  if [ ! -f "$dir/cert.pem" ] || ! openssl x509 -noout -ext subjectAltName -in "$dir/cert.pem" 2>/dev/null | grep "DNS:$name" >/dev/null; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
       -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:$name" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
     chmod 600 "$dir/key.pem"

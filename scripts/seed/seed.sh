@@ -75,7 +75,9 @@ healthy() { "$KUBECTL" --kubeconfig "$1" get --raw /readyz >/dev/null 2>&1; }
 # with the app's public Service (and more) on loopback ports: kind_cluster NAME KUBECONFIG PORT-MAPPINGS
 kind_cluster() {
   local name=$1 kubeconfig=$2 ports=$3
-  if "$KIND" get clusters 2>/dev/null | grep -qx "$name"; then
+  # (grep reads the whole list: with -q it may stop at the first line and kind, writing the next, fails
+  # on the closed pipe, which pipefail reads as "no such cluster")
+  if "$KIND" get clusters 2>/dev/null | grep -x "$name" >/dev/null; then
     healthy "$kubeconfig" && return 0
     log "cluster $name does not answer: starting its node again"
     docker start "$name-control-plane" >/dev/null 2>&1 || true

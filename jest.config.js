@@ -20,6 +20,8 @@ export default {
   ],
   // Integration tests start real processes (docker builds, ssh, helm); unit tests stay far below this.
   testTimeout: 300000,
+  // longest files first, from durations kept by path inside the project (a fresh clone benefits too)
+  testSequencer: '<rootDir>/scripts/lib/sequencer.mjs',
   // one scratch folder for the run, removed at its end (__tests__/scratch.mjs)
   globalSetup: '<rootDir>/__tests__/scratch.mjs',
   globalTeardown: '<rootDir>/__tests__/scratch.mjs'

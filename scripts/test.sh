@@ -57,6 +57,12 @@ run_jest() {
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
     console.log(`\n${process.argv[2]} tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)
+    // where the time went: seconds of test files against the wall clock (idle workers show as the gap)
+    const files = r.testResults.map(f => ({ name: f.name.split("/").pop(), s: (f.endTime - f.startTime) / 1000 }))
+    const wall = (Math.max(...r.testResults.map(f => f.endTime)) - r.startTime) / 1000
+    const sum = files.reduce((a, f) => a + f.s, 0)
+    const longest = files.sort((a, b) => b.s - a.s).slice(0, 5).map(f => `${f.name} ${f.s.toFixed(0)} s`)
+    console.log(`${files.length} files: ${sum.toFixed(0)} s of test files in ${wall.toFixed(0)} s; longest: ${longest.join(", ")}`)
   ' "$report" "$*"
   rm -f "$report"
   return $status

@@ -1,0 +1,55 @@
+// Jest's test order: the longest test files first, so that two workers end at about the same time. Jest's
+// own order does this from durations it keeps by absolute path in its cache, so a fresh clone (CI's, at a
+// new path) gets none and falls back to file size, which starts a long file (act's, a quarter of the
+// integration layer's time in few lines) last. This sequencer keeps the durations by the path inside the
+// project, in $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/jest-durations.json, and uses them when
+// Jest has none of its own; a file measured nowhere comes first (it may be long), then Jest's order.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import Sequencer from '@jest/test-sequencer'
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
+const FILE = path.join(
+  process.env.DEMO_ACTIONS_CACHE || path.join(os.homedir(), '.cache/demo-actions'),
+  'jest-durations.json'
+)
+
+function load() {
+  try {
+    return JSON.parse(fs.readFileSync(FILE, 'utf8'))
+  } catch {
+    return {}
+  }
+}
+
+export default class LongestFirst extends (Sequencer.default ?? Sequencer) {
+  sort(tests) {
+    const kept = load()
+    const sorted = super.sort(tests)
+    const duration = t => t.duration ?? kept[path.relative(ROOT, t.path)]
+    // stable: among files with no duration anywhere, Jest's order (failed first, then by size)
+    return sorted
+      .map((t, i) => ({ t, i, d: duration(t) }))
+      .sort((a, b) => (b.d == null) - (a.d == null) || (b.d ?? 0) - (a.d ?? 0) || a.i - b.i)
+      .map(({ t }) => t)
+  }
+
+  cacheResults(tests, results) {
+    super.cacheResults(tests, results)
+    const kept = load()
+    for (const r of results.testResults) {
+      if (r.skipped || r.testExecError) continue
+      const ms = r.perfStats.runtime ?? r.perfStats.end - r.perfStats.start
+      if (ms > 0) kept[path.relative(ROOT, r.testFilePath)] = ms
+    }
+    try {
+      fs.mkdirSync(path.dirname(FILE), { recursive: true })
+      const tmp = `${FILE}.${process.pid}`
+      fs.writeFileSync(tmp, JSON.stringify(kept, null, 1))
+      fs.renameSync(tmp, FILE)
+    } catch {
+      // a cache that cannot be written costs only the order of the next run
+    }
+  }
+}

@@ -80,15 +80,16 @@ bash scripts/infra.sh up
 # machine most of the setup is builds; one part waits on the network while another compiles). Every line
 # of progress names its component; a part that fails is named once all have ended.
 parts=(
-  # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins; act's runner
-  # image for container mode (before the suite's snapshot: a cached build, not something a test leaves);
-  # the seed's clusters with Argo CD in them
-  'kind, the seed' 'bash scripts/kind/kind.sh up && bash scripts/act/runner-image.sh >/dev/null && bash scripts/seed/seed.sh up'
-  # Argo CD's binary ahead of the seed (the longest build after Kubernetes'), then a local Sigstore
-  # (Fulcio, a timestamp authority, Rekor v2, the OIDC stand-in) built from its Go modules
-  'Sigstore' 'bash scripts/lab/build.sh argocd >/dev/null && bash scripts/sigstore/sigstore.sh up'
-  # BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations)
-  'BuildKit' 'bash scripts/buildkit/buildkit.sh up'
+  # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins; then at once
+  # act's runner image for container mode (before the suite's snapshot: a cached build, not something a
+  # test leaves; mostly debootstrap) and the seed's clusters with Argo CD in them
+  'kind, the seed' 'bash scripts/kind/kind.sh up && { bash scripts/act/runner-image.sh >/dev/null & runner=$!; bash scripts/seed/seed.sh up; wait $runner; }'
+  # Argo CD's binary and the seed's images ahead of the seed (the longest build after Kubernetes'), then a
+  # local Sigstore (Fulcio, a timestamp authority, Rekor v2, the OIDC stand-in) built from its Go modules
+  'Sigstore' 'bash scripts/lab/build.sh argocd >/dev/null && bash scripts/seed/images.sh >/dev/null && bash scripts/sigstore/sigstore.sh up'
+  # BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations);
+  # then the node image's smaller binaries, ahead of the kind part, which is still building Kubernetes
+  'BuildKit' 'bash scripts/buildkit/buildkit.sh up && bash scripts/lab/build.sh etcd coredns crictl >/dev/null'
   # act and gotestsum from their Go modules; the report writers unit-test's live tests run
   'the test tools' 'bash scripts/lab/build.sh act gotestsum >/dev/null && bash scripts/lab/pytools.sh pytest >/dev/null &&
     bash scripts/lab/cargotools.sh nextest >/dev/null && bash scripts/lab/jstools.sh js-reporters >/dev/null'

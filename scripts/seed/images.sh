@@ -38,6 +38,9 @@ helm=$(grep '^HELM=' "$INFRA/env" | cut -d= -f2)
 key=$( (cat "$0"; echo "$argocd_bin" "$ARGOCD_IMAGE" "$REDIS_IMAGE" "$SUITE $PACKAGES"; sha256sum "$helm") | sha256sum | cut -c1-12)
 GIT_IMAGE=demo-actions/git-host:$key
 emit() { printf 'ARGOCD_IMAGE=%s\nREDIS_IMAGE=%s\nGIT_IMAGE=%s\n' "$ARGOCD_IMAGE" "$REDIS_IMAGE" "$GIT_IMAGE"; }
+# one build at a time: npm test's setup builds these ahead of the seed, whose seed.sh asks for them too
+exec {lock}>"$INFRA/seed-images.lock"
+flock "$lock"
 if [ "$(docker image inspect -f '{{index .Config.Labels "demo-actions.key"}}' "$ARGOCD_IMAGE" 2>/dev/null)" = "$key" ] &&
   docker image inspect "$REDIS_IMAGE" "$GIT_IMAGE" >/dev/null 2>&1; then
   emit

@@ -39,12 +39,13 @@ CNI
 mv "$CONF.tmp" "$CONF"
 echo "pod network: $CONF for $cidr"
 
-# routes and masquerade, kept up to date as nodes come and go
+# routes and masquerade, kept up to date as nodes come and go: the node list read every 10 seconds, as
+# kindnetd's control loop does ("rate limit", a 10-second sleep between its lists of the nodes)
 iptables -t nat -N KIND-MASQ 2>/dev/null || true
 iptables -t nat -C POSTROUTING -j KIND-MASQ 2>/dev/null || iptables -t nat -A POSTROUTING -j KIND-MASQ
 seen=''
 while :; do
-  nodes=$(k get nodes -o 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>/dev/null) || { sleep 5; continue; }
+  nodes=$(k get nodes -o 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>/dev/null) || { sleep 10; continue; }
   if [ "$nodes" != "$seen" ]; then
     iptables -t nat -F KIND-MASQ
     echo "$nodes" | while read -r name range ip; do
@@ -56,5 +57,5 @@ while :; do
     seen=$nodes
     echo "pod network: routes and masquerade for $(echo "$nodes" | grep -c .) node(s)"
   fi
-  sleep 5
+  sleep 10
 done

@@ -83,7 +83,7 @@ parts=(
   # real kind: the kind CLI and a Kubernetes node image built here, cached by their pins; then at once
   # act's runner image for container mode (before the suite's snapshot: a cached build, not something a
   # test leaves; mostly debootstrap) and the seed's clusters with Argo CD in them
-  'kind, the seed' 'bash scripts/kind/kind.sh up && { bash scripts/act/runner-image.sh >/dev/null & runner=$!; bash scripts/seed/seed.sh up; wait $runner; }'
+  'kind, the seed' 'bash scripts/kind/kind.sh up && { bash scripts/act/runner-image.sh >/dev/null & runner=$!; s=0; bash scripts/seed/seed.sh up || s=$?; wait $runner && exit $s; }'
   # Argo CD's binary and the seed's images ahead of the seed (the longest build after Kubernetes'), then a
   # local Sigstore (Fulcio, a timestamp authority, Rekor v2, the OIDC stand-in) built from its Go modules
   'Sigstore' 'bash scripts/lab/build.sh argocd >/dev/null && bash scripts/seed/images.sh >/dev/null && bash scripts/sigstore/sigstore.sh up'

@@ -27,15 +27,16 @@ section "dist/ reproducible"
 # lock, the bundler script, tsconfig, Node's version and dist/ as it is. A key checked before on this
 # machine is not bundled again (a minute or more on 2 cores); any change to one of them is.
 verified=${DEMO_ACTIONS_CACHE:-$HOME/.cache/demo-actions}/dist-verified
+before=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
 key=$({
-  find src dist -type f -print0 | sort -z | xargs -0 sha256sum
+  echo "$before"
+  find src -type f -print0 | sort -z | xargs -0 sha256sum
   sha256sum package-lock.json node_modules/.package-lock.json scripts/bundle.mjs tsconfig.json
   node --version
 } | sha256sum | cut -c1-32)
 if [ -f "$verified/$key" ]; then
   echo "dist/ is what these sources built to when last checked here ($verified/$key)"
 else
-  before=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
   npm run -s bundle
   after=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
   if [ "$before" != "$after" ]; then

@@ -1,7 +1,7 @@
 // Jest's test order: the longest test files first, so that two workers end at about the same time. Jest's
 // own order does this from durations it keeps by absolute path in its cache, so a fresh clone (CI's, at a
-// new path) gets none and falls back to file size, which starts a long file (act's, a quarter of the
-// integration layer's time in few lines) last. This sequencer keeps the durations by the path inside the
+// new path) gets none and falls back to file size, which starts a long file (act's, about a fifth of the
+// integration layer's time in few lines) late. This sequencer keeps the durations by the path inside the
 // project, in $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/jest-durations.json, and uses them when
 // Jest has none of its own; a file measured nowhere comes first (it may be long), then Jest's order.
 import * as fs from 'node:fs'

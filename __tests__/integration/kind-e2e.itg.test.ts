@@ -64,16 +64,17 @@ function when(pattern: RegExp, act: (child: ChildProcess) => void) {
   }
 }
 
-test('two runs at once, each with a cluster of its own: kind create with the built node image, kind load, the seed chart as it is, smoke tests; both deleted', async () => {
-  const [a, b] = await Promise.all(
-    ['9000000031', '9000000032'].map(run =>
-      runMainAndPost('kind-e2e', { image: APP, chart: CHART, ...NODE }, opts({ GITHUB_RUN_ID: run }))
+test("two runs at once, each with a cluster of its own (kind create with the built node image, kind load, the seed chart as it is): one passes its smoke tests; the other's app crashes at start, named with the real kubelet's CrashLoopBackOff, describe, events, the container's last words and kind export logs; both deleted", async () => {
+  // two clusters side by side on one engine, one of them failing: neither run touches the other's
+  const [passing, crashing] = await Promise.all([
+    runMainAndPost('kind-e2e', { image: APP, chart: CHART, ...NODE }, opts({ GITHUB_RUN_ID: '9000000031' })),
+    runMainAndPost(
+      'kind-e2e',
+      { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '25s', set: 'replicaCount=1' },
+      opts({ GITHUB_RUN_ID: '9000000032' })
     )
-  )
-  for (const { main, post } of [a, b]) {
-    expect(errors(main)).toEqual([])
-    expect(main.exitCode).toBe(0)
-    expect(main.outputs.result).toBe('passed')
+  ])
+  for (const { main, post } of [passing, crashing]) {
     const name = main.outputs['cluster-name']
     expect(name).toMatch(/^e2e-900000003[12]-1-pipeline-[0-9a-f]{6}$/)
     // the real kind, the built node image, the image loaded into the nodes' containerd
@@ -85,15 +86,38 @@ test('two runs at once, each with a cluster of its own: kind create with the bui
       `kind load image-archive ${main.state.privateDir}/images.tar --name ${name}`
     )
     expect(main.stdout).toMatch(/--set image\.pullPolicy=Never/)
-    expect(main.stdout).toContain('deployment "demo-flask-app" successfully rolled out')
-    expect(main.summary).toMatch(/GET \/healthz<\/td><td>200 \+ &#39;ok&#39;<\/td><td>200<\/td>/)
     expect(main.stdout).toContain(`Deleted nodes: ["${name}-control-plane"]`)
     expect(post.exitCode).toBe(0)
     expect(clusters()).not.toContain(name)
     expect(nodeContainers(name)).toEqual([])
     expect(fs.existsSync(main.state.privateDir)).toBe(false)
   }
-  expect(a.main.outputs['cluster-name']).not.toBe(b.main.outputs['cluster-name'])
+  expect(passing.main.outputs['cluster-name']).not.toBe(crashing.main.outputs['cluster-name'])
+
+  const ok = passing.main
+  expect(errors(ok)).toEqual([])
+  expect(ok.exitCode).toBe(0)
+  expect(ok.outputs.result).toBe('passed')
+  expect(ok.stdout).toContain('deployment "demo-flask-app" successfully rolled out')
+  expect(ok.summary).toMatch(/GET \/healthz<\/td><td>200 \+ &#39;ok&#39;<\/td><td>200<\/td>/)
+
+  const main = crashing.main
+  expect(main.exitCode).toBe(1)
+  expect(main.outputs.result).toBe('failed')
+  expect(errors(main).at(-1)).toMatch(
+    /deployment.apps\/demo-flask-app is not ready within the wait-timeout: pod demo-flask-app-\S+ container app (waiting \(CrashLoopBackOff: back-off \d+s restarting failed container=app pod=demo-flask-app-\S+\)|running|terminated \(Error\)); last terminated \(Error, exit code 1\), \d restart\(s\)/
+  )
+  expect(main.stdout).toMatch(/### kubectl describe pod demo-flask-app-/)
+  expect(main.stdout).toMatch(/Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+1/)
+  // events of the real scheduler and kubelet
+  expect(main.stdout).toMatch(/Successfully assigned e2e\/demo-flask-app-\S+ to e2e-\S+-control-plane/)
+  expect(main.stdout).toMatch(/Back-off restarting failed container app in pod demo-flask-app-/)
+  expect(main.stdout).toContain('DATABASE_URL is not set: cannot start')
+  // kind's own logs of the node: the real kubelet's and containerd's journals
+  const node = path.join(main.outputs['logs-dir'], `${main.outputs['cluster-name']}-control-plane`)
+  expect(fs.readFileSync(path.join(node, 'kubelet.log'), 'utf8')).toMatch(/CrashLoopBackOff|back-off/)
+  expect(fs.readFileSync(path.join(node, 'containerd.log'), 'utf8')).toMatch(/containerd/)
+  expect(main.summary).toContain('kind export logs')
 })
 
 describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
@@ -187,76 +211,6 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
     expect(kubectl('get', 'deployment', '-n', 'e2e', '-o', 'name').trim()).toBe(
       'deployment.apps/demo-flask-app'
     )
-  })
-})
-
-test("a crash at start: the real kubelet's CrashLoopBackOff, describe, events and the container's last words; kind export logs; deleted", async () => {
-  const main = await runMain(
-    'kind-e2e',
-    { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '25s', set: 'replicaCount=1' },
-    opts()
-  )
-  expect(main.exitCode).toBe(1)
-  expect(main.outputs.result).toBe('failed')
-  expect(errors(main).at(-1)).toMatch(
-    /deployment.apps\/demo-flask-app is not ready within the wait-timeout: pod demo-flask-app-\S+ container app (waiting \(CrashLoopBackOff: back-off \d+s restarting failed container=app pod=demo-flask-app-\S+\)|running|terminated \(Error\)); last terminated \(Error, exit code 1\), \d restart\(s\)/
-  )
-  expect(main.stdout).toMatch(/### kubectl describe pod demo-flask-app-/)
-  expect(main.stdout).toMatch(/Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+1/)
-  // events of the real scheduler and kubelet
-  expect(main.stdout).toMatch(/Successfully assigned e2e\/demo-flask-app-\S+ to e2e-\S+-control-plane/)
-  expect(main.stdout).toMatch(/Back-off restarting failed container app in pod demo-flask-app-/)
-  expect(main.stdout).toContain('DATABASE_URL is not set: cannot start')
-  // kind's own logs of the node: the real kubelet's and containerd's journals
-  const node = path.join(main.outputs['logs-dir'], `${main.outputs['cluster-name']}-control-plane`)
-  expect(fs.readFileSync(path.join(node, 'kubelet.log'), 'utf8')).toMatch(/CrashLoopBackOff|back-off/)
-  expect(fs.readFileSync(path.join(node, 'containerd.log'), 'utf8')).toMatch(/containerd/)
-  expect(main.summary).toContain('kind export logs')
-  expect(clusters()).not.toContain(main.outputs['cluster-name'])
-})
-
-test('config: a kind config file shapes the cluster; values-files and the test command see it', async () => {
-  const dir = tempDir('kind-config')
-  const config = path.join(dir, 'kind.yaml')
-  fs.writeFileSync(
-    config,
-    'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n    labels: { e2e-tier: smoke }\n'
-  )
-  const values = path.join(dir, 'ci.yaml')
-  fs.writeFileSync(values, 'replicaCount: 1\n')
-  const out = path.join(dir, 'seen.json')
-  const script = path.join(dir, 'seen.py')
-  fs.writeFileSync(
-    script,
-    [
-      'import json, os, subprocess',
-      "k = lambda *a: subprocess.check_output(['kubectl', *a], text=True)",
-      "json.dump({'nodes': k('get', 'nodes', '-l', 'e2e-tier=smoke', '-o', 'name'),",
-      "           'replicas': k('get', 'deployment', 'demo-flask-app', '-n', 'e2e', '-o', 'jsonpath={.spec.replicas}'),",
-      "           'cluster': os.environ['KIND_CLUSTER_NAME']}, open(os.environ['TEST_OUT'], 'w'))",
-      ''
-    ].join('\n')
-  )
-  const main = await runMain(
-    'kind-e2e',
-    {
-      image: APP,
-      chart: CHART,
-      ...NODE,
-      config,
-      'values-files': values,
-      'test-command': `${infra.PYTHON} ${script}`
-    },
-    opts({ TEST_OUT: out })
-  )
-  expect(errors(main)).toEqual([])
-  expect(main.exitCode).toBe(0)
-  expect(main.stdout).toContain(`--config ${config}`)
-  const seen = JSON.parse(fs.readFileSync(out, 'utf8'))
-  expect(seen).toEqual({
-    nodes: `node/${main.outputs['cluster-name']}-control-plane\n`,
-    replicas: '1',
-    cluster: main.outputs['cluster-name']
   })
 })
 
@@ -496,7 +450,7 @@ describe('faults, each named', () => {
 })
 
 describe('on a self-hosted runner', () => {
-  test('another kind on PATH is passed over for the requested release in the tool cache; a non-default docker context is kept', async () => {
+  test("another kind on PATH is passed over for the requested release in the tool cache; a non-default docker context is kept; the user's kind config shapes the cluster, and values-files and the test command see it", async () => {
     // a kind of another version first on PATH (as a runner image might have), the real v0.30.0 in the cache
     const bin = tempDir('old-kind')
     fs.writeFileSync(path.join(bin, 'kind'), '#!/bin/sh\necho "kind v0.29.0 go1.24.2 linux/amd64"\n', {
@@ -529,18 +483,54 @@ describe('on a self-hosted runner', () => {
         mode: 0o755
       }
     )
+    // the user's own kind config (a node label), a values file and a test command that reads the cluster
+    const dir = tempDir('kind-config')
+    const config = path.join(dir, 'kind.yaml')
+    fs.writeFileSync(
+      config,
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n    labels: { e2e-tier: smoke }\n'
+    )
+    const values = path.join(dir, 'ci.yaml')
+    fs.writeFileSync(values, 'replicaCount: 1\n')
+    const out = path.join(dir, 'seen.json')
+    const script = path.join(dir, 'seen.py')
+    fs.writeFileSync(
+      script,
+      [
+        'import json, os, subprocess',
+        "k = lambda *a: subprocess.check_output(['kubectl', *a], text=True)",
+        "json.dump({'nodes': k('get', 'nodes', '-l', 'e2e-tier=smoke', '-o', 'name'),",
+        "           'replicas': k('get', 'deployment', 'demo-flask-app', '-n', 'e2e', '-o', 'jsonpath={.spec.replicas}'),",
+        "           'cluster': os.environ['KIND_CLUSTER_NAME']}, open(os.environ['TEST_OUT'], 'w'))",
+        ''
+      ].join('\n')
+    )
     const main = await runMain(
       'kind-e2e',
-      { image: APP, chart: CHART, ...NODE, set: 'replicaCount=1' },
+      {
+        image: APP,
+        chart: CHART,
+        ...NODE,
+        config,
+        'values-files': values,
+        'test-command': `${infra.PYTHON} ${script}`
+      },
       opts({
         PATH: `${bin}:${wrap}:${KIND_PATH}`,
         RUNNER_TOOL_CACHE: cache,
         HOME: home,
-        DOCKER_CONFIG: dockerConfig
+        DOCKER_CONFIG: dockerConfig,
+        TEST_OUT: out
       })
     )
     expect(errors(main)).toEqual([])
     expect(main.exitCode).toBe(0)
+    expect(main.stdout).toContain(`--config ${config}`)
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual({
+      nodes: `node/${main.outputs['cluster-name']}-control-plane\n`,
+      replicas: '1',
+      cluster: main.outputs['cluster-name']
+    })
     expect(main.stdout).toMatch(/kind v0\.29\.0; v0\.30\.0 was asked for/)
     expect(main.state.kind.startsWith(cache)).toBe(true)
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n')

@@ -64,6 +64,10 @@ run_jest() {
     const sum = files.reduce((a, f) => a + f.s, 0)
     const longest = files.sort((a, b) => b.s - a.s).slice(0, 5).map(f => `${f.name} ${f.s.toFixed(0)} s`)
     console.log(`${files.length} files: ${sum.toFixed(0)} s of test files in ${wall.toFixed(0)} s; longest: ${longest.join(", ")}`)
+    // and the longest tests, by the start of their names
+    const tests = r.testResults.flatMap(f => f.assertionResults.map(a => ({ title: a.title.slice(0, 60), s: (a.duration ?? 0) / 1000 })))
+    const slow = tests.sort((a, b) => b.s - a.s).slice(0, 8).map(t => `${t.s.toFixed(0)} s ${t.title}`)
+    console.log(`longest tests:\n  ${slow.join("\n  ")}`)
   ' "$report" "$*"
   rm -f "$report"
   return $status
@@ -115,7 +119,9 @@ status=0
 # rest: beside other clusters on 2 cores their probes' requests time out for the machine's sake, not the
 # chart's (seen: 10 of 984 timeouts in the first second of an upgrade, while kind-e2e's tests made clusters).
 alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
-run_jest integration --testPathIgnorePatterns "$alone" || status=$?
+# Three files at once on 2 cores: most of a file's time is waiting (a cluster starting, a rollout, a
+# wait-timeout running out), so two left the cores idle a sixth of the time; three keep them busy.
+workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
 section "tests: integration, the rollout counters alone"
 workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
 # the suite's last check: nothing of the tests is left on the machine

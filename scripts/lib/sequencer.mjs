@@ -1,4 +1,4 @@
-// Jest's test order: the longest test files first, so that two workers end at about the same time. Jest's
+// Jest's test order: the longest test files first, so that the workers end at about the same time. Jest's
 // own order does this from durations it keeps by absolute path in its cache, so a fresh clone (CI's, at a
 // new path) gets none and falls back to file size, which starts a long file (act's, about a fifth of the
 // integration layer's time in few lines) late. This sequencer keeps the durations by the path inside the

@@ -3,7 +3,9 @@
 // new path) gets none and falls back to file size, which starts a long file (act's, about a fifth of the
 // integration layer's time in few lines) late. This sequencer keeps the durations by the path inside the
 // project, in $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/jest-durations.json, and uses them when
-// Jest has none of its own; a file measured nowhere comes first (it may be long), then Jest's order.
+// Jest has none of its own, and on a machine with none yet, the durations committed beside this file (a
+// run's, copied from there by hand: only an order, so a stale one costs little). A file measured nowhere
+// comes first (it may be long), then Jest's order.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -15,9 +17,11 @@ const FILE = path.join(
   'jest-durations.json'
 )
 
-function load() {
+const COMMITTED = path.join(ROOT, 'scripts/lib/jest-durations.json')
+
+function load(file = FILE) {
   try {
-    return JSON.parse(fs.readFileSync(FILE, 'utf8'))
+    return JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch {
     return {}
   }
@@ -26,8 +30,10 @@ function load() {
 export default class LongestFirst extends (Sequencer.default ?? Sequencer) {
   sort(tests) {
     const kept = load()
+    const committed = load(COMMITTED)
     const sorted = super.sort(tests)
-    const duration = t => t.duration ?? kept[path.relative(ROOT, t.path)]
+    const duration = t =>
+      t.duration ?? kept[path.relative(ROOT, t.path)] ?? committed[path.relative(ROOT, t.path)]
     // stable: among files with no duration anywhere, Jest's order (failed first, then by size)
     return sorted
       .map((t, i) => ({ t, i, d: duration(t) }))

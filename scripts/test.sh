@@ -95,9 +95,12 @@ parts=(
   # BuildKit from its Go module, as a buildx builder that is not the docker driver (its own attestations);
   # then the node image's smaller binaries, ahead of the kind part, which is still building Kubernetes
   'BuildKit' 'bash scripts/buildkit/buildkit.sh up && bash scripts/lab/build.sh etcd coredns crictl >/dev/null'
-  # act and gotestsum from their Go modules; the report writers unit-test's live tests run
+  # act and gotestsum from their Go modules; the report writers unit-test's live tests run; then Sigstore's
+  # smaller tools, ahead of the Sigstore part, which is still building Argo CD and Fulcio (on a new
+  # machine this part ends minutes before the others)
   'the test tools' 'bash scripts/lab/build.sh act gotestsum >/dev/null && bash scripts/lab/pytools.sh pytest >/dev/null &&
-    bash scripts/lab/cargotools.sh nextest >/dev/null && bash scripts/lab/jstools.sh js-reporters >/dev/null'
+    bash scripts/lab/cargotools.sh nextest >/dev/null && bash scripts/lab/jstools.sh js-reporters >/dev/null &&
+    bash scripts/lab/build.sh tsa rekor gh >/dev/null'
 )
 pids=()
 for ((i = 0; i < ${#parts[@]}; i += 2)); do

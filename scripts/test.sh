@@ -124,7 +124,7 @@ status=0
 alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
 # Two files at once on 2 cores. Most of a file's time is waiting (a cluster starting, a rollout, a
 # wait-timeout running out), so two leave the cores idle a sixth of the time; three keep them busy and
-# end the part sooner, but under that load a wait-bound test failed once in four runs: three is opt-in.
+# end the part sooner, but under that load a wait-bound test failed once in five runs: three is opt-in.
 workers=${DEMO_ACTIONS_TEST_WORKERS:-2} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
 section "tests: integration, the rollout counters alone"
 workers=1 run_jest integration --testPathPatterns "$alone" || status=$?

@@ -415,9 +415,17 @@ describe('faults, each named', () => {
     made.push(name)
     const { main, post } = await runMainAndPost(
       'kind-e2e',
-      { image: APP, chart: CHART, ...NODE, 'cluster-name': name, 'ignore-failed-clean': 'true' },
+      {
+        image: APP,
+        chart: CHART,
+        ...NODE,
+        set: 'replicaCount=1',
+        'cluster-name': name,
+        'ignore-failed-clean': 'true'
+      },
       wrapped
     )
+    expect(errors(main)).toEqual([])
     expect(main.exitCode).toBe(0)
     const warnings = main.commands.filter(c => c.command === 'warning').map(c => c.message)
     expect(warnings.filter(w => /Deleting cluster .* failed \(attempt [12]\)/.test(w))).toHaveLength(2)

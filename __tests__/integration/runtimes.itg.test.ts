@@ -54,27 +54,30 @@ describe('the runner contract on Node 20', () => {
   test('kind-e2e on real kind: a passing run, a failing one; each cluster deleted, post after each', async () => {
     const image = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-3f1c2d4-17`
     buildExampleApp(image)
-    const ok = await runMainAndPost(
-      'kind-e2e',
-      { image, chart: CHART, ...NODE, set: 'replicaCount=1' },
-      { ...opts(), node }
-    )
+    // the two runs at once, each with a cluster of its own, as two jobs of one workflow would
+    const [ok, bad] = await Promise.all([
+      runMainAndPost(
+        'kind-e2e',
+        { image, chart: CHART, ...NODE, set: 'replicaCount=1' },
+        { ...opts(), node }
+      ),
+      runMainAndPost(
+        'kind-e2e',
+        {
+          image,
+          chart: CHART,
+          ...NODE,
+          set: 'replicaCount=1',
+          'smoke-tests': '/not-there 200',
+          'wait-timeout': '20s'
+        },
+        { ...opts(), node }
+      )
+    ])
     expect(errors(ok.main)).toEqual([])
     expect(ok.main.exitCode).toBe(0)
     expect(ok.main.outputs.result).toBe('passed')
     expect(ok.post.exitCode).toBe(0)
-    const bad = await runMainAndPost(
-      'kind-e2e',
-      {
-        image,
-        chart: CHART,
-        ...NODE,
-        set: 'replicaCount=1',
-        'smoke-tests': '/not-there 200',
-        'wait-timeout': '20s'
-      },
-      { ...opts(), node }
-    )
     expect(bad.main.exitCode).toBe(1)
     expect(errors(bad.main).at(-1)).toMatch(/1 of 1 smoke tests failed: GET \/not-there -> 404/)
     expect(bad.main.outputs.result).toBe('failed')

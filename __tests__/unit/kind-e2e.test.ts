@@ -61,7 +61,7 @@ test("a cluster of your own: the image's own reference, under the chart's pull p
   expect(imageValues(loadedRef(pinned), withDigest)).toContain('image.digest=')
 })
 
-import { alreadyExists, explainCreateFailure } from '../../src/kind-e2e/lifecycle.js'
+import { alreadyExists, deleteCluster, explainCreateFailure } from '../../src/kind-e2e/lifecycle.js'
 import { pickService } from '../../src/kind-e2e/service.js'
 import { notReadyReasons } from '../../src/kind-e2e/wait.js'
 
@@ -341,5 +341,43 @@ describe('image-source: load, with what runs now', () => {
       os.tmpdir()
     ).catch(e => e)
     expect(err.message).toBe(`it would be loaded as ghcr.io/o/app:v2, the name ${candidate} is loaded under`)
+  })
+})
+
+describe('deleting a cluster', () => {
+  // docker ps answers with what is left, one answer per call; kind delete always says it deleted
+  const fakes = (left: string[][]) => {
+    const calls: string[] = []
+    const docker = async () => ({ exitCode: 0, stdout: (left.shift() ?? []).join('\n'), stderr: '' })
+    const kind = async (args: string[]) => {
+      calls.push(args.slice(0, 2).join(' '))
+      return { exitCode: 0, stdout: '', stderr: '' }
+    }
+    const slept: number[] = []
+    const sleep = async (ms: number) => void slept.push(ms)
+    return { calls, docker, kind, slept, sleep }
+  }
+
+  test('a node Docker was still making when kind looked: deleted again once it is made', async () => {
+    const f = fakes([['abc123'], ['abc123'], []])
+    await deleteCluster('kind', 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep }, f.kind)
+    expect(f.calls).toEqual(['delete cluster', 'delete cluster', 'delete cluster'])
+    expect(f.slept).toEqual([1000, 1000])
+  })
+
+  test('a node that stays: an error naming it, once the settle time is spent', async () => {
+    const f = fakes([['abc123'], ['abc123']])
+    const err = await deleteCluster('kind', 'c', '/k', f.docker, { ms: 0, sleep: f.sleep }, f.kind).catch(
+      e => e
+    )
+    expect(err.message).toBe('kind delete cluster c left node container(s) abc123, still there after 0 s')
+    expect(f.calls).toEqual(['delete cluster'])
+  })
+
+  test('nothing left: one delete, no wait', async () => {
+    const f = fakes([[]])
+    await deleteCluster('kind', 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep }, f.kind)
+    expect(f.calls).toEqual(['delete cluster'])
+    expect(f.slept).toEqual([])
   })
 })

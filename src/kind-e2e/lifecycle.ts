@@ -1,8 +1,8 @@
 // A kind cluster of this step's: whether it exists, create, its nodes and their health, export logs,
 // delete. kind's and Docker's failures become errors that name the component and the cause.
 import * as core from '@actions/core'
-import { run, tool, type Tool } from '../common/exec.js'
-import { retry } from '../common/retry.js'
+import { tool, type Tool } from '../common/exec.js'
+import { retry, sleep } from '../common/retry.js'
 import {
   kindCreateArgs,
   kindDeleteArgs,
@@ -53,31 +53,42 @@ async function nodeContainers(docker: Tool, name: string): Promise<string[]> {
   return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : []
 }
 
+/** How long a node container that Docker was still making when kind looked may take to be removable. */
+export const NODE_SETTLE_MS = 30_000
+
 /**
  * Deletes a cluster (kind treats a missing one as deleted), with three attempts, and checks that no node
- * container is left: a `kind create` killed half-way may have asked Docker for a node that Docker makes
- * only after the delete has looked.
+ * container is left. A `kind create` killed half-way may have asked Docker for a node that Docker is still
+ * making (seconds on a busy daemon: the node's /var volume is filled from the image); kind's delete passes
+ * over a container in that state and says it deleted it, so the delete is repeated until Docker has made
+ * it and it is gone, for up to `settleMs`.
  */
 export async function deleteCluster(
   kind: string,
   name: string,
   kubeconfig: string,
-  docker: Tool = tool('docker')
+  docker: Tool = tool('docker'),
+  settle: { ms: number; sleep: (ms: number) => Promise<void> } = { ms: NODE_SETTLE_MS, sleep },
+  runKind: Tool = tool(kind)
 ): Promise<void> {
-  await retry(
-    async () => {
-      await run(kind, kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` })
-      const left = await nodeContainers(docker, name)
-      if (left.length)
-        throw new Error(`kind delete cluster ${name} left node container(s) ${left.join(', ')}`)
-    },
-    {
-      attempts: 3,
-      baseDelayMs: 1000,
-      onRetry: (err, attempt) =>
-        core.warning(`Deleting cluster ${name} failed (attempt ${attempt}): ${(err as Error).message}`)
-    }
-  )
+  const kindDelete = () => runKind(kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` })
+  await retry(kindDelete, {
+    attempts: 3,
+    baseDelayMs: 1000,
+    onRetry: (err, attempt) =>
+      core.warning(`Deleting cluster ${name} failed (attempt ${attempt}): ${(err as Error).message}`)
+  })
+  const end = Date.now() + settle.ms
+  for (;;) {
+    const left = await nodeContainers(docker, name)
+    if (!left.length) return
+    if (Date.now() >= end)
+      throw new Error(
+        `kind delete cluster ${name} left node container(s) ${left.join(', ')}, still there after ${settle.ms / 1000} s`
+      )
+    await settle.sleep(1000)
+    await kindDelete()
+  }
 }
 
 export class KindCluster {

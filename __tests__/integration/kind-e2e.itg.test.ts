@@ -336,6 +336,7 @@ describe('faults, each named', () => {
     expect(main.state.created).toBe('pending')
     expect(nodeContainers(name).length).toBeGreaterThan(0)
     const post = await runPost('kind-e2e', main, opts())
+    expect(errors(post)).toEqual([])
     expect(post.exitCode).toBe(0)
     expect(post.stdout).toContain(`Deleting kind cluster ${name}`)
     expect(nodeContainers(name)).toEqual([])

@@ -249,7 +249,8 @@ describe('image-source: registry', () => {
         ...NODE,
         ...REGISTRY_MODE,
         password: 'not-the-password',
-        'wait-timeout': '40s'
+        set: 'replicaCount=1',
+        'wait-timeout': '25s'
       },
       opts()
     )

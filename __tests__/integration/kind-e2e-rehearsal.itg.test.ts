@@ -37,7 +37,7 @@ test('a candidate that never becomes ready: its pods diagnosed, while the releas
   const { main, post } = await probesOneAtATime(() =>
     runMainAndPost(
       'kind-e2e',
-      inputs({ image: crashing, 'upgrade-from': values(tagOf(current)), 'wait-timeout': '40s' }),
+      inputs({ image: crashing, 'upgrade-from': values(tagOf(current)), 'wait-timeout': '30s' }),
       opts()
     )
   )

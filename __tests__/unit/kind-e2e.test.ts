@@ -360,23 +360,21 @@ describe('deleting a cluster', () => {
 
   test('a node Docker was still making when kind looked: deleted again once it is made', async () => {
     const f = fakes([['abc123'], ['abc123'], []])
-    await deleteCluster('kind', 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep }, f.kind)
+    await deleteCluster(f.kind, 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep })
     expect(f.calls).toEqual(['delete cluster', 'delete cluster', 'delete cluster'])
     expect(f.slept).toEqual([1000, 1000])
   })
 
   test('a node that stays: an error naming it, once the settle time is spent', async () => {
     const f = fakes([['abc123'], ['abc123']])
-    const err = await deleteCluster('kind', 'c', '/k', f.docker, { ms: 0, sleep: f.sleep }, f.kind).catch(
-      e => e
-    )
+    const err = await deleteCluster(f.kind, 'c', '/k', f.docker, { ms: 0, sleep: f.sleep }).catch(e => e)
     expect(err.message).toBe('kind delete cluster c left node container(s) abc123, still there after 0 s')
     expect(f.calls).toEqual(['delete cluster'])
   })
 
   test('nothing left: one delete, no wait', async () => {
     const f = fakes([[]])
-    await deleteCluster('kind', 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep }, f.kind)
+    await deleteCluster(f.kind, 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep })
     expect(f.calls).toEqual(['delete cluster'])
     expect(f.slept).toEqual([])
   })

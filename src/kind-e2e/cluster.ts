@@ -3,7 +3,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import type { Tool } from '../common/exec.js'
+import { tool, type Tool } from '../common/exec.js'
 import type { Step } from '../common/stage.js'
 import type { PrivateDir } from '../common/temp.js'
 import { State } from './constants.js'
@@ -103,7 +103,7 @@ export class StepKindCluster implements Cluster {
 
   async release(): Promise<void> {
     if (!this.created) return
-    await deleteCluster(this.kindPath, this.name, this.kind.kubeconfig, this.docker)
+    await deleteCluster(tool(this.kindPath), this.name, this.kind.kubeconfig, this.docker)
     this.kind.created = false
     core.saveState(State.Created, 'false')
     if (this.joined) await this.kind.leaveNetwork(this.joined)

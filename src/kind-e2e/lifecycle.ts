@@ -64,14 +64,13 @@ export const NODE_SETTLE_MS = 30_000
  * it and it is gone, for up to `settleMs`.
  */
 export async function deleteCluster(
-  kind: string,
+  kind: Tool,
   name: string,
   kubeconfig: string,
   docker: Tool = tool('docker'),
-  settle: { ms: number; sleep: (ms: number) => Promise<void> } = { ms: NODE_SETTLE_MS, sleep },
-  runKind: Tool = tool(kind)
+  settle: { ms: number; sleep: (ms: number) => Promise<void> } = { ms: NODE_SETTLE_MS, sleep }
 ): Promise<void> {
-  const kindDelete = () => runKind(kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` })
+  const kindDelete = () => kind(kindDeleteArgs(name, kubeconfig), { label: `kind delete cluster ${name}` })
   await retry(kindDelete, {
     attempts: 3,
     baseDelayMs: 1000,

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { tool } from '../common/exec.js'
 import { removeSavedPrivateDir } from '../common/temp.js'
 import { deleteCluster } from './lifecycle.js'
 import { State } from './constants.js'
@@ -29,7 +30,7 @@ export async function post(): Promise<void> {
       // a kubeconfig of post's own: kind edits the one it is given, and must not take ~/.kube/config's lock
       const kubeconfig = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `kind-e2e-post-${name}.kubeconfig`)
       try {
-        await deleteCluster(kind, name, kubeconfig)
+        await deleteCluster(tool(kind), name, kubeconfig)
         await fs.rm(kubeconfig, { force: true })
       } catch (err) {
         if (core.getState(State.IgnoreFailedClean) !== 'true') throw err

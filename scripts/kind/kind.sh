@@ -55,6 +55,8 @@ registry_edge() {
     tar -C "$root" -c . | docker import -c 'ENTRYPOINT ["/usr/bin/docker-registry"]' - "$image" >/dev/null
     rm -rf "$root"
   fi
+  # a folder here is Docker's doing (see the --mount below)
+  [ -d "$INFRA/registry/edge.yml" ] && rm -rf "$INFRA/registry/edge.yml"
   cat >"$INFRA/registry/edge.yml" <<YML
 version: 0.1
 log: { level: warn }
@@ -71,11 +73,16 @@ YML
   if [ "$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "demo-actions.edge"}}' demo-actions-registry 2>/dev/null)" != "true $want" ]; then
     docker rm -f demo-actions-registry >/dev/null 2>&1 || true
     log "starting $REGISTRY_NAME:$port on kind's network"
+    # --mount, not -v: with -v, a bind source gone when the daemon restarts the container at its start (a
+    # reboot empties /tmp) is made a folder in the file's place; with --mount the container stays stopped
+    # and is made anew here
+    local m=()
+    for f in data:/var/lib/registry cert.pem:/etc/registry/cert.pem key.pem:/etc/registry/key.pem \
+      htpasswd:/etc/registry/htpasswd edge.yml:/etc/registry/config.yml; do
+      m+=(--mount "type=bind,src=$INFRA/registry/${f%%:*},dst=${f#*:},readonly")
+    done
     docker run -d --name demo-actions-registry --restart unless-stopped --network kind --network-alias "$REGISTRY_NAME" \
-      --label "demo-actions.edge=$want" \
-      -v "$INFRA/registry/data:/var/lib/registry:ro" -v "$INFRA/registry/cert.pem:/etc/registry/cert.pem:ro" \
-      -v "$INFRA/registry/key.pem:/etc/registry/key.pem:ro" -v "$INFRA/registry/htpasswd:/etc/registry/htpasswd:ro" \
-      -v "$INFRA/registry/edge.yml:/etc/registry/config.yml:ro" "$image" serve /etc/registry/config.yml >/dev/null
+      --label "demo-actions.edge=$want" "${m[@]}" "$image" serve /etc/registry/config.yml >/dev/null
   fi
   echo "$REGISTRY_NAME:$port"
 }

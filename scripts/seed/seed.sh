@@ -47,6 +47,9 @@ load_env() {
 git_host() {
   local image=$1 want
   mkdir -p "$SEED"
+  # a folder here is Docker's doing: `-v` (this script's before) makes a missing bind source a folder when
+  # the daemon restarts the container at its start, e.g. after a reboot emptied /tmp
+  [ -d "$SEED/sshd_config" ] && rm -rf "$SEED/sshd_config"
   cat >"$SEED/sshd_config" <<CFG
 Port 22
 HostKey /etc/demo-actions/host_ed25519
@@ -61,11 +64,14 @@ CFG
   [ "$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "demo-actions.edge"}}' demo-actions-git 2>/dev/null)" = "true $want" ] && return
   docker rm -f demo-actions-git >/dev/null 2>&1 || true
   log "starting $GIT_NAME (the SSH git host) on kind's network"
+  # --mount, not -v: a bind source gone when the daemon restarts the container (a reboot empties /tmp)
+  # leaves it stopped, and the next `up` makes it anew, instead of a folder made in the file's place
   docker run -d --name demo-actions-git --restart unless-stopped --network kind --network-alias "$GIT_NAME" \
-    --label "demo-actions.edge=$want" -v "$INFRA/git:$INFRA/git:ro" \
-    -v "$INFRA/ssh/host_ed25519:/etc/demo-actions/host_ed25519:ro" \
-    -v "$INFRA/ssh/authorized_keys:/etc/demo-actions/authorized_keys:ro" \
-    -v "$SEED/sshd_config:/etc/demo-actions/sshd_config:ro" "$image" -f /etc/demo-actions/sshd_config >/dev/null
+    --label "demo-actions.edge=$want" --mount "type=bind,src=$INFRA/git,dst=$INFRA/git,readonly" \
+    --mount "type=bind,src=$INFRA/ssh/host_ed25519,dst=/etc/demo-actions/host_ed25519,readonly" \
+    --mount "type=bind,src=$INFRA/ssh/authorized_keys,dst=/etc/demo-actions/authorized_keys,readonly" \
+    --mount "type=bind,src=$SEED/sshd_config,dst=/etc/demo-actions/sshd_config,readonly" \
+    "$image" -f /etc/demo-actions/sshd_config >/dev/null
 }
 
 kp() { "$KUBECTL" --kubeconfig "$SEED/prod.kubeconfig" "$@"; }

@@ -66,8 +66,14 @@ function when(pattern: RegExp, act: (child: ChildProcess) => void) {
 
 test("two runs at once, each with a cluster of its own (kind create with the built node image, kind load, the seed chart as it is): one passes its smoke tests; the other's app crashes at start, named with the real kubelet's CrashLoopBackOff, describe, events, the container's last words and kind export logs; both deleted", async () => {
   // two clusters side by side on one engine, one of them failing: neither run touches the other's
+  // the passing run with a home of its own: kubectl and helm keep no cache there (~/.kube/cache)
+  const home = tempDir('home')
   const [passing, crashing] = await Promise.all([
-    runMainAndPost('kind-e2e', { image: APP, chart: CHART, ...NODE }, opts({ GITHUB_RUN_ID: '9000000031' })),
+    runMainAndPost(
+      'kind-e2e',
+      { image: APP, chart: CHART, ...NODE },
+      opts({ GITHUB_RUN_ID: '9000000031', HOME: home })
+    ),
     runMainAndPost(
       'kind-e2e',
       { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '25s', set: 'replicaCount=1' },
@@ -95,6 +101,7 @@ test("two runs at once, each with a cluster of its own (kind create with the bui
   expect(passing.main.outputs['cluster-name']).not.toBe(crashing.main.outputs['cluster-name'])
 
   const ok = passing.main
+  expect(fs.existsSync(path.join(home, '.kube'))).toBe(false)
   expect(errors(ok)).toEqual([])
   expect(ok.exitCode).toBe(0)
   expect(ok.outputs.result).toBe('passed')
@@ -164,9 +171,13 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
   test('kubeconfig: deploys into a namespace it creates, passes, and deletes only that namespace', async () => {
     const namespace = uniqueName('own')
     const before = fs.readFileSync(kubeconfig, 'utf8')
-    // no kind on PATH: the step must not need it
+    // no kind on PATH: the step must not need it; a home of its own, where kubectl and helm keep no cache
+    const home = tempDir('home')
     const noKind = {
-      env: { PATH: [path.dirname(infra.KUBECTL), path.dirname(infra.HELM), process.env.PATH].join(':') }
+      env: {
+        PATH: [path.dirname(infra.KUBECTL), path.dirname(infra.HELM), process.env.PATH].join(':'),
+        HOME: home
+      }
     }
     const { main, post } = await runMainAndPost(
       'kind-e2e',
@@ -183,6 +194,7 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
     )
     expect(fs.readFileSync(kubeconfig, 'utf8')).toBe(before)
     expect(post.exitCode).toBe(0)
+    expect(fs.existsSync(path.join(home, '.kube'))).toBe(false)
   })
 
   test('kubeconfig: a namespace that exists already is refused and left alone', async () => {

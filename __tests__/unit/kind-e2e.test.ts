@@ -1,6 +1,8 @@
 // kind-e2e's image values: a kind cluster gets the loaded image (pull policy Never, local tag for a
 // digest); a cluster of your own (kubeconfig) pulls the image by its own reference.
+import * as fs from 'node:fs'
 import * as os from 'node:os'
+import * as path from 'node:path'
 import { imageValues, loadedRef, pulledRef } from '../../src/kind-e2e/image.js'
 import { ImageNotHad, loadImages } from '../../src/kind-e2e/load.js'
 import { parseImageKeys } from '../../src/kind-e2e/settings.js'
@@ -34,6 +36,8 @@ import {
   type RegistryAccess
 } from '../../src/kind-e2e/node-registry.js'
 import { judge } from '../../src/kind-e2e/smoke.js'
+import { kube, kubeEnv } from '../../src/kind-e2e/kube.js'
+import { OwnCluster } from '../../src/kind-e2e/own-cluster.js'
 import { failingPods } from '../../src/kind-e2e/diagnostics.js'
 
 test('kind: the loaded image, never pulled', () => {
@@ -377,5 +381,26 @@ describe('deleting a cluster', () => {
     await deleteCluster(f.kind, 'c', '/k', f.docker, { ms: 30_000, sleep: f.sleep })
     expect(f.calls).toEqual(['delete cluster'])
     expect(f.slept).toEqual([])
+  })
+})
+
+describe("kubectl's and helm's cache", () => {
+  // a stand-in kubectl and helm that say where their cache would go
+  test('every kubectl and helm of the step caches inside the private folder, never under ~/.kube/cache', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-env-'))
+    const fake = path.join(dir, 'kubectl')
+    fs.writeFileSync(fake, '#!/bin/sh\necho "$KUBECONFIG $KUBECACHEDIR"\n', { mode: 0o755 })
+    try {
+      const k = kube({ kubectl: fake, helm: fake }, '/run/kubeconfig', '/run/private')
+      const want = '/run/kubeconfig /run/private/kube-cache'
+      expect((await k.kubectl([], { silent: true })).stdout.trim()).toBe(want)
+      expect((await k.helm!([], { silent: true })).stdout.trim()).toBe(want)
+      expect(k.env).toEqual(kubeEnv('/run/kubeconfig', '/run/private'))
+      // a cluster of your own: the same, with the kubeconfig input
+      const own = new OwnCluster(fake, kubeEnv('/home/me/.kube/config', '/run/private'), 'e2e-1')
+      expect(own.kubeconfig).toBe('/home/me/.kube/config')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

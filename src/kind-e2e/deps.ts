@@ -11,7 +11,7 @@ import { ensureTool } from '../common/tools.js'
 import { OwnNamespace, StepKindCluster, type Cluster } from './cluster.js'
 import { State } from './constants.js'
 import { loadedRef, pulledRef, type Loaded } from './image.js'
-import { kube, type Tools } from './kube.js'
+import { kube, kubeEnv, type Tools } from './kube.js'
 import { KindCluster } from './lifecycle.js'
 import { OwnCluster } from './own-cluster.js'
 import type { Settings } from './settings.js'
@@ -58,7 +58,7 @@ export async function makeDeps(s: Settings, step: Step): Promise<Deps> {
   const docker = tool('docker', { env: dockerEnv })
   let cluster: Cluster
   if (s.kubeconfig) {
-    const own = new OwnCluster(tools.kubectl, s.kubeconfig, s.namespace)
+    const own = new OwnCluster(tools.kubectl, kubeEnv(s.kubeconfig, priv.path), s.namespace)
     step.save(State.OwnKubeconfig, s.kubeconfig)
     step.save(State.Kubectl, tools.kubectl)
     cluster = new OwnNamespace(own, (await own.context()) || s.clusterName)
@@ -78,7 +78,7 @@ export async function makeDeps(s: Settings, step: Step): Promise<Deps> {
     priv,
     docker,
     cluster,
-    workloads: new KubeWorkloads(kube(tools, kubeconfig), s, pulled, priv.path),
+    workloads: new KubeWorkloads(kube(tools, kubeconfig, priv.path), s, pulled, priv.path),
     loaded: pulled ? pulledRef(s.ref, s.image) : loadedRef(s.ref),
     pulled,
     now: Date.now

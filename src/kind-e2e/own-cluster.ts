@@ -13,12 +13,17 @@ export class OwnCluster {
   /** Whether this step created the namespace (only then is it this step's to delete). */
   created = false
 
+  /** The kubeconfig input's path. */
+  readonly kubeconfig: string
+
   constructor(
     private readonly kubectlPath: string,
-    readonly kubeconfig: string,
+    /** kubeEnv's, for the kubeconfig input. */
+    private readonly env: Record<string, string>,
     readonly namespace: string
   ) {
-    this.kubectl = tool(kubectlPath, { env: { KUBECONFIG: kubeconfig } })
+    this.kubeconfig = env.KUBECONFIG
+    this.kubectl = tool(kubectlPath, { env })
   }
 
   /** The kubeconfig's current context: the cluster-name output. */
@@ -53,16 +58,20 @@ export class OwnCluster {
   /** Deletes the namespace this step created (and so everything deployed into it). */
   async release(): Promise<void> {
     if (!this.created) return
-    await deleteNamespace(this.kubectlPath, this.kubeconfig, this.namespace)
+    await deleteNamespace(this.kubectlPath, this.env, this.namespace)
     this.created = false
     core.saveState(State.OwnNamespace, '')
   }
 }
 
 /** `kubectl delete namespace`, without waiting for the cluster to finish removing what is in it. */
-export async function deleteNamespace(kubectl: string, kubeconfig: string, namespace: string): Promise<void> {
+export async function deleteNamespace(
+  kubectl: string,
+  env: Record<string, string>,
+  namespace: string
+): Promise<void> {
   await run(kubectl, ['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false'], {
-    env: { KUBECONFIG: kubeconfig },
+    env,
     label: `kubectl delete namespace ${namespace}`
   })
 }

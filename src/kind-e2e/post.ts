@@ -6,6 +6,7 @@ import { tool } from '../common/exec.js'
 import { removeSavedPrivateDir } from '../common/temp.js'
 import { deleteCluster } from './lifecycle.js'
 import { State } from './constants.js'
+import { kubeEnv } from './kube.js'
 import { deleteNamespace } from './own-cluster.js'
 
 /**
@@ -19,7 +20,10 @@ export async function post(): Promise<void> {
     const namespace = core.getState(State.OwnNamespace)
     if (namespace && core.getState(State.KeepCluster) !== 'true') {
       core.info(`Deleting namespace ${namespace}, which main created`)
-      await deleteNamespace(core.getState(State.Kubectl), core.getState(State.OwnKubeconfig), namespace)
+      const kubeconfig = core.getState(State.OwnKubeconfig)
+      const priv = core.getState(State.PrivateDir)
+      const env = priv ? kubeEnv(kubeconfig, priv) : { KUBECONFIG: kubeconfig }
+      await deleteNamespace(core.getState(State.Kubectl), env, namespace)
     }
     const name = core.getState(State.ClusterName)
     const kind = core.getState(State.Kind)

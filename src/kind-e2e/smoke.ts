@@ -45,9 +45,7 @@ class Forward {
     const pf = await spawnBackground(
       this.kube.kubectlPath,
       portForwardArgs(this.namespace, this.service, this.port),
-      {
-        env: { KUBECONFIG: this.kube.kubeconfig }
-      }
+      { env: this.kube.env }
     )
     const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+)/, Math.max(5000, deadline - Date.now()))
     this.current = { pf, base: `http://127.0.0.1:${m[1]}` }

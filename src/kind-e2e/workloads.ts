@@ -89,7 +89,7 @@ export class KubeWorkloads implements Workloads {
     const [program, ...args] = this.settings.testCommand
     await run(program, args, {
       cwd: githubContext().workspace,
-      env: { KUBECONFIG: this.kube.kubeconfig, ...(clusterName ? { KIND_CLUSTER_NAME: clusterName } : {}) },
+      env: { ...this.kube.env, ...(clusterName ? { KIND_CLUSTER_NAME: clusterName } : {}) },
       label: `test-command ${program}`
     })
   }

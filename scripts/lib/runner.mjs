@@ -290,7 +290,9 @@ function baseEnv(runnerTemp, opts) {
       !k.startsWith('INPUT_') &&
       !k.startsWith('STATE_') &&
       !k.startsWith('GITHUB_') &&
-      !k.startsWith('RUNNER_')
+      !k.startsWith('RUNNER_') &&
+      // the test run's own kubectl cache (__tests__/scratch.mjs): a runner has none to give
+      k !== 'KUBECACHEDIR'
     )
       env[k] = v
   const files = tempDir('runner-files')

@@ -4,8 +4,10 @@
 // processes of the tools the stages and tests start, and entries of the temp folder. scripts/test.sh takes
 // a snapshot before the tests and compares after them; anything new fails the run, named. A question that
 // cannot be answered (docker or kind unreachable) fails too: it is not "nothing left".
-// Images of the test registries stay by design: build-push leaves what it built in the engine, as
+// Images of the test registries are not counted: build-push leaves what it built in the engine, as
 // docker/build-push-action does with the docker driver, for later steps (kind-e2e loads it from there).
+// Once compared, the tags of the test registries new since the snapshot are removed, so that a test run
+// does not leave a hundred of them in `docker images`.
 //   node scripts/lib/leftovers.mjs snapshot FILE
 //   node scripts/lib/leftovers.mjs compare FILE
 import { execFileSync } from 'node:child_process'
@@ -113,9 +115,33 @@ function snapshot() {
   }
 }
 
+/** The tags of the test registries in the engine. */
+const testImages = () =>
+  lines('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).filter(i => TEST_REGISTRIES.test(i))
+
+/** Removes the test registries' tags that were not there at the snapshot; says how many. */
+function untagTestImages(before) {
+  const added = testImages().filter(i => !before.includes(i))
+  if (!added.length) return
+  try {
+    execFileSync('docker', ['rmi', ...added], { stdio: ['ignore', 'ignore', 'pipe'] })
+    console.log(`removed the ${added.length} image tags of the test registries the tests made`)
+  } catch (err) {
+    const said = String(err.stderr ?? err.message)
+      .trim()
+      .split('\n')
+      .slice(-1)[0]
+    console.error(`some of the ${added.length} image tags the tests made were not removed: ${said}`)
+  }
+}
+
+// (a key of the snapshot file that compare does not count)
+const TEST_IMAGES = 'test registries images'
+
 const [mode, file] = process.argv.slice(2)
 try {
-  if (mode === 'snapshot') fs.writeFileSync(file, JSON.stringify(snapshot()))
+  if (mode === 'snapshot')
+    fs.writeFileSync(file, JSON.stringify({ ...snapshot(), [TEST_IMAGES]: testImages() }))
   else if (mode === 'compare') {
     const before = JSON.parse(fs.readFileSync(file, 'utf8'))
     const after = snapshot()
@@ -129,6 +155,7 @@ try {
         )
     }
     fs.rmSync(file, { force: true })
+    untagTestImages(before[TEST_IMAGES] ?? [])
     if (found.length) {
       console.error(`The tests left these behind:\n  ${found.join('\n  ')}`)
       process.exit(1)

@@ -27,6 +27,19 @@ log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif have sudo; then sudo "$@"; else die "need root for: $*"; fi; }
+# put [as_root] MODE SRC DEST: DEST becomes a copy of SRC unless it is one already, by a rename, so that
+# what reads it meanwhile never finds it missing or half-written: another `up` runs beside the tests
+# (scripts/act/act.sh starts one), while dockerd starts containers with the runtime and docker pushes with
+# the CA (seen: `install` over the runtime failed a concurrent `docker exec` with "fork/exec runc-capfit: no
+# such file or directory")
+put() {
+  local run=()
+  if [ "$1" = as_root ]; then run=(as_root); shift; fi
+  local mode=$1 src=$2 dest=$3
+  cmp -s "$src" "$dest" 2>/dev/null && return 0
+  "${run[@]}" install -D -m "$mode" "$src" "$dest.tmp.$$"
+  "${run[@]}" mv -f "$dest.tmp.$$" "$dest"
+}
 
 # The Debian mirror this machine's apt uses (never hard-coded: it differs between machines).
 apt_mirror() {
@@ -85,7 +98,7 @@ needs_capfit() {
 docker_engine() {
   local flags=() capfit="$INFRA/bin/runc-capfit"
   if needs_capfit; then
-    install -m 0755 "$here/docker/runc-capfit" "$capfit"
+    put 0755 "$here/docker/runc-capfit" "$capfit"
     flags=(--add-runtime "capfit=$capfit" --default-runtime capfit)
   fi
   if docker info >/dev/null 2>&1; then
@@ -199,7 +212,7 @@ registry_instance() {
     (umask 077; openssl rand -hex 16 >"$dir/password")
     htpasswd -Bbn "$user" "$(cat "$dir/password")" >"$dir/htpasswd"
   fi
-  as_root install -D -m 0644 "$dir/cert.pem" "/etc/docker/certs.d/127.0.0.1:$port/ca.crt"
+  put as_root 0644 "$dir/cert.pem" "/etc/docker/certs.d/127.0.0.1:$port/ca.crt"
   cat >"$dir/config.yml" <<YML
 version: 0.1
 log: { level: warn }
@@ -285,7 +298,7 @@ base_images() {
 }
 
 write_env() {
-  local tmp="$INFRA/env.tmp"
+  local tmp="$INFRA/env.tmp.$$"
   (umask 077; cat >"$tmp" <<ENV
 DEMO_ACTIONS_INFRA=$INFRA
 REGISTRY=127.0.0.1:$REGISTRY_PORT

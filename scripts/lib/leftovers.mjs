@@ -115,9 +115,14 @@ function snapshot() {
   }
 }
 
-/** The tags of the test registries in the engine. */
+/** The references of the test registries' images in the engine: by tag, or by digest when untagged. */
 const testImages = () =>
-  lines('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).filter(i => TEST_REGISTRIES.test(i))
+  lines('docker', ['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}'])
+    .map(l => l.split(' '))
+    .map(([tagged, digested]) =>
+      !tagged.endsWith(':<none>') ? tagged : !digested.endsWith('@<none>') ? digested : ''
+    )
+    .filter(i => TEST_REGISTRIES.test(i))
 
 /** Removes the test registries' tags that were not there at the snapshot; says how many. */
 function untagTestImages(before) {
@@ -125,13 +130,13 @@ function untagTestImages(before) {
   if (!added.length) return
   try {
     execFileSync('docker', ['rmi', ...added], { stdio: ['ignore', 'ignore', 'pipe'] })
-    console.log(`removed the ${added.length} image tags of the test registries the tests made`)
+    console.log(`removed the ${added.length} image references of the test registries the tests made`)
   } catch (err) {
     const said = String(err.stderr ?? err.message)
       .trim()
       .split('\n')
       .slice(-1)[0]
-    console.error(`some of the ${added.length} image tags the tests made were not removed: ${said}`)
+    console.error(`some of the ${added.length} image references the tests made were not removed: ${said}`)
   }
 }
 

@@ -76,7 +76,9 @@ test("two runs at once, each with a cluster of its own (kind create with the bui
     ),
     runMainAndPost(
       'kind-e2e',
-      { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '25s', set: 'replicaCount=1' },
+      // long enough for the kubelet to start it again after its first crash on a loaded machine (with 25 s,
+      // three test files at once, the wait ended at the first crash: no restart, no back-off yet)
+      { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '40s', set: 'replicaCount=1' },
       opts({ GITHUB_RUN_ID: '9000000032' })
     )
   ])
@@ -112,7 +114,7 @@ test("two runs at once, each with a cluster of its own (kind create with the bui
   expect(main.exitCode).toBe(1)
   expect(main.outputs.result).toBe('failed')
   expect(errors(main).at(-1)).toMatch(
-    /deployment.apps\/demo-flask-app is not ready within the wait-timeout: pod demo-flask-app-\S+ container app (waiting \(CrashLoopBackOff: back-off \d+s restarting failed container=app pod=demo-flask-app-\S+\)|running|terminated \(Error\)); last terminated \(Error, exit code 1\), \d restart\(s\)/
+    /deployment.apps\/demo-flask-app is not ready within the wait-timeout: pod demo-flask-app-\S+ container app (waiting \(CrashLoopBackOff: back-off \d+s restarting failed container=app pod=demo-flask-app-\S+\)|running|terminated \(Error, exit code 1\)); last terminated \(Error, exit code 1\), \d restart\(s\)/
   )
   expect(main.stdout).toMatch(/### kubectl describe pod demo-flask-app-/)
   expect(main.stdout).toMatch(/Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+1/)

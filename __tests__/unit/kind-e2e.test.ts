@@ -241,6 +241,12 @@ describe('failures, named', () => {
                   name: 'pull',
                   ready: false,
                   state: { waiting: { reason: 'ErrImagePull', message: 'not found' } }
+                },
+                {
+                  name: 'first-crash',
+                  ready: false,
+                  restartCount: 0,
+                  state: { terminated: { reason: 'Error', exitCode: 3 } }
                 }
               ]
             }
@@ -249,7 +255,8 @@ describe('failures, named', () => {
       })
     ).toEqual([
       'pod p container app waiting (CrashLoopBackOff: back-off 20s); last terminated (Error, exit code 1), 2 restart(s)',
-      'pod p container pull waiting (ErrImagePull: not found)'
+      'pod p container pull waiting (ErrImagePull: not found)',
+      'pod p container first-crash terminated (Error, exit code 3)'
     ])
   })
 

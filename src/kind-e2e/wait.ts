@@ -41,7 +41,7 @@ interface PodList {
         name: string
         ready: boolean
         restartCount?: number
-        state?: Record<string, { reason?: string; message?: string }>
+        state?: Record<string, { reason?: string; message?: string; exitCode?: number }>
         lastState?: { terminated?: { reason?: string; exitCode?: number } }
       }[]
     }
@@ -59,10 +59,14 @@ export function notReadyReasons(pods: PodList): string[] {
       const before = last
         ? `; last terminated (${last.reason ?? 'unknown'}, exit code ${last.exitCode ?? '?'}), ${c.restartCount ?? 0} restart(s)`
         : ''
-      for (const [state, detail] of Object.entries(c.state ?? {}))
-        reasons.push(
-          `pod ${pod.metadata.name} container ${c.name} ${state}${detail.reason ? ` (${detail.reason}${detail.message ? `: ${detail.message}` : ''})` : ''}${before}`
-        )
+      for (const [state, detail] of Object.entries(c.state ?? {})) {
+        // a container that has just ended (its first crash, before the kubelet starts it again) says how
+        const code = detail.exitCode === undefined ? '' : `, exit code ${detail.exitCode}`
+        const why = detail.reason
+          ? ` (${detail.reason}${code}${detail.message ? `: ${detail.message}` : ''})`
+          : ''
+        reasons.push(`pod ${pod.metadata.name} container ${c.name} ${state}${why}${before}`)
+      }
     }
   return reasons
 }

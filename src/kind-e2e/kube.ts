@@ -9,8 +9,7 @@ export interface Kube {
   helm?: Tool
   /** For the long-running port-forward, which is spawned rather than run. */
   kubectlPath: string
-  kubeconfig: string
-  /** kubeEnv's: for the port-forward and the test command. */
+  /** kubeEnv's (the kubeconfig is its KUBECONFIG): for the port-forward and the test command too. */
   env: Record<string, string>
 }
 
@@ -38,7 +37,6 @@ export function kube(tools: Tools, kubeconfig: string, privateDir: string): Kube
     kubectl: tool(tools.kubectl, { env }),
     helm: tools.helm ? tool(tools.helm, { env }) : undefined,
     kubectlPath: tools.kubectl,
-    kubeconfig,
     env
   }
 }

@@ -13,17 +13,18 @@ export class OwnCluster {
   /** Whether this step created the namespace (only then is it this step's to delete). */
   created = false
 
-  /** The kubeconfig input's path. */
-  readonly kubeconfig: string
-
   constructor(
     private readonly kubectlPath: string,
     /** kubeEnv's, for the kubeconfig input. */
     private readonly env: Record<string, string>,
     readonly namespace: string
   ) {
-    this.kubeconfig = env.KUBECONFIG
     this.kubectl = tool(kubectlPath, { env })
+  }
+
+  /** The kubeconfig input's path. */
+  get kubeconfig(): string {
+    return this.env.KUBECONFIG
   }
 
   /** The kubeconfig's current context: the cluster-name output. */

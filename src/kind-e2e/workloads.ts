@@ -50,7 +50,7 @@ export class KubeWorkloads implements Workloads {
   ) {}
 
   get kubeconfig(): string {
-    return this.kube.kubeconfig
+    return this.kube.env.KUBECONFIG
   }
 
   deploy(loaded: Loaded, values: DeployValues = {}): Promise<void> {

@@ -357,7 +357,6 @@ describe('kind-e2e: state for post before what it cleans exists', () => {
     const s = { clusterName: 'c', imageSource: 'load', config: '', nodeImage: '' }
     const cluster = new StepKindCluster(
       kind as unknown as KindCluster,
-      'kind',
       docker,
       {},
       s as never,

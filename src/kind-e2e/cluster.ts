@@ -3,11 +3,11 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { tool, type Tool } from '../common/exec.js'
+import type { Tool } from '../common/exec.js'
 import type { Step } from '../common/stage.js'
 import type { PrivateDir } from '../common/temp.js'
 import { State } from './constants.js'
-import { alreadyExists, checkDocker, deleteCluster, KindCluster } from './lifecycle.js'
+import { alreadyExists, checkDocker, KindCluster } from './lifecycle.js'
 import { loadImages, type ToLoad } from './load.js'
 import { configureNodes, containerdPatch, kindConfig, needsConfig, registryAccess } from './node-registry.js'
 import { OwnCluster } from './own-cluster.js'
@@ -44,7 +44,6 @@ export class StepKindCluster implements Cluster {
 
   constructor(
     private readonly kind: KindCluster,
-    private readonly kindPath: string,
     private readonly docker: Tool,
     private readonly dockerEnv: Record<string, string>,
     private readonly settings: Settings,
@@ -103,8 +102,7 @@ export class StepKindCluster implements Cluster {
 
   async release(): Promise<void> {
     if (!this.created) return
-    await deleteCluster(tool(this.kindPath), this.name, this.kind.kubeconfig, this.docker)
-    this.kind.created = false
+    await this.kind.delete()
     core.saveState(State.Created, 'false')
     if (this.joined) await this.kind.leaveNetwork(this.joined)
   }

@@ -71,7 +71,7 @@ export async function makeDeps(s: Settings, step: Step): Promise<Deps> {
       s.clusterName,
       kubeconfig
     )
-    cluster = new StepKindCluster(kind, tools.kind!, docker, { ...dockerEnv }, s, priv)
+    cluster = new StepKindCluster(kind, docker, { ...dockerEnv }, s, priv)
   }
   const pulled = !!s.kubeconfig || s.imageSource === 'registry'
   return {

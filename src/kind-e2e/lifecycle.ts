@@ -192,6 +192,12 @@ export class KindCluster {
   }
 
   /** Leaves kind's network again (the network outlives the cluster). */
+  /** deleteCluster with this cluster's kind, kubeconfig and docker. */
+  async delete(): Promise<void> {
+    await deleteCluster(this.kind, this.name, this.kubeconfig, this.docker)
+    this.created = false
+  }
+
   async leaveNetwork(network: string): Promise<void> {
     await this.docker(['network', 'disconnect', network, await ownContainer()], {
       silent: true,

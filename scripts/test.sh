@@ -118,6 +118,9 @@ section "tests: integration"
 kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | cut -d= -f2; }
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
 status=0
+# The seed's two clusters sleep while no test file holds them (scripts/seed/seed.sh says how; idle they
+# take a quarter of a core), and the files that hold them run first; awake again at the end.
+bash scripts/seed/seed.sh idle-sleep on
 # The tests that count every request of a rollout (the rehearsal's, the pipeline's) run alone, after the
 # rest: beside other clusters on 2 cores their probes' requests time out for the machine's sake, not the
 # chart's (seen: 10 of 984 timeouts in the first second of an upgrade, while kind-e2e's tests made clusters).
@@ -128,6 +131,7 @@ alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
 workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
 section "tests: integration, the rollout counters alone"
 workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
+bash scripts/seed/seed.sh idle-sleep off || status=1
 # the suite's last check: nothing of the tests is left on the machine
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
 section "end, exit $status"

@@ -11,6 +11,7 @@ import * as https from 'node:https'
 import * as path from 'node:path'
 import YAML from 'yaml'
 import { parseFileCommands, ROOT, runMain, uniqueName, tempDir } from '../../scripts/lib/runner.mjs'
+import { HOLD_TIMEOUT, holdSeed, releaseSeed } from './seed.js'
 import { git, hostedRepo, infra, sshInputs, type HostedRepo, withValuesFile } from './git-host.js'
 import { expectNowhere } from './secrets.js'
 import { buildCrashingApp, buildExampleApp, push } from './example-app.js'
@@ -44,6 +45,8 @@ const opts = { env: { PATH: `${wrapDir}:${process.env.PATH}` } }
 const apps: string[] = []
 const namespaces: string[] = []
 
+// the seed's clusters awake from the first hook to the last (./seed.ts)
+beforeAll(holdSeed, HOLD_TIMEOUT)
 beforeAll(() => {
   if (!argo.ARGOCD_SERVER)
     throw new Error(`Argo CD is not up (${SEED}): run scripts/seed/seed.sh up (npm test does)`)
@@ -62,6 +65,7 @@ afterAll(() => {
     kubectl('delete', 'application', a, '-n', 'argocd', '--wait=false', '--ignore-not-found')
   for (const n of namespaces) kubectl('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
 })
+afterAll(releaseSeed)
 
 interface Lab {
   repo: HostedRepo

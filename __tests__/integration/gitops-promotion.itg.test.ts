@@ -10,6 +10,7 @@ import * as path from 'node:path'
 import YAML from 'yaml'
 import { parseFileCommands, ROOT, runMain, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
 import { buildCrashingApp, buildExampleApp, push } from './example-app.js'
+import { HOLD_TIMEOUT, holdSeed, releaseSeed } from './seed.js'
 import { git, hostedRepo, infra, sshInputs, type HostedRepo } from './git-host.js'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
@@ -36,6 +37,8 @@ const errors = (r: { commands: { command: string; message: string }[] }) =>
   r.commands.filter(c => c.command === 'error').map(c => c.message)
 const opts = { env: { PATH: `${path.dirname(infra.HELM)}:${process.env.PATH}` } }
 
+// the seed's clusters awake from the first hook to the last (./seed.ts)
+beforeAll(holdSeed, HOLD_TIMEOUT)
 beforeAll(() => {
   if (!seed.PROD_SERVER)
     throw new Error(`The production cluster is not up (${SEED}): run scripts/seed/seed.sh up (npm test does)`)
@@ -69,6 +72,7 @@ afterAll(() => {
     kubectl('delete', 'application', a, '-n', 'argocd', '--wait=false', '--ignore-not-found')
   for (const [k, n] of namespaces) k('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
 })
+afterAll(releaseSeed)
 
 /** Staging's values: the example's, one replica, a 10 s progress deadline, the image given. */
 const values = (tag: string, digest = digests[tag] ?? '') =>

@@ -8,6 +8,7 @@ import { parseFileCommands, ROOT } from '../../scripts/lib/runner.mjs'
 import { git, infra } from './git-host.js'
 import { kind } from './kind.js'
 import { probesOneAtATime } from './probes.js'
+import { HOLD_TIMEOUT, holdSeed, releaseSeed } from './seed.js'
 
 const SEED = process.env.DEMO_ACTIONS_SEED || '/tmp/demo-actions-seed'
 const PIPELINE = path.join(ROOT, 'scripts/pipeline.sh')
@@ -85,6 +86,10 @@ function check(r: { status: number | null; stdout: string; stderr: string }) {
     seconds: Math.max(...[...out.matchAll(/([\d.]+) s from the push to Healthy/g)].map(m => Number(m[1])))
   }
 }
+
+// the seed's clusters awake for this file (./seed.ts)
+beforeAll(holdSeed, HOLD_TIMEOUT)
+afterAll(releaseSeed)
 
 test('npm run pipeline: test, build, e2e rehearsing the upgrade from production on real kind, staging, promotion to production in its own cluster; both Synced and Healthy on the same digest, no request lost in either rollout; a run started meanwhile is refused', async () => {
   // the run rolls out from what runs now (seed.sh up is ready only when the app answers in both clusters)

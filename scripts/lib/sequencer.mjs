@@ -5,7 +5,8 @@
 // project, in $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/jest-durations.json, and uses them when
 // Jest has none of its own, and on a machine with none yet, the durations committed beside this file (a
 // run's, copied from there by hand: only an order, so a stale one costs little). A file measured nowhere
-// comes first (it may be long), then Jest's order.
+// comes first (it may be long), then Jest's order. Before all of these, the files that hold the seed's
+// clusters (holdSeed, __tests__/integration/seed.ts): the clusters sleep once the last of them ends.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -33,10 +34,19 @@ export default class LongestFirst extends (Sequencer.default ?? Sequencer) {
     const known = { ...load(COMMITTED), ...load() }
     const sorted = super.sort(tests)
     const duration = t => t.duration ?? known[path.relative(ROOT, t.path)]
+    const holdsSeed = t => {
+      try {
+        return /\bholdSeed\b/.test(fs.readFileSync(t.path, 'utf8'))
+      } catch {
+        return false
+      }
+    }
     // stable: among files with no duration anywhere, Jest's order (failed first, then by size)
     return sorted
-      .map((t, i) => ({ t, i, d: duration(t) }))
-      .sort((a, b) => (b.d == null) - (a.d == null) || (b.d ?? 0) - (a.d ?? 0) || a.i - b.i)
+      .map((t, i) => ({ t, i, d: duration(t), seed: holdsSeed(t) }))
+      .sort(
+        (a, b) => b.seed - a.seed || (b.d == null) - (a.d == null) || (b.d ?? 0) - (a.d ?? 0) || a.i - b.i
+      )
       .map(({ t }) => t)
   }
 

@@ -10,6 +10,8 @@
 # serving the same repositories with the same host key). Kept between runs; writes $SEED/env.
 #   scripts/seed/seed.sh up      bring up what is missing (idempotent); the first time takes minutes
 #   scripts/seed/seed.sh down    delete the cluster and the git host's container, forget $SEED
+#   scripts/seed/seed.sh idle-sleep on|off, hold PID, release PID
+#                                the test run's: the clusters sleep while no test holds them (below)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 INFRA=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
@@ -84,6 +86,7 @@ kind_cluster() {
   # (grep reads the whole list: with -q it may stop at the first line and kind, writing the next, fails
   # on the closed pipe, which pipefail reads as "no such cluster")
   if "$KIND" get clusters 2>/dev/null | grep -x "$name" >/dev/null; then
+    wake_node "$name-control-plane"
     healthy "$kubeconfig" && return 0
     log "cluster $name does not answer: starting its node again"
     docker start "$name-control-plane" >/dev/null 2>&1 || true
@@ -380,6 +383,9 @@ ENV
 up() {
   load_env
   mkdir -p "$SEED" && chmod 700 "$SEED"
+  # up wakes the clusters (kind_cluster), and they stay awake: a test run stopped half-way may have left
+  # them asleep
+  rm -f "$SEED/idle-sleep"
   local images argocd_image redis_image git_image
   images=$(bash "$here/images.sh")
   argocd_image=$(echo "$images" | env_of ARGOCD_IMAGE /dev/stdin)
@@ -409,6 +415,9 @@ up() {
 
 down() {
   load_env
+  rm -rf "$SEED/holders" "$SEED/idle-sleep"
+  wake_node "$CLUSTER-control-plane"
+  wake_node "$PROD_CLUSTER-control-plane"
   log "deleting the clusters $CLUSTER and $PROD_CLUSTER and the git host's container"
   bash "$here/../kind/kind.sh" delete "$CLUSTER" || true
   bash "$here/../kind/kind.sh" delete "$PROD_CLUSTER" || true
@@ -421,12 +430,88 @@ down() {
 one_at_a_time() {
   exec 8>"$SEED.lock"
   flock -n 8 && return
+  # (a hold or release waits without a word: another file's hold is waking the clusters)
+  [ "${1:-}" = quiet ] && { flock -w 900 8 && return; die "another seed.sh held $SEED.lock for 15 minutes"; }
   log "another seed.sh is at work on $SEED: waiting for it"
   flock -w 900 8 || die "another seed.sh held $SEED.lock for 15 minutes"
+}
+
+# Sleep between uses, for the test run. Idle, the two clusters take about a quarter of a core (kubelet,
+# API server, etcd, controllers; measured with Argo CD in one), which the test files that never touch them
+# are short of on 2 cores. So during the run (idle-sleep on) they are frozen with `docker pause` (the
+# cgroup freezer: every process of the node, the pods' included) while no test file holds them. A file
+# that uses them holds them from its first test to its last (hold and release, by its process's pid; the
+# holders of dead processes do not count). Waking takes about 12 s: after a pause longer than its grace
+# period (40 s), the node controller, thawed with the rest, marks the node unknown and its pods not ready
+# (the apps and Argo CD stop answering for seconds), until the kubelet reports again. A hold returns once
+# both nodes are Ready, Argo CD's pods too, and Argo CD and the apps have answered 3 s in a row.
+paused() { [ "$(docker inspect -f '{{.State.Paused}}' "$1" 2>/dev/null)" = true ]; }
+wake_node() { if paused "$1"; then docker unpause "$1" >/dev/null; fi; }
+holders() {
+  local h
+  mkdir -p "$SEED/holders"
+  for h in "$SEED"/holders/*; do
+    [ -e "$h" ] || continue
+    if kill -0 "${h##*/}" 2>/dev/null; then echo "${h##*/}"; else rm -f "$h"; fi
+  done
+}
+ready() {
+  [ "$("$KUBECTL" --kubeconfig "$1" --request-timeout=5s get nodes \
+    -o 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+wake() {
+  local thawed=() node answered deadline=$((SECONDS + 180))
+  for node in "$CLUSTER-control-plane" "$PROD_CLUSTER-control-plane"; do
+    if paused "$node"; then docker unpause "$node" >/dev/null; thawed+=("$node"); fi
+  done
+  [ ${#thawed[@]} -gt 0 ] || return 0
+  log "woke ${thawed[*]}: waiting for the nodes to report and the apps to answer"
+  # the node controller's first look after the thaw (it looks every 5 s): until then a node may still read
+  # Ready from before the pause, and its pods be marked not ready the moment after
+  sleep 6
+  answered=0
+  while [ $answered -lt 3 ]; do
+    [ $SECONDS -lt $deadline ] || die "the seed's clusters did not come back within 180 s of waking (kubectl --kubeconfig $SEED/kubeconfig get nodes)"
+    if ready "$SEED/kubeconfig" && ready "$SEED/prod.kubeconfig" &&
+      k -n argocd wait --for=condition=Ready pods --all --timeout=2s >/dev/null 2>&1 &&
+      curl -sfk -o /dev/null --max-time 2 "https://127.0.0.1:$ARGOCD_PORT/api/version" &&
+      curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$APP_PORT/healthz" &&
+      curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$PROD_APP_PORT/healthz"; then
+      answered=$((answered + 1))
+    else
+      answered=0
+    fi
+    sleep 1
+  done
+}
+sleep_if_idle() {
+  [ -f "$SEED/idle-sleep" ] && [ -z "$(holders)" ] || return 0
+  local node
+  for node in "$CLUSTER-control-plane" "$PROD_CLUSTER-control-plane"; do
+    paused "$node" || docker pause "$node" >/dev/null
+  done
 }
 
 case "${1:-up}" in
   up) one_at_a_time; up ;;
   down) one_at_a_time; down ;;
-  *) die "usage: $0 [up|down]" ;;
+  idle-sleep)
+    [ -f "$SEED/env" ] || exit 0
+    one_at_a_time; load_env
+    case "${2:-}" in
+      on) touch "$SEED/idle-sleep"; sleep_if_idle ;;
+      # off: awake at once, without waiting for the nodes (whoever uses them next waits as it would)
+      off) rm -f "$SEED/idle-sleep"; wake_node "$CLUSTER-control-plane"; wake_node "$PROD_CLUSTER-control-plane" ;;
+      *) die "usage: $0 idle-sleep on|off" ;;
+    esac ;;
+  # (no seed, nothing to hold: the test says what is missing)
+  hold)
+    [ -n "${2:-}" ] || die "usage: $0 hold PID"
+    [ -f "$SEED/env" ] || exit 0
+    one_at_a_time quiet; load_env; holders >/dev/null; touch "$SEED/holders/$2"; wake ;;
+  release)
+    [ -n "${2:-}" ] || die "usage: $0 release PID"
+    [ -f "$SEED/env" ] || exit 0
+    one_at_a_time quiet; load_env; rm -f "$SEED/holders/$2"; sleep_if_idle ;;
+  *) die "usage: $0 [up|down|idle-sleep on|off|hold PID|release PID]" ;;
 esac

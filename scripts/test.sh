@@ -119,7 +119,8 @@ kind_bin() { grep '^KIND=' "${DEMO_ACTIONS_KIND:-/tmp/demo-actions-kind}/env" | 
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs snapshot "$state/before-tests.json"
 status=0
 # The seed's two clusters sleep while no test file holds them (scripts/seed/seed.sh says how; idle they
-# take a quarter of a core), and the files that hold them run first; awake again at the end.
+# take a quarter of a core), and the files that hold them run first. They wake for good as the part that
+# runs alone begins (about 15 s), beside its first file, and the pipeline's test, which holds them, runs last.
 bash scripts/seed/seed.sh idle-sleep on
 # The tests that count every request of a rollout (the rehearsal's, the pipeline's) run alone, after the
 # rest: beside other clusters on 2 cores their probes' requests time out for the machine's sake, not the
@@ -128,10 +129,11 @@ alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
 # Three files at once on 2 cores: most of a file's time is waiting (a cluster starting, a rollout, a
 # wait-timeout running out), and two left the cores idle a fifth of the time. DEMO_ACTIONS_TEST_WORKERS
 # sets another number (2 on a machine shared with other work).
-workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
+DEMO_ACTIONS_SEED_ORDER=first workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
 section "tests: integration, the rollout counters alone"
-workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
-bash scripts/seed/seed.sh idle-sleep off || status=1
+bash scripts/seed/seed.sh idle-sleep off & waking=$!
+DEMO_ACTIONS_SEED_ORDER=last workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
+wait $waking || status=1
 # the suite's last check: nothing of the tests is left on the machine
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1
 section "end, exit $status"

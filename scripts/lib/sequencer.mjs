@@ -5,8 +5,10 @@
 // project, in $DEMO_ACTIONS_CACHE (default ~/.cache/demo-actions)/jest-durations.json, and uses them when
 // Jest has none of its own, and on a machine with none yet, the durations committed beside this file (a
 // run's, copied from there by hand: only an order, so a stale one costs little). A file measured nowhere
-// comes first (it may be long), then Jest's order. Before all of these, the files that hold the seed's
-// clusters (holdSeed, __tests__/integration/seed.ts): the clusters sleep once the last of them ends.
+// comes first (it may be long), then Jest's order. The files that hold the seed's clusters (holdSeed,
+// __tests__/integration/seed.ts) come before all of these with DEMO_ACTIONS_SEED_ORDER=first (while the
+// clusters sleep between files: they sleep for good once the last holder ends), or after them with
+// DEMO_ACTIONS_SEED_ORDER=last (while the clusters wake: the others run meanwhile), as scripts/test.sh sets.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -41,11 +43,16 @@ export default class LongestFirst extends (Sequencer.default ?? Sequencer) {
         return false
       }
     }
+    const seedOrder = { first: 1, last: -1 }[process.env.DEMO_ACTIONS_SEED_ORDER] ?? 0
     // stable: among files with no duration anywhere, Jest's order (failed first, then by size)
     return sorted
-      .map((t, i) => ({ t, i, d: duration(t), seed: holdsSeed(t) }))
+      .map((t, i) => ({ t, i, d: duration(t), seed: seedOrder && holdsSeed(t) }))
       .sort(
-        (a, b) => b.seed - a.seed || (b.d == null) - (a.d == null) || (b.d ?? 0) - (a.d ?? 0) || a.i - b.i
+        (a, b) =>
+          seedOrder * (b.seed - a.seed) ||
+          (b.d == null) - (a.d == null) ||
+          (b.d ?? 0) - (a.d ?? 0) ||
+          a.i - b.i
       )
       .map(({ t }) => t)
   }

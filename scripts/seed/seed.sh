@@ -500,8 +500,8 @@ case "${1:-up}" in
     one_at_a_time; load_env
     case "${2:-}" in
       on) touch "$SEED/idle-sleep"; sleep_if_idle ;;
-      # off: awake at once, without waiting for the nodes (whoever uses them next waits as it would)
-      off) rm -f "$SEED/idle-sleep"; wake_node "$CLUSTER-control-plane"; wake_node "$PROD_CLUSTER-control-plane" ;;
+      # off: awake for good, once they answer again (a hold meanwhile waits for this)
+      off) rm -f "$SEED/idle-sleep"; wake ;;
       *) die "usage: $0 idle-sleep on|off" ;;
     esac ;;
   # (no seed, nothing to hold: the test says what is missing)

@@ -499,7 +499,8 @@ case "${1:-up}" in
     [ -f "$SEED/env" ] || exit 0
     one_at_a_time; load_env
     case "${2:-}" in
-      on) touch "$SEED/idle-sleep"; sleep_if_idle ;;
+      # on: they sleep once the last holder releases them (the first holders are on their way)
+      on) touch "$SEED/idle-sleep" ;;
       # off: awake for good, once they answer again (a hold meanwhile waits for this)
       off) rm -f "$SEED/idle-sleep"; wake ;;
       *) die "usage: $0 idle-sleep on|off" ;;

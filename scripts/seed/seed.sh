@@ -394,13 +394,15 @@ up() {
   git_host "$git_image"
   # the two clusters are made at once (kind names its nodes and networks apart); prod then finds its own up
   prod_cluster &
-  local making=$!
+  local making=$! loading
   cluster
+  # the images Argo CD runs are in the node's containerd (nothing is pulled; kind skips what is there),
+  # loaded while production is still being made and registered (the load takes about 20 s)
+  "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 &
+  loading=$!
   wait "$making" || true
   prod
-  # the images Argo CD runs are in the node's containerd (nothing is pulled); kind skips what is there
-  "$KIND" load docker-image "$argocd_image" "$redis_image" --name "$CLUSTER" >"$SEED/load.log" 2>&1 ||
-    { cat "$SEED/load.log" >&2; die "kind load of Argo CD's images failed"; }
+  wait "$loading" || { cat "$SEED/load.log" >&2; die "kind load of Argo CD's images failed"; }
   pki
   # (every time: 3 s, and the git host's known hosts and deploy key reach Argo CD when they change)
   argocd

@@ -443,7 +443,7 @@ one_at_a_time() {
 # are short of on 2 cores. So during the run (idle-sleep on) they are frozen with `docker pause` (the
 # cgroup freezer: every process of the node, the pods' included) while no test file holds them. A file
 # that uses them holds them from its first test to its last (hold and release, by its process's pid; the
-# holders of dead processes do not count). Waking takes about 12 s: after a pause longer than its grace
+# holders of dead processes do not count). Waking takes about 15 s: after a pause longer than its grace
 # period (40 s), the node controller, thawed with the rest, marks the node unknown and its pods not ready
 # (the apps and Argo CD stop answering for seconds), until the kubelet reports again. A hold returns once
 # both nodes are Ready, Argo CD's pods too, and Argo CD and the apps have answered 3 s in a row.

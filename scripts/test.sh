@@ -104,7 +104,8 @@ parts=(
 )
 pids=()
 for ((i = 0; i < ${#parts[@]}; i += 2)); do
-  bash -euo pipefail -c "${parts[i + 1]}" &
+  # (each part says when it ended: the last one is where the setup's time goes)
+  { s=0; bash -euo pipefail -c "${parts[i + 1]}" || s=$?; echo "[setup] ${parts[i]}: ended at ${SECONDS}s (exit $s)"; exit $s; } &
   pids+=($!)
 done
 failed=()

@@ -49,7 +49,7 @@ describe('bad input and bad days: a clear error, nothing left', () => {
     expect(main.stdout).not.toMatch(/kind create cluster/)
   })
 
-  test('the image of what runs now cannot be had: the registry’s answer named', async () => {
+  test('the image of what runs now cannot be had: the registry’s answer named, before any cluster', async () => {
     const { main, post } = await runMainAndPost(
       'kind-e2e',
       inputs({ 'upgrade-from': values('v0.0.0-0000000-1') }),
@@ -59,6 +59,7 @@ describe('bad input and bad days: a clear error, nothing left', () => {
     expect(errors(main).at(-1)).toMatch(
       /^The image of what runs now \(.*v0\.0\.0-0000000-1, from upgrade-from\) could not be had: .*(not found|manifest unknown)/s
     )
+    expect(main.stdout).not.toMatch(/kind create cluster/)
     expect(post.exitCode).toBe(0)
     leftNothing(main)
   })

@@ -52,18 +52,18 @@ function fake(over: { created?: boolean } = {}): Fake {
     get created() {
       return created
     },
+    fetch: async (images: ToLoad[]) => {
+      for (const { image } of images)
+        await act(`fetch ${image}`).catch(err => {
+          throw new ImageNotHad(image, err as Error)
+        })
+    },
     provision: async (step: Step) => {
       step.save(State.Created, 'pending')
       await act('provision')
       created = over.created ?? true
     },
-    load: async (images: ToLoad[]) => {
-      for (const { image } of images)
-        await act(`load ${image}`).catch(err => {
-          throw new ImageNotHad(image, err as Error)
-        })
-      calls.push('loaded')
-    },
+    load: async (images: ToLoad[]) => void calls.push(`loaded ${images.length}`),
     troubledNodes: async () => (calls.push('troubledNodes'), []),
     exportLogs: async () => (calls.push('exportLogs'), '/tmp/logs'),
     release: async () => {
@@ -129,9 +129,9 @@ describe('kind-e2e main, with fake collaborators', () => {
     const r = await run(f)
     expect(r.error).toBeUndefined()
     expect(f.calls).toEqual([
+      'fetch ghcr.io/o/app:v2',
       'provision',
-      'load ghcr.io/o/app:v2',
-      'loaded',
+      'loaded 1',
       'deploy ghcr.io/o/app:v2',
       'wait',
       'service',
@@ -163,8 +163,17 @@ describe('kind-e2e main, with fake collaborators', () => {
     f.fail.provision = () => new Error('kind create cluster failed')
     const r = await run(f)
     expect(r.error?.message).toBe('kind create cluster failed')
-    expect(f.calls).toEqual(['provision', 'priv removed'])
+    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'provision', 'priv removed'])
     expect(r.state[State.Created]).toBe('pending')
+  })
+
+  test('an image that cannot be had: its error, said before any cluster is made', async () => {
+    const f = fake()
+    f.fail['fetch ghcr.io/o/app:v2'] = () => new Error('docker pull: manifest unknown')
+    const r = await run(f)
+    expect(r.error?.message).toBe('docker pull: manifest unknown')
+    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'priv removed'])
+    expect(r.state[State.Created]).toBeUndefined()
   })
 
   test('a summary that cannot be written is a warning; the run’s own error is the step’s', async () => {
@@ -221,10 +230,10 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
     const r = await run(f, { 'upgrade-from': values })
     expect(r.error).toBeUndefined()
     expect(f.calls).toEqual([
+      'fetch ghcr.io/o/app:v2',
+      'fetch ghcr.io/o/app:v1',
       'provision',
-      'load ghcr.io/o/app:v2',
-      'load ghcr.io/o/app:v1',
-      'loaded',
+      'loaded 2',
       'deploy ghcr.io/o/app:v1 with values',
       'wait',
       'service',
@@ -323,13 +332,14 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
     expect(f.calls).toEqual(['priv removed'])
   })
 
-  test('the image of what runs now cannot be had: named as such', async () => {
+  test('the image of what runs now cannot be had: named as such, before any cluster is made', async () => {
     const f = fake()
-    f.fail['load ghcr.io/o/app:v1'] = () => new Error('docker pull: manifest unknown')
+    f.fail['fetch ghcr.io/o/app:v1'] = () => new Error('docker pull: manifest unknown')
     const r = await run(f, { 'upgrade-from': values })
     expect(r.error?.message).toBe(
       'The image of what runs now (ghcr.io/o/app:v1, from upgrade-from) could not be had: docker pull: manifest unknown'
     )
+    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'fetch ghcr.io/o/app:v1', 'priv removed'])
   })
 })
 
@@ -365,5 +375,46 @@ describe('kind-e2e: state for post before what it cleans exists', () => {
     await cluster.provision(step)
     expect(events).toEqual(['create (state created=pending)'])
     expect(saved).toEqual(['created=pending', 'created=true'])
+  })
+
+  test('a cluster name that is taken is refused before anything is pulled, and again just before kind create', async () => {
+    const calls: string[] = []
+    let taken = true
+    const kind = {
+      created: false,
+      name: 'c',
+      exists: async () => (calls.push('exists'), taken),
+      create: async () => void calls.push('create')
+    }
+    const docker = async (args: string[]) => {
+      calls.push(`docker ${args[0]}`)
+      return { exitCode: 0, stdout: '27.0', stderr: '' }
+    }
+    const s = { clusterName: 'c', imageSource: 'load', config: '', nodeImage: '', username: '', password: '' }
+    const cluster = new StepKindCluster(
+      kind as unknown as KindCluster,
+      docker,
+      {},
+      s as never,
+      { path: '/tmp', write: async () => '' } as never
+    )
+    const images = [{ image: 'ghcr.io/o/app:v2', loaded: loadedRef(parseImage('image', 'ghcr.io/o/app:v2')) }]
+    await expect(cluster.fetch(images)).rejects.toThrow(/already exists/)
+    expect(calls).toEqual(['docker version', 'exists'])
+    // free while the image was had, taken by the time of kind create: refused, nothing created or marked
+    taken = false
+    calls.length = 0
+    await cluster.fetch(images)
+    expect(calls).toEqual(['docker version', 'exists', 'docker image'])
+    taken = true
+    const saved: string[] = []
+    await expect(
+      cluster.provision({
+        phase: (_: string, w: () => Promise<unknown>) => w(),
+        save: (k: string, v: string) => void saved.push(`${k}=${v}`)
+      } as never)
+    ).rejects.toThrow(/already exists/)
+    expect(calls).not.toContain('create')
+    expect(saved).toEqual([])
   })
 })

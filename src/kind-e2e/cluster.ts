@@ -8,7 +8,7 @@ import type { Step } from '../common/stage.js'
 import type { PrivateDir } from '../common/temp.js'
 import { State } from './constants.js'
 import { alreadyExists, checkDocker, KindCluster } from './lifecycle.js'
-import { loadImages, type ToLoad } from './load.js'
+import { haveImages, loadImages, type ToLoad } from './load.js'
 import { configureNodes, containerdPatch, kindConfig, needsConfig, registryAccess } from './node-registry.js'
 import { OwnCluster } from './own-cluster.js'
 import { startProbe, type RunningProbe } from './probe.js'
@@ -21,9 +21,14 @@ export interface Cluster {
   readonly created: boolean
   /** A kind cluster of this step's (false: a namespace in a cluster of the user's own). */
   readonly isKind: boolean
+  /**
+   * Gets the images into the local store before anything is made (kind, image-source: load), pulled when
+   * they are not there; a no-op where the nodes pull.
+   */
+  fetch(images: ToLoad[]): Promise<void>
   /** Creates the cluster (or claims the namespace); state for post is saved before it exists. */
   provision(step: Step): Promise<void>
-  /** Gets the images into the nodes in one archive (kind, image-source: load); a no-op where the nodes pull. */
+  /** Gets the fetched images into the nodes in one archive (kind, image-source: load); a no-op where the nodes pull. */
   load(images: ToLoad[]): Promise<void>
   /** Nodes that stopped or were restarted while the step ran: the cluster was interrupted. */
   troubledNodes(): Promise<string[]>
@@ -58,12 +63,24 @@ export class StepKindCluster implements Cluster {
     return this.kind.created
   }
 
+  /** Docker reachable (kind runs its nodes there), and no cluster of the name: said before anything else. */
+  private async preflight(): Promise<void> {
+    await checkDocker(this.docker)
+    // a cluster that already exists is never this step's to delete
+    if (await this.kind.exists()) throw new Error(alreadyExists(this.settings.clusterName))
+  }
+
+  async fetch(images: ToLoad[]): Promise<void> {
+    if (this.settings.imageSource !== 'load') return
+    await this.preflight()
+    await haveImages(this.docker, this.settings, images, this.priv.path)
+  }
+
   async provision(step: Step): Promise<void> {
     const { settings: s } = this
-    await checkDocker(this.docker)
-    // A cluster that already exists is never this step's to delete. A free name is marked 'pending'
-    // before kind starts, so post deletes a half-made cluster if main dies while creating it.
-    if (await this.kind.exists()) throw new Error(alreadyExists(s.clusterName))
+    // (again after fetch: a pull takes time, and the name may have been taken meanwhile.) A free name is
+    // marked 'pending' before kind starts, so post deletes a half-made cluster if main dies while creating it.
+    await this.preflight()
     const access = s.imageSource === 'registry' ? registryAccess(s) : undefined
     const config =
       access && needsConfig(access)
@@ -87,7 +104,7 @@ export class StepKindCluster implements Cluster {
 
   async load(images: ToLoad[]): Promise<void> {
     if (this.settings.imageSource !== 'load') return
-    await loadImages(this.docker, this.kind, this.settings, images, this.priv.path)
+    await loadImages(this.docker, this.kind, images, this.priv.path)
   }
 
   troubledNodes(): Promise<string[]> {
@@ -128,6 +145,10 @@ export class OwnNamespace implements Cluster {
 
   get created(): boolean {
     return this.own.created
+  }
+
+  async fetch(): Promise<void> {
+    // the cluster pulls the image itself
   }
 
   provision(step: Step): Promise<void> {

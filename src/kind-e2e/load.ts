@@ -28,14 +28,11 @@ export class ImageNotHad extends Error {
 }
 
 /**
- * The images, each pulled with the step's credentials when it is not in the local store, go in as one
- * one-platform archive, their shared layers once: `kind load docker-image` of a pulled multi-platform image
- * fails with Docker's containerd image store (Docker 29; kind #3795, #4224), `docker save --platform` and
- * `kind load image-archive` do not. A docker older than the --platform flag saves what it has.
+ * The images in the local store, each pulled with the step's credentials when it is not there, before any
+ * cluster is made: one that cannot be had is said in seconds, and no cluster is made for nothing.
  */
-export async function loadImages(
+export async function haveImages(
   docker: Tool,
-  cluster: Pick<KindCluster, 'loadArchive'>,
   s: Pick<Settings, 'username' | 'password'>,
   images: ToLoad[],
   privDir: string
@@ -49,14 +46,29 @@ export async function loadImages(
         new Error(`it would be loaded as ${loaded.ref}, the name ${taken.image} is loaded under`)
       )
   })
-  const refs: string[] = []
+  const had: string[] = []
   for (const { image, loaded } of images) {
-    if (refs.includes(loaded.ref)) continue
+    if (had.includes(loaded.ref)) continue
     await have(docker, s, image, loaded, privDir).catch(err => {
       throw new ImageNotHad(image, err as Error)
     })
-    refs.push(loaded.ref)
+    had.push(loaded.ref)
   }
+}
+
+/**
+ * The images (in the local store: haveImages) go in as one one-platform archive, their shared layers once:
+ * `kind load docker-image` of a pulled multi-platform image fails with Docker's containerd image store
+ * (Docker 29; kind #3795, #4224), `docker save --platform` and `kind load image-archive` do not. A docker
+ * older than the --platform flag saves what it has.
+ */
+export async function loadImages(
+  docker: Tool,
+  cluster: Pick<KindCluster, 'loadArchive'>,
+  images: ToLoad[],
+  privDir: string
+): Promise<void> {
+  const refs = [...new Set(images.map(i => i.loaded.ref))]
   const archive = path.join(privDir, 'images.tar')
   const platform = `linux/${ARCH[process.arch] ?? process.arch}`
   let saved = await docker(['save', '--platform', platform, '-o', archive, ...refs], {

@@ -67,10 +67,23 @@ export async function installOnly(): Promise<void> {
 }
 
 /**
- * The cluster: a kind cluster created (the nodes told how to reach the registry), the image loaded (with
- * upgrade-from, what runs now too, both in one archive); or the namespace claimed.
+ * The cluster: the images in the local store first (image-source: load; with upgrade-from, what runs now
+ * too), so one that cannot be had fails before a cluster is made for nothing; then a kind cluster created
+ * (the nodes told how to reach the registry) and the images loaded in one archive; or the namespace claimed.
  */
 async function provision(s: Settings, d: Deps, o: Outcome, step: Step, current?: Current): Promise<void> {
+  const loads = d.cluster.isKind && s.imageSource === 'load'
+  const images = [{ image: s.image, loaded: d.loaded }]
+  if (current) images.push({ image: current.image, loaded: current.loaded })
+  const title = current ? `${s.image} and ${current.image} (what runs now)` : s.image
+  if (loads)
+    await step.phase(`Get ${title}`, () =>
+      d.cluster.fetch(images).catch(err => {
+        throw current && err instanceof ImageNotHad && err.image === current.image
+          ? currentNotHad(current, err)
+          : err
+      })
+    )
   await step.phase(
     d.cluster.isKind
       ? `Create kind cluster ${s.clusterName}`
@@ -78,17 +91,7 @@ async function provision(s: Settings, d: Deps, o: Outcome, step: Step, current?:
     () => d.cluster.provision(step)
   )
   if (s.keepCluster && d.cluster.isKind) o.kubeconfig = d.workloads.kubeconfig
-  if (!d.cluster.isKind || s.imageSource !== 'load') return
-  const images = [{ image: s.image, loaded: d.loaded }]
-  if (current) images.push({ image: current.image, loaded: current.loaded })
-  const title = current ? `${s.image} and ${current.image} (what runs now)` : s.image
-  await step.phase(`Load ${title} into the cluster`, () =>
-    d.cluster.load(images).catch(err => {
-      throw current && err instanceof ImageNotHad && err.image === current.image
-        ? currentNotHad(current, err)
-        : err
-    })
-  )
+  if (loads) await step.phase(`Load ${title} into the cluster`, () => d.cluster.load(images))
 }
 
 /** The candidate deployed and waited for; returns the deadline the checks share with the rollout. */

@@ -64,7 +64,7 @@ function when(pattern: RegExp, act: (child: ChildProcess) => void) {
   }
 }
 
-test("two runs at once, each with a cluster of its own (kind create with the built node image, kind load, the seed chart as it is): one passes its smoke tests; the other's app crashes at start, named with the real kubelet's CrashLoopBackOff, describe, events, the container's last words and kind export logs; both deleted", async () => {
+test("two runs at once on Node 20 (the runner's contract where act meets the bundles; Node 24 runs the others), each with a cluster of its own (kind create with the built node image, kind load, the seed chart as it is): one passes its smoke tests; the other's app crashes at start, named with the real kubelet's CrashLoopBackOff, describe, events, the container's last words and kind export logs; both deleted", async () => {
   // two clusters side by side on one engine, one of them failing: neither run touches the other's
   // the passing run with a home of its own: kubectl and helm keep no cache there (~/.kube/cache)
   const home = tempDir('home')
@@ -72,14 +72,14 @@ test("two runs at once, each with a cluster of its own (kind create with the bui
     runMainAndPost(
       'kind-e2e',
       { image: APP, chart: CHART, ...NODE },
-      opts({ GITHUB_RUN_ID: '9000000031', HOME: home })
+      { ...opts({ GITHUB_RUN_ID: '9000000031', HOME: home }), node: '20' }
     ),
     runMainAndPost(
       'kind-e2e',
       // long enough for the kubelet to start it again after its first crash on a loaded machine (with 25 s,
       // three test files at once, the wait ended at the first crash: no restart, no back-off yet)
       { image: CRASHING, chart: CHART, ...NODE, 'wait-timeout': '40s', set: 'replicaCount=1' },
-      opts({ GITHUB_RUN_ID: '9000000032' })
+      { ...opts({ GITHUB_RUN_ID: '9000000032' }), node: '20' }
     )
   ])
   for (const { main, post } of [passing, crashing]) {

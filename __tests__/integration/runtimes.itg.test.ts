@@ -1,13 +1,13 @@
 // The runner's contract on both runtimes the bundles meet: Node 24 (what GitHub runs `using: node24`
-// on, and what every other integration test uses) and Node 20 (what act and @github/local-action use
+// on, and what the other integration tests use) and Node 20 (what act and @github/local-action use
 // where it is the machine's node). Each stage: a passing run, a failing run, and post after each (unit-test has no post step).
+// kind-e2e's pair on Node 20 is kind-e2e.itg.test.ts's first test (two runs at once, one passing, one
+// crashing with every diagnostic): the same clusters prove both, and Node 24 runs every other kind-e2e test.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT, runMain, runMainAndPost, uniqueName } from '../../scripts/lib/runner.mjs'
 import { helmPath, hostedRepo, sshInputs, withValuesFile } from './git-host.js'
 import { infra, manifestDigest } from './registry.js'
-import { buildExampleApp, CHART } from './example-app.js'
-import { clusters, NODE, opts } from './kind.js'
 
 const errors = (r: { commands: { command: string; message: string }[] }) =>
   r.commands.filter(c => c.command === 'error').map(c => c.message)
@@ -49,43 +49,6 @@ describe('the runner contract on Node 20', () => {
     expect(errors(bad.main).length).toBeGreaterThan(0)
     expect(bad.post.exitCode).toBe(0)
     expect(fs.existsSync(bad.main.state.privateDir)).toBe(false)
-  })
-
-  test('kind-e2e on real kind: a passing run, a failing one; each cluster deleted, post after each', async () => {
-    const image = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-3f1c2d4-17`
-    buildExampleApp(image)
-    // the two runs at once, each with a cluster of its own, as two jobs of one workflow would
-    const [ok, bad] = await Promise.all([
-      runMainAndPost(
-        'kind-e2e',
-        { image, chart: CHART, ...NODE, set: 'replicaCount=1' },
-        { ...opts(), node }
-      ),
-      runMainAndPost(
-        'kind-e2e',
-        {
-          image,
-          chart: CHART,
-          ...NODE,
-          set: 'replicaCount=1',
-          'smoke-tests': '/not-there 200',
-          'wait-timeout': '20s'
-        },
-        { ...opts(), node }
-      )
-    ])
-    expect(errors(ok.main)).toEqual([])
-    expect(ok.main.exitCode).toBe(0)
-    expect(ok.main.outputs.result).toBe('passed')
-    expect(ok.post.exitCode).toBe(0)
-    expect(bad.main.exitCode).toBe(1)
-    expect(errors(bad.main).at(-1)).toMatch(/1 of 1 smoke tests failed: GET \/not-there -> 404/)
-    expect(bad.main.outputs.result).toBe('failed')
-    expect(bad.post.exitCode).toBe(0)
-    for (const r of [ok, bad]) {
-      expect(clusters()).not.toContain(r.main.outputs['cluster-name'])
-      expect(fs.existsSync(r.main.state.privateDir)).toBe(false)
-    }
   })
 
   test('gitops-bump: a pushed bump; a missing values file changes nothing; post removes the key', async () => {

@@ -24,7 +24,6 @@ import {
   REGISTRY_MODE
 } from './kind.js'
 import { infra } from './registry.js'
-import { expectNowhere } from './secrets.js'
 
 const APP = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-3f1c2d4-17`
 const CRASHING = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-crashed-19`
@@ -229,31 +228,9 @@ describe('keep-cluster, then the kept cluster as a cluster of your own', () => {
 })
 
 describe('image-source: registry', () => {
-  test('the nodes pull the image by name over TLS, with the CA and the credentials given; nothing is loaded', async () => {
-    const main = await runMain(
-      'kind-e2e',
-      {
-        image: APP,
-        chart: CHART,
-        ...NODE,
-        ...REGISTRY_MODE,
-        'test-command': `${infra.KUBECTL} get events -n e2e -o custom-columns=R:.reason,M:.message`,
-        set: 'replicaCount=1'
-      },
-      opts()
-    )
-    expect(errors(main)).toEqual([])
-    expect(main.exitCode).toBe(0)
-    expect(main.stdout).not.toContain('kind load')
-    expect(main.stdout).toContain('--config ')
-    // the kubelet's own words: pulled from the registry
-    expect(main.stdout).toMatch(
-      new RegExp(`Pulled\\s+Successfully pulled image "${APP.replace(/[.]/g, '\\.')}"`)
-    )
-    expect(main.stdout).not.toContain('--set image.pullPolicy')
-    expectNowhere(infra.REGISTRY_PASSWORD, main)
-  })
-
+  // the nodes pulling the image by name over TLS, with the CA and the credentials given (nothing loaded), is
+  // secrets.itg.test.ts's kind-e2e test: the one cluster proves that too, with every tool's environment
+  // recorded
   test("a wrong password: the pull is refused, in the kubelet's words, within the wait-timeout", async () => {
     const main = await runMain(
       'kind-e2e',

@@ -390,7 +390,7 @@ describe('build-push: bad input and secrets', () => {
 })
 
 describe('kind-e2e: secrets', () => {
-  test('kind, kubectl, helm and docker get no input, state, token or password; the password goes only to the nodes', async () => {
+  test('kind, kubectl, helm and docker get no input, state, token or password; the password goes only to the nodes, which pull the image by name over TLS (nothing is loaded)', async () => {
     // the real tools, wrapped to record the environment each was given; image-source registry hands the
     // registry's password to the nodes' containerd (by file, in the kind config)
     const w = wrappers({ kind: kind.KIND, kubectl: infra.KUBECTL, helm: infra.HELM, docker: which('docker') })
@@ -404,7 +404,8 @@ describe('kind-e2e: secrets', () => {
         chart: 'example/gitops/helm/demo-flask-app',
         ...NODE,
         ...REGISTRY_MODE,
-        set: 'replicaCount=1'
+        set: 'replicaCount=1',
+        'test-command': `${infra.KUBECTL} get events -n e2e -o custom-columns=R:.reason,M:.message`
       },
       {
         env: {
@@ -418,6 +419,14 @@ describe('kind-e2e: secrets', () => {
     expect(errors(main)).toEqual([])
     expect(main.exitCode).toBe(0)
     expect(post.exitCode).toBe(0)
+    // image-source: registry: the nodes were given a kind config, and the kubelet's own words say they
+    // pulled the image from the registry; nothing was loaded, no pull policy forced
+    expect(main.stdout).not.toContain('kind load')
+    expect(main.stdout).toContain('--config ')
+    expect(main.stdout).toMatch(
+      new RegExp(`Pulled\\s+Successfully pulled image "${image.replace(/[.]/g, '\\.')}"`)
+    )
+    expect(main.stdout).not.toContain('--set image.pullPolicy')
     const envs = w.envs()
     expect(envs).toMatch(/^== kind create cluster /m)
     expect(envs).toMatch(/^== helm upgrade /m)

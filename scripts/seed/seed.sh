@@ -23,6 +23,8 @@ APP_PORT=${DEMO_ACTIONS_APP_PORT:-18090}
 # `argocd cluster add` makes it), where the GitOps repository's production values are deployed
 PROD_CLUSTER=demo-actions-prod
 PROD_APP_PORT=${DEMO_ACTIONS_PROD_APP_PORT:-18091}
+# the two clusters' node containers (kind names a cluster's only node <cluster>-control-plane)
+NODES=("$CLUSTER-control-plane" "$PROD_CLUSTER-control-plane")
 ARGOCD_PORT=${DEMO_ACTIONS_ARGOCD_PORT:-18443}
 GIT_NAME=git.demo-actions.test
 GITOPS=demo_gitops
@@ -416,10 +418,10 @@ up() {
 }
 
 down() {
+  local node
   load_env
   rm -rf "$SEED/holders" "$SEED/idle-sleep"
-  wake_node "$CLUSTER-control-plane"
-  wake_node "$PROD_CLUSTER-control-plane"
+  for node in "${NODES[@]}"; do wake_node "$node"; done
   log "deleting the clusters $CLUSTER and $PROD_CLUSTER and the git host's container"
   bash "$here/../kind/kind.sh" delete "$CLUSTER" || true
   bash "$here/../kind/kind.sh" delete "$PROD_CLUSTER" || true
@@ -463,7 +465,7 @@ ready() {
 }
 wake() {
   local thawed=() node answered deadline=$((SECONDS + 180))
-  for node in "$CLUSTER-control-plane" "$PROD_CLUSTER-control-plane"; do
+  for node in "${NODES[@]}"; do
     if paused "$node"; then docker unpause "$node" >/dev/null; thawed+=("$node"); fi
   done
   [ ${#thawed[@]} -gt 0 ] || return 0
@@ -489,7 +491,7 @@ wake() {
 sleep_if_idle() {
   [ -f "$SEED/idle-sleep" ] && [ -z "$(holders)" ] || return 0
   local node
-  for node in "$CLUSTER-control-plane" "$PROD_CLUSTER-control-plane"; do
+  for node in "${NODES[@]}"; do
     paused "$node" || docker pause "$node" >/dev/null
   done
 }

@@ -368,6 +368,8 @@ describe('faults, each named', () => {
         stdio: 'ignore'
       })
       docker('tag', infra.BUSYBOX_IMAGE, kind.KIND_NODE_IMAGE)
+      // and the image under test, which kind-e2e finds in the engine's store before it makes the cluster
+      docker('tag', infra.BUSYBOX_IMAGE, APP)
       const name = clusterName('old-engine')
       const { main, post } = await runMainAndPost(
         'kind-e2e',

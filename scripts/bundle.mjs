@@ -2,7 +2,7 @@
 // reproduces the committed dist/ byte for byte (ci.yml and the tests check it). The stages build two at
 // a time (ncc works mostly on one thread; these machines have two cores).
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { renameSync, rmSync } from 'node:fs'
 
 export const STAGES = ['unit-test', 'build-push', 'kind-e2e', 'gitops-bump']
 const only = process.argv.slice(2)
@@ -12,18 +12,24 @@ const queue = [...(only.length ? only : STAGES)].sort(
   (a, b) => LONGEST_FIRST.indexOf(a) - LONGEST_FIRST.indexOf(b)
 )
 
+// Each bundle is built beside dist/ and put in place whole once built: a build stopped half-way (Ctrl-C, a
+// timeout) leaves dist/ as it was, never a stage's folder half written or gone.
 function build(stage) {
-  rmSync(`dist/${stage}`, { recursive: true, force: true })
-  const args = ['build', `src/${stage}/index.ts`, '-o', `dist/${stage}`, '--license', 'licenses.txt']
+  const out = `dist/.${stage}.building`
+  rmSync(out, { recursive: true, force: true })
+  const args = ['build', `src/${stage}/index.ts`, '-o', out, '--license', 'licenses.txt']
   args.push('--quiet', '--minify', '--target', 'es2022')
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['node_modules/@vercel/ncc/dist/ncc/cli.js', ...args], {
       stdio: 'inherit'
     })
     child.on('error', reject)
-    child.on('close', code =>
-      code === 0 ? resolve() : reject(new Error(`ncc failed for ${stage} (exit ${code})`))
-    )
+    child.on('close', code => {
+      if (code !== 0) return reject(new Error(`ncc failed for ${stage} (exit ${code})`))
+      rmSync(`dist/${stage}`, { recursive: true, force: true })
+      renameSync(out, `dist/${stage}`)
+      resolve()
+    })
   })
 }
 

@@ -27,7 +27,7 @@ section "dist/ reproducible"
 # lock, the bundler script, tsconfig, Node's version and dist/ as it is. A key checked before on this
 # machine is not bundled again (a minute or more on 2 cores); any change to one of them is.
 verified=${DEMO_ACTIONS_CACHE:-$HOME/.cache/demo-actions}/dist-verified
-before=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
+before=$(find dist -type f -not -path 'dist/.*' -print0 | sort -z | xargs -0 sha256sum)
 key=$({
   echo "$before"
   find src -type f -print0 | sort -z | xargs -0 sha256sum
@@ -38,7 +38,7 @@ if [ -f "$verified/$key" ]; then
   echo "dist/ is what these sources built to when last checked here ($verified/$key)"
 else
   npm run -s bundle
-  after=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
+  after=$(find dist -type f -not -path 'dist/.*' -print0 | sort -z | xargs -0 sha256sum)
   if [ "$before" != "$after" ]; then
     diff <(echo "$before") <(echo "$after") || true
     echo "dist/ was not what the sources build to; it has been rebuilt: commit it" >&2

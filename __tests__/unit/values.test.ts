@@ -1,5 +1,7 @@
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
+import YAML from 'yaml'
 import {
   applyValues,
   decodeUtf8,
@@ -11,6 +13,7 @@ import { parseRemote } from '../../src/gitops-bump/settings.js'
 import { isDowngrade } from '../../src/common/tag.js'
 import { isRace } from '../../src/gitops-bump/git.js'
 import { loadYaml } from '../../src/common/yaml.js'
+import { readCurrent } from '../../src/kind-e2e/rehearsal.js'
 import { ROOT } from '../../scripts/lib/runner.mjs'
 
 beforeAll(loadYaml)
@@ -229,6 +232,42 @@ const corpusCases: { file: string; key: string; value: string; derived_from?: st
         .subarray(0, 3)
         .equals(Buffer.from([0xef, 0xbb, 0xbf]))
     ).toBe(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])))
+  })
+})
+
+// What gitops-bump writes, kind-e2e's upgrade-from reads back: each corpus file whose bumped key is a tag,
+// bumped, then read as the values file of what runs now. The expected image is the repository beside the
+// tag (and the registry, Bitnami-style) as the yaml package reads the original, with the new tag; where no
+// repository is written beside it (the chart's templates default it), upgrade-from says it names no image.
+;(corpusCases.length ? describe : describe.skip)('values corpus, read back by upgrade-from', () => {
+  const tagCases = corpusCases.filter(c => !c.file.includes('cp1252') && c.key.endsWith('.tag'))
+  test.each(tagCases.map(c => [c.file, c] as const))('%s', async (file, c) => {
+    const before = decodeUtf8(fs.readFileSync(path.join(VALUES_CORPUS, file)), file)
+    const parent = c.key.slice(0, -'.tag'.length)
+    const image = parent
+      .split('.')
+      .reduce<Record<string, unknown> | undefined>(
+        (v, k) => v?.[k] as Record<string, unknown> | undefined,
+        YAML.parse(before.replace(/^\uFEFF/, ''))
+      )
+    const { text } = applyValues(before, str([c.key, c.value]), file)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upgrade-from-'))
+    const valuesFile = path.join(dir, 'values.yaml')
+    fs.writeFileSync(valuesFile, text)
+    const registry = typeof image?.registry === 'string' && image.registry ? `${parent}.registry` : undefined
+    const keys = { repository: `${parent}.repository`, tag: c.key, pullPolicy: '', digest: '', registry }
+    const read = await readCurrent(
+      { upgradeFrom: { valuesFile, given: file }, imageKeys: keys } as never,
+      false
+    ).then(
+      r => r.image,
+      (err: Error) => err.message
+    )
+    fs.rmSync(dir, { recursive: true })
+    if (typeof image?.repository === 'string')
+      expect(read).toBe(`${registry ? `${image.registry}/` : ''}${image.repository}:${c.value}`)
+    // no repository beside the tag (the chart's templates default it): upgrade-from says what it needs
+    else expect(read).toMatch(/^Input 'upgrade-from' names no image at the image keys/)
   })
 })
 

@@ -61,7 +61,8 @@ export default class LongestFirst extends (Sequencer.default ?? Sequencer) {
     super.cacheResults(tests, results)
     const kept = load()
     for (const r of results.testResults) {
-      if (r.skipped || r.testExecError) continue
+      // (a run of some of a file's tests, -t, says little of the whole file's time: kept as it was)
+      if (r.skipped || r.testExecError || r.numPendingTests > 0) continue
       const ms = r.perfStats.runtime ?? r.perfStats.end - r.perfStats.start
       if (ms > 0) kept[path.relative(ROOT, r.testFilePath)] = ms
     }

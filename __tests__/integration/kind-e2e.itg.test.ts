@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runMain, runMainAndPost, runPost, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
+import { ROOT, runMain, runMainAndPost, runPost, tempDir, uniqueName } from '../../scripts/lib/runner.mjs'
 import { buildCrashingApp, buildExampleApp, CHART, push } from './example-app.js'
 import {
   clusterName,
@@ -563,6 +563,27 @@ describe('bad input: a clear error, and no cluster', () => {
     expect(post.exitCode).toBe(0)
     expect(clusters()).not.toContain(name)
   })
+})
+
+test('a chart that does not render: helm’s own error in seconds, before any image is pulled or cluster made', async () => {
+  const name = uniqueName('no-render')
+  const broken = path.join(ROOT, '__tests__/fixtures/charts/broken')
+  const { main, post } = await runMainAndPost(
+    'kind-e2e',
+    { image: `${infra.REGISTRY}/kind/never-pulled:v1`, chart: broken, ...NODE, 'cluster-name': name },
+    opts()
+  )
+  expect(main.exitCode).toBe(1)
+  // the real helm, for the Kubernetes version the node image's tag names
+  expect(main.stdout).toMatch(/Render chart \S+ for Kubernetes v1\.34\.0/)
+  expect(errors(main)[0]).toMatch(
+    /helm template .*Kubernetes v1\.34\.0.* failed[\s\S]*databaseHost is required/
+  )
+  // nothing after it: no pull (the image does not exist), no kind, nothing for post
+  expect(main.stdout).not.toMatch(/docker pull|kind create|never-pulled:v1 .*not in the local store/)
+  expect(main.state.created ?? '').toBe('')
+  expect(post.exitCode).toBe(0)
+  expect(clusters()).not.toContain(name)
 })
 
 test('install-only puts kind, kubectl and helm on PATH for later steps, and makes no cluster', async () => {

@@ -36,7 +36,7 @@ interface Fake {
   probes: ProbeResult[]
 }
 
-function fake(over: { created?: boolean } = {}): Fake {
+function fake(over: { created?: boolean; kind?: boolean } = {}): Fake {
   const calls: string[] = []
   const fail: Fake['fail'] = {}
   const probes: ProbeResult[] = []
@@ -48,7 +48,7 @@ function fake(over: { created?: boolean } = {}): Fake {
   }
   const cluster: Cluster = {
     name: 'e2e-test',
-    isKind: true,
+    isKind: over.kind ?? true,
     get created() {
       return created
     },
@@ -87,6 +87,8 @@ function fake(over: { created?: boolean } = {}): Fake {
   }
   const workloads: Workloads = {
     kubeconfig: '/tmp/kubeconfig',
+    render: (loaded, kubeVersion, values) =>
+      act(`render ${loaded.ref}${values?.valuesFile ? ' with values' : ''} for ${kubeVersion}`),
     deploy: (loaded, values) => act(`deploy ${loaded.ref}${values?.valuesFile ? ' with values' : ''}`),
     waitForRollout: () => act('wait'),
     service: async () => (calls.push('service'), 'app'),
@@ -129,6 +131,7 @@ describe('kind-e2e main, with fake collaborators', () => {
     const r = await run(f)
     expect(r.error).toBeUndefined()
     expect(f.calls).toEqual([
+      'render ghcr.io/o/app:v2 for v1.34.0',
       'fetch ghcr.io/o/app:v2',
       'provision',
       'loaded 1',
@@ -163,7 +166,12 @@ describe('kind-e2e main, with fake collaborators', () => {
     f.fail.provision = () => new Error('kind create cluster failed')
     const r = await run(f)
     expect(r.error?.message).toBe('kind create cluster failed')
-    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'provision', 'priv removed'])
+    expect(f.calls).toEqual([
+      'render ghcr.io/o/app:v2 for v1.34.0',
+      'fetch ghcr.io/o/app:v2',
+      'provision',
+      'priv removed'
+    ])
     expect(r.state[State.Created]).toBe('pending')
   })
 
@@ -172,8 +180,48 @@ describe('kind-e2e main, with fake collaborators', () => {
     f.fail['fetch ghcr.io/o/app:v2'] = () => new Error('docker pull: manifest unknown')
     const r = await run(f)
     expect(r.error?.message).toBe('docker pull: manifest unknown')
-    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'priv removed'])
+    expect(f.calls).toEqual(['render ghcr.io/o/app:v2 for v1.34.0', 'fetch ghcr.io/o/app:v2', 'priv removed'])
     expect(r.state[State.Created]).toBeUndefined()
+  })
+
+  test('a chart that does not render: helm’s error, said before any image is pulled or cluster made', async () => {
+    const f = fake()
+    f.fail['render ghcr.io/o/app:v2 for v1.34.0'] = () =>
+      new Error('helm template demo failed with exit code 1:\nError: databaseHost is required')
+    const r = await run(f)
+    expect(r.error?.message).toMatch(/databaseHost is required/)
+    expect(f.calls).toEqual(['render ghcr.io/o/app:v2 for v1.34.0', 'priv removed'])
+    expect(r.state[State.Created]).toBeUndefined()
+    expect(r.outputs.result).toBe('failed')
+  })
+
+  test.each([
+    // (any file that exists: the fake deploys nothing)
+    ['manifests', { chart: '', manifests: 'example/gitops/helm/demo-flask-app/Chart.yaml' }],
+    [
+      'a node image whose tag names no Kubernetes version',
+      { 'node-image': 'registry.local/kind-node:latest' }
+    ]
+  ])('no render before the cluster for %s', async (_, inputs) => {
+    const f = fake()
+    const r = await run(f, inputs)
+    expect(r.error).toBeUndefined()
+    expect(f.calls[0]).toBe('fetch ghcr.io/o/app:v2')
+    expect(f.calls.some(c => c.startsWith('render'))).toBe(false)
+  })
+
+  test('no render before claiming a namespace in a cluster of your own: nothing is made for nothing', async () => {
+    const f = fake({ kind: false })
+    const r = await run(f, { kubeconfig: 'example/gitops/helm/demo-flask-app/Chart.yaml' })
+    expect(r.error).toBeUndefined()
+    expect(f.calls[0]).toBe('provision')
+    expect(f.calls.some(c => c.startsWith('render'))).toBe(false)
+  })
+
+  test('the node image’s version is the one rendered for', async () => {
+    const f = fake()
+    await run(f, { 'node-image': 'registry.local/kind-node:v1.31.4-abc123' })
+    expect(f.calls[0]).toBe('render ghcr.io/o/app:v2 for v1.31.4')
   })
 
   test('a summary that cannot be written is a warning; the run’s own error is the step’s', async () => {
@@ -230,6 +278,8 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
     const r = await run(f, { 'upgrade-from': values })
     expect(r.error).toBeUndefined()
     expect(f.calls).toEqual([
+      'render ghcr.io/o/app:v1 with values for v1.34.0',
+      'render ghcr.io/o/app:v2 with values for v1.34.0',
       'fetch ghcr.io/o/app:v2',
       'fetch ghcr.io/o/app:v1',
       'provision',
@@ -332,6 +382,28 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
     expect(f.calls).toEqual(['priv removed'])
   })
 
+  test('what runs now does not render: named as such, before anything is pulled or made', async () => {
+    const f = fake()
+    f.fail['render ghcr.io/o/app:v1 with values for v1.34.0'] = () => new Error('helm template demo failed')
+    const r = await run(f, { 'upgrade-from': values })
+    expect(r.error?.message).toBe(
+      'What runs now (ghcr.io/o/app:v1, from upgrade-from) does not render with its values file, so no cluster was made: helm template demo failed'
+    )
+    expect(f.calls).toEqual(['render ghcr.io/o/app:v1 with values for v1.34.0', 'priv removed'])
+  })
+
+  test('the upgrade does not render: the candidate’s error, nothing pulled or made', async () => {
+    const f = fake()
+    f.fail['render ghcr.io/o/app:v2 with values for v1.34.0'] = () => new Error('helm template demo failed')
+    const r = await run(f, { 'upgrade-from': values })
+    expect(r.error?.message).toBe('helm template demo failed')
+    expect(f.calls).toEqual([
+      'render ghcr.io/o/app:v1 with values for v1.34.0',
+      'render ghcr.io/o/app:v2 with values for v1.34.0',
+      'priv removed'
+    ])
+  })
+
   test('the image of what runs now cannot be had: named as such, before any cluster is made', async () => {
     const f = fake()
     f.fail['fetch ghcr.io/o/app:v1'] = () => new Error('docker pull: manifest unknown')
@@ -339,7 +411,13 @@ describe('kind-e2e upgrade-from: the rehearsed rollout', () => {
     expect(r.error?.message).toBe(
       'The image of what runs now (ghcr.io/o/app:v1, from upgrade-from) could not be had: docker pull: manifest unknown'
     )
-    expect(f.calls).toEqual(['fetch ghcr.io/o/app:v2', 'fetch ghcr.io/o/app:v1', 'priv removed'])
+    expect(f.calls).toEqual([
+      'render ghcr.io/o/app:v1 with values for v1.34.0',
+      'render ghcr.io/o/app:v2 with values for v1.34.0',
+      'fetch ghcr.io/o/app:v2',
+      'fetch ghcr.io/o/app:v1',
+      'priv removed'
+    ])
   })
 })
 

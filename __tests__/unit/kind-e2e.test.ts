@@ -19,7 +19,9 @@ const digest = `sha256:${'a'.repeat(64)}`
 import {
   applyArgs,
   helmTestArgs,
+  helmTemplateArgs,
   helmUpgradeArgs,
+  nodeKubeVersion,
   jobWaitArgs,
   kindCreateArgs,
   kindDeleteArgs,
@@ -85,6 +87,33 @@ describe('argument builders', () => {
       kindCreateArgs({ name: 'c', kubeconfig: '/k', nodeImage: 'n:1', config: '/c.yaml' }).slice(-4)
     ).toEqual(['--image', 'n:1', '--config', '/c.yaml'])
     expect(kindDeleteArgs('c', '/k')).toEqual(['delete', 'cluster', '--name', 'c', '--kubeconfig', '/k'])
+  })
+
+  test('helm template renders what helm upgrade installs: the same values in the same order, for a Kubernetes version', () => {
+    const o = {
+      release: 'r',
+      chart: '/ch',
+      namespace: 'ns',
+      valuesFiles: ['/a.yaml', '/b.yaml'],
+      set: ['x=1']
+    }
+    const t = helmTemplateArgs(o, ['image.tag=v1'], 'v1.34.0')
+    expect(t.slice(0, 7)).toEqual(['template', 'r', '/ch', '--namespace', 'ns', '--kube-version', 'v1.34.0'])
+    expect(t.slice(7)).toEqual(helmUpgradeArgs(o, ['image.tag=v1']).slice(7))
+  })
+
+  test.each([
+    ['kindest/node:v1.34.0@sha256:' + 'a'.repeat(64), 'v1.34.0'],
+    ['kindest/node:v1.33.1', 'v1.33.1'],
+    ['demo-actions/kind-node:v1.34.0-f3eb778d63cc', 'v1.34.0'],
+    ['localhost:5000/kind-node:v1.30.10', 'v1.30.10'],
+    ['localhost:5000/kind-node', undefined],
+    ['kindest/node:latest', undefined],
+    ['kindest/node@sha256:' + 'a'.repeat(64), undefined],
+    ['kindest/node:v1.34', undefined],
+    ['kindest/node:v1.34.0.1', undefined]
+  ])('the Kubernetes version of node image %s: %s', (image, version) => {
+    expect(nodeKubeVersion(image)).toBe(version)
   })
 
   test('helm upgrade: values files first, then the image values, then set (the later wins)', () => {

@@ -66,6 +66,27 @@ export function helmUpgradeArgs(
   return args
 }
 
+/**
+ * `helm template` of what `helm upgrade --install` would install (the same values, in the same order), for
+ * the Kubernetes version the cluster will run: a chart that does not render fails before any cluster.
+ */
+export function helmTemplateArgs(
+  o: { release: string; chart: string; namespace: string; valuesFiles: string[]; set: string[] },
+  imageSets: string[],
+  kubeVersion: string
+): string[] {
+  const args = ['template', o.release, o.chart, '--namespace', o.namespace, '--kube-version', kubeVersion]
+  for (const f of o.valuesFiles) args.push(`--values=${f}`)
+  for (const v of [...imageSets, ...o.set]) args.push('--set', v)
+  return args
+}
+
+/** The Kubernetes version a node image's tag names (kindest/node:v1.34.0, v1.34.0-<suffix>), if it names one. */
+export function nodeKubeVersion(nodeImage: string): string | undefined {
+  const tag = /:([^/@]+)(?:@|$)/.exec(nodeImage)?.[1]
+  return tag ? /^(v\d+\.\d+\.\d+)(?![\d.])/.exec(tag)?.[1] : undefined
+}
+
 export const helmTestArgs = (release: string, namespace: string, seconds: number): string[] => [
   'test',
   release,

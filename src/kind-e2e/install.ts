@@ -2,7 +2,7 @@
 // under test in place of the one they name.
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { applyArgs, helmUpgradeArgs } from './args.js'
+import { applyArgs, helmTemplateArgs, helmUpgradeArgs } from './args.js'
 import { imageValues, type Loaded } from './image.js'
 import type { Kube } from './kube.js'
 import { substituteImage } from './manifests.js'
@@ -22,6 +22,32 @@ export interface DeployValues {
  * `pulled`: the nodes pull the image (registry or a cluster of your own), so no pull policy is forced.
  * `values.valuesFile` (the release that runs now, upgrade-from) goes before the step's own values files.
  */
+/** The chart and values files a deploy of `values` uses, and the image's `--set`s. */
+function chartValues(s: Settings, loaded: Loaded, pulled: boolean, values: DeployValues) {
+  const chart = values.chart ?? s.chart
+  const valuesFiles = values.valuesFile ? [values.valuesFile, ...s.valuesFiles] : s.valuesFiles
+  return { o: { ...s, chart, valuesFiles }, sets: imageValues(loaded, s.imageKeys, pulled, values.digest) }
+}
+
+/**
+ * `helm template` of the deploy `deploy` would make, output dropped: its error (a `required` value, a
+ * template that does not parse, a kubeVersion the chart refuses) before a cluster is made for nothing.
+ */
+export async function render(
+  k: Kube,
+  s: Settings,
+  loaded: Loaded,
+  pulled: boolean,
+  kubeVersion: string,
+  values: DeployValues = {}
+): Promise<void> {
+  const { o, sets } = chartValues(s, loaded, pulled, values)
+  await k.helm!(helmTemplateArgs(o, sets, kubeVersion), {
+    label: `helm template ${s.release} (${o.chart}, Kubernetes ${kubeVersion})`,
+    silent: true
+  })
+}
+
 export async function deploy(
   k: Kube,
   s: Settings,
@@ -31,12 +57,8 @@ export async function deploy(
   values: DeployValues = {}
 ): Promise<void> {
   if (s.chart) {
-    const chart = values.chart ?? s.chart
-    const valuesFiles = values.valuesFile ? [values.valuesFile, ...s.valuesFiles] : s.valuesFiles
-    await k.helm!(
-      helmUpgradeArgs({ ...s, chart, valuesFiles }, imageValues(loaded, s.imageKeys, pulled, values.digest)),
-      { label: `helm upgrade --install ${s.release}` }
-    )
+    const { o, sets } = chartValues(s, loaded, pulled, values)
+    await k.helm!(helmUpgradeArgs(o, sets), { label: `helm upgrade --install ${s.release}` })
     return
   }
   const ns = await k.kubectl(['create', 'namespace', s.namespace], { ignoreReturnCode: true, silent: true })

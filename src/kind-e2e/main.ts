@@ -13,10 +13,18 @@ import type { Stage, Step } from '../common/stage.js'
 import * as summary from '../common/summary.js'
 import { ensureTool } from '../common/tools.js'
 import { HELM, kindTool, KUBECTL } from '../common/pinned.js'
+import { nodeKubeVersion } from './args.js'
 import { Defaults, Inputs } from './constants.js'
 import { makeDeps, type Deps } from './deps.js'
 import { ImageNotHad } from './load.js'
-import { currentNotHad, currentNotReady, readCurrent, tooManyFailed, type Current } from './rehearsal.js'
+import {
+  currentNotHad,
+  currentNotReady,
+  currentNotRendered,
+  readCurrent,
+  tooManyFailed,
+  type Current
+} from './rehearsal.js'
 import { addSummary, outputs, type Outcome } from './report.js'
 import { getSettings, type Settings } from './settings.js'
 
@@ -38,6 +46,7 @@ export const kindE2e: Stage<Settings, Deps, Outcome> = {
       ? await step.phase('Read what runs now', () => readCurrent(s, d.pulled))
       : undefined
     if (current) o.rehearsal = { from: current.image }
+    await render(s, d, step, current)
     await provision(s, d, o, step, current)
     const deadline = current
       ? await rehearseUpgrade(s, d, o, step, current)
@@ -64,6 +73,25 @@ export async function installOnly(): Promise<void> {
     core.addPath(path.dirname(bin))
     core.info(`${t.name}: ${bin}`)
   }
+}
+
+/**
+ * The chart rendered (helm template) for the node image's Kubernetes version before a kind cluster is made:
+ * one that does not render fails in a second, not after a cluster made for nothing; with upgrade-from, what
+ * runs now and the upgrade too. Not for manifests, a cluster of your own (nothing is made) or a node image
+ * whose tag names no version (helm would hold the chart's kubeVersion against a version of its own).
+ */
+async function render(s: Settings, d: Deps, step: Step, current?: Current): Promise<void> {
+  const kubeVersion = nodeKubeVersion(s.nodeImage)
+  if (!s.chart || !d.cluster.isKind || !kubeVersion) return
+  await step.phase(`Render chart ${s.release} for Kubernetes ${kubeVersion}`, async () => {
+    if (!current) return d.workloads.render(d.loaded, kubeVersion)
+    const before = { valuesFile: current.valuesFile, chart: s.upgradeFrom!.chart }
+    await d.workloads.render(current.loaded, kubeVersion, before).catch(err => {
+      throw currentNotRendered(current, err)
+    })
+    await d.workloads.render(d.loaded, kubeVersion, { valuesFile: current.valuesFile })
+  })
 }
 
 /**

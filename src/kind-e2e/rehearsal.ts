@@ -80,6 +80,12 @@ export function currentNotHad(current: Current, err: unknown): CurrentReleaseErr
   )
 }
 
+export function currentNotRendered(current: Current, err: unknown): CurrentReleaseError {
+  return new CurrentReleaseError(
+    `What runs now (${current.image}, from upgrade-from) does not render with its values file, so no cluster was made: ${(err as Error).message}`
+  )
+}
+
 /** The step's error when a rollout lost more requests than allowed; undefined when within the limit. */
 export function tooManyFailed(
   what: 'upgrade' | 'rollback',

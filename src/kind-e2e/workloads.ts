@@ -4,7 +4,7 @@
 import { run } from '../common/exec.js'
 import { githubContext } from '../common/github.js'
 import { helmTestArgs, secondsLeft } from './args.js'
-import { deploy, type DeployValues } from './install.js'
+import { deploy, render, type DeployValues } from './install.js'
 
 export type { DeployValues }
 import { diagnostics } from './diagnostics.js'
@@ -22,6 +22,8 @@ export interface SmokeRun {
 
 export interface Workloads {
   readonly kubeconfig: string
+  /** helm template of what deploy would install, for Kubernetes `kubeVersion` (a chart only). */
+  render(loaded: Loaded, kubeVersion: string, values?: DeployValues): Promise<void>
   /** helm upgrade --install of the chart (or kubectl apply of the manifests) with `loaded` as the image. */
   deploy(loaded: Loaded, values?: DeployValues): Promise<void>
   /** Every Deployment, StatefulSet and DaemonSet rolled out and every Job complete, by the deadline. */
@@ -55,6 +57,10 @@ export class KubeWorkloads implements Workloads {
 
   deploy(loaded: Loaded, values: DeployValues = {}): Promise<void> {
     return deploy(this.kube, this.settings, loaded, this.pulled, this.privDir, values)
+  }
+
+  render(loaded: Loaded, kubeVersion: string, values: DeployValues = {}): Promise<void> {
+    return render(this.kube, this.settings, loaded, this.pulled, kubeVersion, values)
   }
 
   async waitForRollout(deadline: number): Promise<void> {

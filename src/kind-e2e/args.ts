@@ -55,15 +55,20 @@ export const kindExportLogsArgs = (dir: string, name: string): string[] => [
   name
 ]
 
+const valueArgs = (valuesFiles: string[], sets: string[]): string[] => [
+  ...valuesFiles.map(f => `--values=${f}`),
+  ...sets.flatMap(v => ['--set', v])
+]
+
 /** `helm upgrade --install`: values files first, so that the image's values and `set` win over them. */
 export function helmUpgradeArgs(
   o: { release: string; chart: string; namespace: string; valuesFiles: string[]; set: string[] },
   imageSets: string[]
 ): string[] {
-  const args = ['upgrade', '--install', o.release, o.chart, '--namespace', o.namespace, '--create-namespace']
-  for (const f of o.valuesFiles) args.push(`--values=${f}`)
-  for (const v of [...imageSets, ...o.set]) args.push('--set', v)
-  return args
+  return [
+    ...['upgrade', '--install', o.release, o.chart, '--namespace', o.namespace, '--create-namespace'],
+    ...valueArgs(o.valuesFiles, [...imageSets, ...o.set])
+  ]
 }
 
 /**
@@ -75,10 +80,10 @@ export function helmTemplateArgs(
   imageSets: string[],
   kubeVersion: string
 ): string[] {
-  const args = ['template', o.release, o.chart, '--namespace', o.namespace, '--kube-version', kubeVersion]
-  for (const f of o.valuesFiles) args.push(`--values=${f}`)
-  for (const v of [...imageSets, ...o.set]) args.push('--set', v)
-  return args
+  return [
+    ...['template', o.release, o.chart, '--namespace', o.namespace, '--kube-version', kubeVersion],
+    ...valueArgs(o.valuesFiles, [...imageSets, ...o.set])
+  ]
 }
 
 /** The Kubernetes version a node image's tag names (kindest/node:v1.34.0, v1.34.0-<suffix>), if it names one. */

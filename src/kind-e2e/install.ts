@@ -18,10 +18,6 @@ export interface DeployValues {
   digest?: string
 }
 
-/**
- * `pulled`: the nodes pull the image (registry or a cluster of your own), so no pull policy is forced.
- * `values.valuesFile` (the release that runs now, upgrade-from) goes before the step's own values files.
- */
 /** The chart and values files a deploy of `values` uses, and the image's `--set`s. */
 function chartValues(s: Settings, loaded: Loaded, pulled: boolean, values: DeployValues) {
   const chart = values.chart ?? s.chart
@@ -48,6 +44,10 @@ export async function render(
   })
 }
 
+/**
+ * `pulled`: the nodes pull the image (registry or a cluster of your own), so no pull policy is forced.
+ * `values.valuesFile` (the release that runs now, upgrade-from) goes before the step's own values files.
+ */
 export async function deploy(
   k: Kube,
   s: Settings,

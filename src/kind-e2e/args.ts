@@ -1,7 +1,8 @@
 // The command lines kind-e2e runs, as pure functions of their parts: every call to kind, helm and kubectl
 // is built here and unit-tested without a cluster (as docker/build-push-action tests its buildx
 // arguments). The modules that run them only add the process and its output.
-import { KIND_CREATE_WAIT } from './constants.js'
+import { parseImage } from '../common/validate.js'
+import { Inputs, KIND_CREATE_WAIT } from './constants.js'
 
 /** `kind create cluster` with the step's own kubeconfig (kind never edits ~/.kube/config then). */
 export function kindCreateArgs(o: {
@@ -55,16 +56,22 @@ export const kindExportLogsArgs = (dir: string, name: string): string[] => [
   name
 ]
 
+/** What helm is told of the release: the same for helm upgrade and helm template. */
+interface ChartArgs {
+  release: string
+  chart: string
+  namespace: string
+  valuesFiles: string[]
+  set: string[]
+}
+
 const valueArgs = (valuesFiles: string[], sets: string[]): string[] => [
   ...valuesFiles.map(f => `--values=${f}`),
   ...sets.flatMap(v => ['--set', v])
 ]
 
 /** `helm upgrade --install`: values files first, so that the image's values and `set` win over them. */
-export function helmUpgradeArgs(
-  o: { release: string; chart: string; namespace: string; valuesFiles: string[]; set: string[] },
-  imageSets: string[]
-): string[] {
+export function helmUpgradeArgs(o: ChartArgs, imageSets: string[]): string[] {
   return [
     ...['upgrade', '--install', o.release, o.chart, '--namespace', o.namespace, '--create-namespace'],
     ...valueArgs(o.valuesFiles, [...imageSets, ...o.set])
@@ -75,11 +82,7 @@ export function helmUpgradeArgs(
  * `helm template` of what `helm upgrade --install` would install (the same values, in the same order), for
  * the Kubernetes version the cluster will run: a chart that does not render fails before any cluster.
  */
-export function helmTemplateArgs(
-  o: { release: string; chart: string; namespace: string; valuesFiles: string[]; set: string[] },
-  imageSets: string[],
-  kubeVersion: string
-): string[] {
+export function helmTemplateArgs(o: ChartArgs, imageSets: string[], kubeVersion: string): string[] {
   return [
     ...['template', o.release, o.chart, '--namespace', o.namespace, '--kube-version', kubeVersion],
     ...valueArgs(o.valuesFiles, [...imageSets, ...o.set])
@@ -88,7 +91,7 @@ export function helmTemplateArgs(
 
 /** The Kubernetes version a node image's tag names (kindest/node:v1.34.0, v1.34.0-<suffix>), if it names one. */
 export function nodeKubeVersion(nodeImage: string): string | undefined {
-  const tag = /:([^/@]+)(?:@|$)/.exec(nodeImage)?.[1]
+  const tag = nodeImage ? parseImage(Inputs.NodeImage, nodeImage).tag : undefined
   return tag ? /^(v\d+\.\d+\.\d+)(?![\d.])/.exec(tag)?.[1] : undefined
 }
 

@@ -49,11 +49,13 @@ fi
 
 state=${DEMO_ACTIONS_INFRA:-/tmp/demo-actions-infra}
 mkdir -p "$state"
-report=$state/jest-report.json
 
-# jest over the given projects, then a one-line count
+# jest over the given projects, then a one-line count; the report is kept as $state/jest-<part>.json (every
+# file's and test's time, the last run's), for a closer look at where the time went than the lines below
 run_jest() {
-  local status=0
+  local part=$1 status=0
+  shift
+  local report=$state/jest-$part.json
   NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers="${workers:-2}" --json --outputFile="$report" --selectProjects "$@" || status=$?
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
@@ -69,14 +71,13 @@ run_jest() {
     const slow = tests.sort((a, b) => b.s - a.s).slice(0, 8).map(t => `${t.s.toFixed(0)} s ${t.title}`)
     console.log(`longest tests:\n  ${slow.join("\n  ")}`)
   ' "$report" "$*"
-  rm -f "$report"
   return $status
 }
 
 # the unit layer first: it needs nothing of the infrastructure, and a broken unit fails in a minute
 section "tests: unit"
 # .ci/run runs this layer first on its own, and says so: not run twice
-if [ "${DEMO_ACTIONS_UNIT_PASSED:-}" = 1 ]; then echo "passed just before (.ci/run)"; else run_jest unit; fi
+if [ "${DEMO_ACTIONS_UNIT_PASSED:-}" = 1 ]; then echo "passed just before (.ci/run)"; else run_jest unit unit; fi
 [ "$what" = all ] || exit 0
 
 section "infrastructure"
@@ -130,10 +131,10 @@ alone='__tests__/integration/(kind-e2e-rehearsal|pipeline)\.itg\.test\.ts'
 # Three files at once on 2 cores: most of a file's time is waiting (a cluster starting, a rollout, a
 # wait-timeout running out), and two left the cores idle a fifth of the time. DEMO_ACTIONS_TEST_WORKERS
 # sets another number (2 on a machine shared with other work).
-DEMO_ACTIONS_SEED_ORDER=first workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest integration --testPathIgnorePatterns "$alone" || status=$?
+DEMO_ACTIONS_SEED_ORDER=first workers=${DEMO_ACTIONS_TEST_WORKERS:-3} run_jest parallel integration --testPathIgnorePatterns "$alone" || status=$?
 section "tests: integration, the rollout counters alone"
 bash scripts/seed/seed.sh idle-sleep off & waking=$!
-DEMO_ACTIONS_SEED_ORDER=last workers=1 run_jest integration --testPathPatterns "$alone" || status=$?
+DEMO_ACTIONS_SEED_ORDER=last workers=1 run_jest alone integration --testPathPatterns "$alone" || status=$?
 wait $waking || status=1
 # the suite's last check: nothing of the tests is left on the machine
 KIND=$(kind_bin) node scripts/lib/leftovers.mjs compare "$state/before-tests.json" || status=1

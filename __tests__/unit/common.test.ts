@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -350,6 +350,26 @@ test('exec: onOutput sees stdout and stderr as they arrive, before the tool ends
   })
   expect(r.exitCode).toBe(0)
   expect(seen.join('').split('\n').filter(Boolean).sort()).toEqual(['err', 'out'])
+})
+
+test('a private folder that a tool main started still writes to is removed all the same (post after a killed main)', async () => {
+  const { removePrivateDir } = await import('../../src/common/temp.js')
+  for (let i = 0; i < 5; i++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bump-'))
+    // a clone that outlives main: it writes until the folder is gone
+    const writer = spawn(
+      'sh',
+      ['-c', 'i=0; while [ $i -lt 400 ]; do echo x > "$0/f$i" || exit 0; i=$((i+1)); done', dir],
+      {
+        stdio: 'ignore'
+      }
+    )
+    const ended = new Promise(resolve => writer.on('close', resolve))
+    await new Promise(resolve => setTimeout(resolve, 20))
+    await removePrivateDir(dir)
+    await ended
+    expect(fs.existsSync(dir)).toBe(false)
+  }
 })
 
 test('the summary keeps every secret of the step out, whatever a block quotes', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../src/gitops-bump/values.js'
 import { parseRemote } from '../../src/gitops-bump/settings.js'
 import { isDowngrade } from '../../src/common/tag.js'
-import { isRace } from '../../src/gitops-bump/git.js'
+import { isRace, processesTitled } from '../../src/gitops-bump/git.js'
 import { loadYaml } from '../../src/common/yaml.js'
 import { readCurrent } from '../../src/kind-e2e/rehearsal.js'
 import { ROOT } from '../../scripts/lib/runner.mjs'
@@ -186,6 +186,18 @@ describe('gitops-bump settings', () => {
     expect(isDowngrade('v2.0.0-aaaaaaa-20', 'v3.0.0-bbbbbbb-1')).toBe(false)
     expect(isDowngrade('latest', 'v2.0.0-bbbbbbb-1')).toBe(false)
     expect(isDowngrade(undefined, 'v2.0.0-bbbbbbb-1')).toBe(false)
+  })
+
+  test("post finds the step's ssh masters by their title, and no other process", () => {
+    const ps = [
+      '    1 /sbin/init',
+      ' 4242 ssh: /tmp/r/gitops-bump-ab/cm [mux]',
+      ' 4243 ssh: /tmp/r/gitops-bump-abc/cm [mux]',
+      ' 4244 git clone ssh: /tmp/r/gitops-bump-ab/cm [mux]',
+      '14245 ssh: /tmp/r/gitops-bump-ab/cm [mux]'
+    ].join('\n')
+    expect(processesTitled(ps, 'ssh: /tmp/r/gitops-bump-ab/cm [mux]')).toEqual([4242, 14245])
+    expect(processesTitled('', 'ssh: x [mux]')).toEqual([])
   })
 
   test('push rejections that mean "the branch moved"', () => {

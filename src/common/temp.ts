@@ -49,7 +49,10 @@ export async function removePrivateDir(dir: string): Promise<void> {
   const roots = [process.env.RUNNER_TEMP, os.tmpdir()].filter(Boolean).map(r => path.resolve(r as string))
   const resolved = path.resolve(dir)
   if (!roots.some(r => resolved.startsWith(r + path.sep))) throw new Error(`Refusing to remove ${dir}`)
-  await fs.rm(resolved, { recursive: true, force: true })
+  // A tool main started may outlive main (killed mid-clone, say) and still be writing there for a moment:
+  // the folder is emptied again until it stays empty (Node retries ENOTEMPTY and EBUSY, waiting 100 ms
+  // longer each time, 4.5 s at most), not left behind with a failing post.
+  await fs.rm(resolved, { recursive: true, force: true, maxRetries: 9, retryDelay: 100 })
 }
 
 /** Post-step cleanup: removes the private folder whose path main saved under `stateKey`. */

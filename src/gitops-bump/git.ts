@@ -47,6 +47,34 @@ export async function closeSshMaster(privDir: string): Promise<void> {
   }).catch(() => undefined)
 }
 
+/** The ids of processes titled `title` exactly, from `ps -eo pid=,args=` output (pure). */
+export function processesTitled(ps: string, title: string): number[] {
+  return ps
+    .split('\n')
+    .map(l => /^\s*(\d+) (.*)$/.exec(l))
+    .filter(m => m !== null && m[2] === title)
+    .map(m => Number(m![1]))
+}
+
+/**
+ * Ends, by their process title ("ssh: <socket> [mux]", as ssh names a master), the SSH masters whose
+ * socket was in the step's private folder: post's last act after a killed main. A git that outlived main
+ * can make its master while post removes the folder; that master's socket is then gone, so `ssh -O exit`
+ * cannot reach it, and it would idle for ControlPersist. Without `ps` (a bare container) nothing is done.
+ */
+export async function endSshMasters(privDir: string): Promise<void> {
+  const ps = await run('ps', ['-eo', 'pid=,args='], { silent: true, ignoreReturnCode: true }).catch(
+    () => undefined
+  )
+  for (const pid of processesTitled(ps?.stdout ?? '', `ssh: ${controlPath(privDir)} [mux]`)) {
+    try {
+      process.kill(pid, 'SIGTERM')
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
 /** Tree (or blob) ids of paths at HEAD, in order; '' for a path that is not there. */
 export type TreeIds = string[]
 

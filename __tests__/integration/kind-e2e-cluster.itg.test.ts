@@ -130,14 +130,15 @@ test("a failing helm test fails the step with its pod's log", async () => {
   expect(main.outputs.result).toBe('failed')
 })
 
-test("an image that cannot be pulled: ErrImagePull / ImagePullBackOff in the kubelet's words, and the registry's answer", async () => {
+test("an image that cannot be pulled: ErrImagePull / ImagePullBackOff in the kubelet's words, the registry's answer, and no wait-timeout run out", async () => {
   const missing = `${infra.REGISTRY}/kind/demo-flask-app:v2.0.0-0000000-404`
-  const { run } = inCluster({ image: missing, chart: CHART, 'wait-timeout': '30s', set: 'replicaCount=1' })
+  const { run } = inCluster({ image: missing, chart: CHART, 'wait-timeout': '120s', set: 'replicaCount=1' })
   const { main } = await run()
   expect(main.exitCode).toBe(1)
   expect(errors(main).at(-1)).toMatch(
-    /demo-flask-app is not ready within the wait-timeout: pod demo-flask-app-\S+ container app waiting \((ErrImagePull|ImagePullBackOff): .*not found/
+    /^deployment\.apps\/demo-flask-app cannot become ready: pod demo-flask-app-\S+ container app waiting \((ErrImagePull|ImagePullBackOff): .*not found.*\. Retrying will not change that, so the wait stopped after \d+ s of the 120 s wait-timeout$/
   )
+  expect(Number(/stopped after (\d+) s/.exec(errors(main).at(-1)!)![1])).toBeLessThan(60)
   expect(main.stdout).toMatch(/Failed to pull image "[^"]*v2\.0\.0-0000000-404"/)
 })
 

@@ -231,7 +231,7 @@ describe('image-source: registry', () => {
   // the nodes pulling the image by name over TLS, with the CA and the credentials given (nothing loaded), is
   // secrets.itg.test.ts's kind-e2e test: the one cluster proves that too, with every tool's environment
   // recorded
-  test("a wrong password: the pull is refused, in the kubelet's words, within the wait-timeout", async () => {
+  test("a wrong password: the pull is refused, in the kubelet's words, and the wait ends before the wait-timeout", async () => {
     const main = await runMain(
       'kind-e2e',
       {
@@ -241,14 +241,18 @@ describe('image-source: registry', () => {
         ...REGISTRY_MODE,
         password: 'not-the-password',
         set: 'replicaCount=1',
-        'wait-timeout': '25s'
+        'wait-timeout': '120s'
       },
       opts()
     )
     expect(main.exitCode).toBe(1)
     expect(errors(main).at(-1)).toMatch(
-      /not ready within the wait-timeout: pod demo-flask-app-\S+ container app waiting \((ErrImagePull|ImagePullBackOff): .*(401 Unauthorized|authorization failed|unauthorized)/i
+      /^deployment\.apps\/demo-flask-app cannot become ready: pod demo-flask-app-\S+ container app waiting \((ErrImagePull|ImagePullBackOff): .*(401 Unauthorized|authorization failed|unauthorized).*\. Retrying will not change that, so the wait stopped after \d+ s of the 120 s wait-timeout$/i
     )
+    // the refusal seen again after the kubelet's first retry (10 s), not the wait-timeout run out
+    const after = Number(/stopped after (\d+) s/.exec(errors(main).at(-1)!)![1])
+    expect(after).toBeGreaterThanOrEqual(10)
+    expect(after).toBeLessThan(60)
     expect(clusters()).not.toContain(main.outputs['cluster-name'])
   })
 })

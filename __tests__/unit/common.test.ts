@@ -352,6 +352,21 @@ test('exec: onOutput sees stdout and stderr as they arrive, before the tool ends
   expect(seen.join('').split('\n').filter(Boolean).sort()).toEqual(['err', 'out'])
 })
 
+test('exec: an aborted signal ends the tool, whose result is that of a tool killed by SIGTERM', async () => {
+  const abort = new AbortController()
+  const start = Date.now()
+  const running = run('sleep', ['30'], { silent: true, ignoreReturnCode: true, signal: abort.signal })
+  setTimeout(() => abort.abort(), 100)
+  const r = await running
+  expect(r.exitCode).toBe(143)
+  expect(r.stderr).toBe('killed by SIGTERM')
+  expect(Date.now() - start).toBeLessThan(5000)
+  // aborted before it starts: ended at once
+  expect(
+    (await run('sleep', ['30'], { silent: true, ignoreReturnCode: true, signal: abort.signal })).exitCode
+  ).toBe(143)
+})
+
 test('a private folder that a tool main started still writes to is removed all the same (post after a killed main)', async () => {
   const { removePrivateDir } = await import('../../src/common/temp.js')
   for (let i = 0; i < 5; i++) {

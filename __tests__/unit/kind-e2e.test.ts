@@ -1,5 +1,6 @@
 // kind-e2e's image values: a kind cluster gets the loaded image (pull policy Never, local tag for a
 // digest); a cluster of your own (kubeconfig) pulls the image by its own reference.
+import { jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -69,7 +70,8 @@ test("a cluster of your own: the image's own reference, under the chart's pull p
 
 import { alreadyExists, deleteCluster, explainCreateFailure } from '../../src/kind-e2e/lifecycle.js'
 import { pickService } from '../../src/kind-e2e/service.js'
-import { notReadyReasons } from '../../src/kind-e2e/wait.js'
+import { notReadyReasons, PullWatch, waitForRollout, type PodList } from '../../src/kind-e2e/wait.js'
+import type { RunOptions } from '../../src/common/exec.js'
 
 describe('argument builders', () => {
   test('kind create: the step kubeconfig, --wait, the node image and config only when given', () => {
@@ -287,6 +289,128 @@ describe('failures, named', () => {
       'pod p container pull waiting (ErrImagePull: not found)',
       'pod p container first-crash terminated (Error, exit code 3)'
     ])
+  })
+
+  describe('an image that cannot be pulled ends the wait before the wait-timeout', () => {
+    const pods = (...waiting: [string, string, string?][]): PodList => ({
+      items: waiting.map(([reason, message, init], i) => ({
+        metadata: { name: `p${i}` },
+        status: {
+          [init ? 'initContainerStatuses' : 'containerStatuses']: [
+            { name: 'app', ready: false, state: { waiting: { reason, message } } }
+          ]
+        }
+      }))
+    })
+    const NOT_FOUND =
+      'failed to pull and unpack image "r/app:v9": failed to resolve reference "r/app:v9": r/app:v9: not found'
+
+    test('a name that does not parse, or pull policy Never with the image absent: at once, an init container too', () => {
+      expect(new PullWatch().check(pods(['InvalidImageName', 'couldn\'t parse image name "A:"']), 0)).toBe(
+        'pod p0 container app waiting (InvalidImageName: couldn\'t parse image name "A:")'
+      )
+      expect(new PullWatch().check(pods(['ErrImageNeverPull', 'not present', 'init']), 0)).toMatch(
+        /ErrImageNeverPull/
+      )
+    })
+
+    test('a pull the registry refuses: only once it has kept failing past the first retry, in the refusal’s words', () => {
+      const w = new PullWatch()
+      expect(w.check(pods(['ErrImagePull', NOT_FOUND]), 0)).toBeUndefined()
+      // the back-off's message need not repeat the registry's words
+      expect(w.check(pods(['ImagePullBackOff', 'Back-off pulling image "r/app:v9"']), 9_999)).toBeUndefined()
+      expect(w.check(pods(['ImagePullBackOff', 'Back-off pulling image "r/app:v9"']), 10_000)).toBe(
+        `pod p0 container app waiting (ErrImagePull: ${NOT_FOUND})`
+      )
+      for (const refused of [
+        'failed to authorize: failed to fetch oauth token: unexpected status from GET request to https://r/token: 401 Unauthorized',
+        'pull access denied, repository does not exist or may require authorization',
+        'unexpected status from HEAD request: 403 Forbidden'
+      ]) {
+        const x = new PullWatch()
+        x.check(pods(['ErrImagePull', refused]), 0)
+        expect(x.check(pods(['ErrImagePull', refused]), 10_000)).toContain(refused)
+      }
+    })
+
+    test('a network or TLS failure is waited out: it can pass', () => {
+      for (const passing of [
+        'dial tcp 10.0.0.1:443: connect: connection refused',
+        'dial tcp: lookup r on 10.96.0.10:53: no such host',
+        'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+        'net/http: TLS handshake timeout'
+      ]) {
+        const w = new PullWatch()
+        w.check(pods(['ErrImagePull', passing]), 0)
+        expect(w.check(pods(['ErrImagePull', passing]), 60_000)).toBeUndefined()
+      }
+    })
+
+    test('a pull that stops failing starts again from nothing; a terminating pod is not waited for', () => {
+      const w = new PullWatch()
+      w.check(pods(['ErrImagePull', NOT_FOUND]), 0)
+      w.check(pods(['ContainerCreating', '']), 5_000)
+      expect(w.check(pods(['ErrImagePull', NOT_FOUND]), 10_000)).toBeUndefined()
+      expect(w.check(pods(['ErrImagePull', NOT_FOUND]), 20_000)).toMatch(/not found/)
+      const gone = pods(['InvalidImageName', 'bad'])
+      gone.items[0].metadata.deletionTimestamp = '2026-01-01T00:00:00Z'
+      expect(new PullWatch().check(gone, 0)).toBeUndefined()
+    })
+
+    describe('waitForRollout, on a fake clock', () => {
+      beforeEach(() => jest.useFakeTimers())
+      afterEach(() => jest.useRealTimers())
+
+      test("an image never to come: kubectl's wait is ended, the pod named, the wait-timeout not spent", async () => {
+        const calls: string[] = []
+        let waiting: AbortSignal | undefined
+        const kubectl = async (args: string[], opts: RunOptions = {}) => {
+          calls.push(args.slice(0, 2).join(' '))
+          if (args[1] === 'deployments,statefulsets,daemonsets')
+            return { exitCode: 0, stdout: 'deployment.apps/web\n', stderr: '' }
+          if (args[1] === 'pods')
+            return { exitCode: 0, stdout: JSON.stringify(pods(['InvalidImageName', 'bad name'])), stderr: '' }
+          // rollout status: waits until it is ended
+          waiting = opts.signal
+          await new Promise(resolve => opts.signal!.addEventListener('abort', resolve))
+          return { exitCode: 143, stdout: '', stderr: 'killed by SIGTERM' }
+        }
+        const failed = expect(waitForRollout(kubectl, 'ns', Date.now() + 180_000)).rejects.toThrow(
+          /^deployment\.apps\/web cannot become ready: pod p0 container app waiting \(InvalidImageName: bad name\)\. Retrying will not change that, so the wait stopped after 3 s of the 180 s wait-timeout$/
+        )
+        await jest.advanceTimersByTimeAsync(3000)
+        await failed
+        expect(waiting?.aborted).toBe(true)
+        expect(calls).toEqual(['get deployments,statefulsets,daemonsets', 'rollout status', 'get pods'])
+      })
+
+      test('a rollout that ends by itself: the look at the pods under way is ended, and none follows', async () => {
+        const calls: string[] = []
+        let looking: AbortSignal | undefined
+        const kubectl = async (args: string[], opts: RunOptions = {}) => {
+          calls.push(args.slice(0, 2).join(' '))
+          if (args[1] === 'pods') {
+            // an API server that does not answer: only the abort ends this look
+            looking = opts.signal
+            await new Promise(resolve => opts.signal!.addEventListener('abort', resolve))
+            return { exitCode: 143, stdout: '', stderr: 'killed by SIGTERM' }
+          }
+          if (args[0] === 'rollout') await new Promise(resolve => setTimeout(resolve, 4500))
+          return { exitCode: 0, stdout: args[1] === 'jobs' ? '' : 'deployment.apps/web\n', stderr: '' }
+        }
+        const waited = waitForRollout(kubectl, 'ns', Date.now() + 180_000)
+        await jest.advanceTimersByTimeAsync(4500)
+        expect(await waited).toEqual(['deployment.apps/web'])
+        expect(looking?.aborted).toBe(true)
+        await jest.advanceTimersByTimeAsync(30_000)
+        expect(calls).toEqual([
+          'get deployments,statefulsets,daemonsets',
+          'rollout status',
+          'get pods',
+          'get jobs'
+        ])
+      })
+    })
   })
 
   test('diagnostics look closer at pods whose containers are not all ready', () => {

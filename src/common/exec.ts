@@ -26,6 +26,8 @@ export interface RunOptions {
   label?: string
   /** Called with each piece of output (stdout or stderr) as it arrives: to act on progress mid-run. */
   onOutput?: (text: string) => void
+  /** Ends the tool (SIGTERM) when aborted: its result is then that of a tool killed by a signal. */
+  signal?: AbortSignal
 }
 
 export interface RunResult {
@@ -124,8 +126,15 @@ export async function run(tool: string, args: string[], opts: RunOptions = {}): 
         child.stdin.on('error', () => {})
         child.stdin.end(opts.input)
       }
-      child.on('error', reject)
+      const abort = () => child.kill('SIGTERM')
+      if (opts.signal?.aborted) abort()
+      else opts.signal?.addEventListener('abort', abort, { once: true })
+      child.on('error', err => {
+        opts.signal?.removeEventListener('abort', abort)
+        reject(err)
+      })
       child.on('close', (code, signal) => {
+        opts.signal?.removeEventListener('abort', abort)
         if (token && lastByte !== 10) process.stdout.write('\n')
         const stderr = err.text()
         resolve({

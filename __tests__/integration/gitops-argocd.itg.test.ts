@@ -60,10 +60,15 @@ beforeAll(() => {
   push(...[OLD, GOOD, GOOD2, BAD, SLOW].map(t => `${REPOSITORY}:${t}`))
 }, 120_000)
 
-afterAll(() => {
-  for (const a of apps)
+// Each test's applications and namespaces go as it ends, not with the file: a release left Degraded (a
+// crash loop, a pull backing off) keeps Argo CD's controller and the API server busy while it lives.
+// Measured, this file alone: 216 cpu-s of the machine's (141 in the seed's cluster) against 262 (173)
+// with them kept to the end.
+afterEach(() => {
+  for (const a of apps.splice(0))
     kubectl('delete', 'application', a, '-n', 'argocd', '--wait=false', '--ignore-not-found')
-  for (const n of namespaces) kubectl('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
+  for (const n of namespaces.splice(0))
+    kubectl('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
 })
 afterAll(releaseSeed)
 

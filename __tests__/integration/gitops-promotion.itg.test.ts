@@ -67,10 +67,11 @@ beforeAll(() => {
       .split('@')[1]
 }, 180_000)
 
-afterAll(() => {
-  for (const a of apps)
+// each test's applications and namespaces go as it ends (gitops-argocd.itg.test.ts says why)
+afterEach(() => {
+  for (const a of apps.splice(0))
     kubectl('delete', 'application', a, '-n', 'argocd', '--wait=false', '--ignore-not-found')
-  for (const [k, n] of namespaces) k('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
+  for (const [k, n] of namespaces.splice(0)) k('delete', 'namespace', n, '--wait=false', '--ignore-not-found')
 })
 afterAll(releaseSeed)
 

@@ -64,16 +64,7 @@ async function watching(kubectl: Tool, namespace: string, args: string[]): Promi
         stopWatching.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
       })
       if (stopWatching.signal.aborted) return undefined
-      const r = await kubectl(
-        ['get', 'pods', '--namespace', namespace, '-o', 'json', `--request-timeout=${PULL_CHECK_MS / 1000}s`],
-        { silent: true, ignoreReturnCode: true, signal: stopWatching.signal }
-      )
-      let pods: PodList | undefined
-      try {
-        pods = r.exitCode === 0 ? (JSON.parse(r.stdout) as PodList) : undefined
-      } catch {
-        pods = undefined
-      }
+      const pods = await readPods(kubectl, namespace, PULL_CHECK_MS / 1000, stopWatching.signal)
       const why = pods && pulls.check(pods, Date.now())
       if (why) {
         stopWaiting.abort()
@@ -129,18 +120,31 @@ export function notReadyReasons(pods: PodList): string[] {
   return reasons
 }
 
+/** The namespace's pods, or undefined when they cannot be read (within `seconds`, when given). */
+async function readPods(
+  kubectl: Tool,
+  namespace: string,
+  seconds?: number,
+  signal?: AbortSignal
+): Promise<PodList | undefined> {
+  const timeout = seconds ? [`--request-timeout=${seconds}s`] : []
+  const r = await kubectl(['get', 'pods', '--namespace', namespace, '-o', 'json', ...timeout], {
+    silent: true,
+    ignoreReturnCode: true,
+    signal
+  })
+  if (r.exitCode !== 0) return undefined
+  try {
+    return JSON.parse(r.stdout) as PodList
+  } catch {
+    return undefined
+  }
+}
+
 /** Waiting and terminated reasons of the containers of pods that are not ready ('' when none can be read). */
 export async function whyNotReady(kubectl: Tool, namespace: string): Promise<string> {
-  const r = await kubectl(['get', 'pods', '--namespace', namespace, '-o', 'json'], {
-    silent: true,
-    ignoreReturnCode: true
-  })
-  if (r.exitCode !== 0) return ''
-  try {
-    return notReadyReasons(JSON.parse(r.stdout) as PodList).join('; ')
-  } catch {
-    return ''
-  }
+  const pods = await readPods(kubectl, namespace)
+  return pods ? notReadyReasons(pods).join('; ') : ''
 }
 
 /** How often the pods are listed while old ones terminate. */
